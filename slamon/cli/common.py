@@ -1,0 +1,57 @@
+"""Shared CLI state and helpers: the loaded runtime, consoles, --now parsing, JSON output."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+from rich.console import Console
+
+from slamon.app import Runtime
+from slamon.config import load_settings
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+
+@dataclass
+class _State:
+    config_path: str | None = None
+    runtime: Runtime | None = None
+
+    def reset(self) -> None:
+        self.config_path = None
+        self.runtime = None
+
+
+state = _State()
+
+
+def runtime() -> Runtime:
+    """The runtime for this invocation, loading and validating the configuration once."""
+    if state.runtime is None:
+        state.runtime = Runtime(load_settings(state.config_path))
+    return state.runtime
+
+
+def now_option(value: str | None) -> dt.datetime:
+    """``--now`` as an aware datetime; the real clock when not given."""
+    rt = runtime()
+    if value:
+        from slamon.timeparse import parse_datetime
+
+        return parse_datetime(value, rt.tz)
+    return dt.datetime.now(rt.tz)
+
+
+def warn(message: str) -> None:
+    err_console.print(message, markup=False, highlight=False, soft_wrap=True)
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    sys.stdout.write("\n")
+    sys.stdout.flush()

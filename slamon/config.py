@@ -1,0 +1,336 @@
+"""Configuration: read ``config.yaml`` once at start, validate every key, name the bad one.
+
+Secrets never come from the YAML: the SMTP password comes from ``SLAMON_SMTP_PASSWORD`` or a
+``password_file``. ``SLAMON_STORE_URL`` overrides ``store.url``. Relative paths are relative to
+the config file's folder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from slamon.errors import ConfigError
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+SOURCE_KINDS = ("sql", "folder", "demo", "none")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    kind: str = "demo"
+    url: str | None = None
+    query: str | None = None
+    folder: Path | None = None
+    poll_minutes: int = 10
+    stale_minutes: int = 120
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    host: str = "127.0.0.1"
+    port: int = 25
+    sender: str = "slamon@localhost"
+    ssl: bool = False
+    starttls: bool = False
+    username: str | None = None
+    password_file: Path | None = None
+    timeout_seconds: int = 30
+
+    def password(self) -> str | None:
+        """The password from SLAMON_SMTP_PASSWORD or password_file (never from the YAML)."""
+        env = os.environ.get("SLAMON_SMTP_PASSWORD")
+        if env:
+            return env
+        if self.password_file is not None:
+            try:
+                return self.password_file.read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise ConfigError(f"配置项 smtp.password_file：无法读取 {self.password_file}（{exc.strerror}）") from exc
+        return None
+
+
+@dataclass(frozen=True)
+class NotifyConfig:
+    window_start: dt.time = dt.time(9, 0)
+    window_end: dt.time = dt.time(17, 30)
+    repeat_overdue_every: int = 2
+    escalate_after: int = 3
+    max_attempts: int = 8
+    templates_dir: Path | None = None
+
+
+@dataclass(frozen=True)
+class DigestConfig:
+    weekday: int = 1  # ISO weekday, 1 = Monday
+    time: dt.time = dt.time(9, 0)
+
+
+@dataclass(frozen=True)
+class Settings:
+    path: Path | None
+    base_dir: Path
+    timezone: str = "Asia/Shanghai"
+    store_url: str = "sqlite:///slamon.db"
+    rules_dir: Path = PACKAGE_ROOT / "rules"
+    active_rules: tuple[str, ...] = ("guizhou-2023",)
+    source: SourceConfig = field(default_factory=SourceConfig)
+    aliases: Mapping[str, str] = field(default_factory=dict)
+    smtp: SmtpConfig = field(default_factory=SmtpConfig)
+    contacts: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    supervisors: tuple[str, ...] = ()
+    operators: tuple[str, ...] = ()
+    notify: NotifyConfig = field(default_factory=NotifyConfig)
+    digest: DigestConfig = field(default_factory=DigestConfig)
+    report_dir: Path = Path("reports")
+    lease_seconds: int = 60
+    log_format: str = "text"
+
+    @property
+    def tz(self) -> dt.tzinfo:
+        from slamon.timeparse import zone
+
+        return zone(self.timezone)
+
+
+class _Reader:
+    """Typed access to one mapping of the YAML; every error names the full key."""
+
+    def __init__(self, data: Any, prefix: str, known: set[str]) -> None:
+        if data is None:
+            data = {}
+        if not isinstance(data, dict):
+            raise ConfigError(f"配置项 {prefix or '（根）'}：应为映射")
+        unknown = set(map(str, data)) - known
+        if unknown:
+            key = sorted(unknown)[0]
+            raise ConfigError(f"未知配置项 {prefix + '.' if prefix else ''}{key}")
+        self.data, self.prefix = data, prefix
+
+    def key(self, name: str) -> str:
+        return f"{self.prefix}.{name}" if self.prefix else name
+
+    def fail(self, name: str, message: str) -> ConfigError:
+        return ConfigError(f"配置项 {self.key(name)}：{message}，当前值 {self.data.get(name)!r}")
+
+    def text(self, name: str, default: str | None) -> str | None:
+        v = self.data.get(name, default)
+        if v is None:
+            return None
+        if not isinstance(v, str) or not v.strip():
+            raise self.fail(name, "应为非空文本")
+        return v.strip()
+
+    def integer(self, name: str, default: int, lo: int, hi: int) -> int:
+        v = self.data.get(name, default)
+        if not isinstance(v, int) or isinstance(v, bool) or not lo <= v <= hi:
+            raise self.fail(name, f"应为 {lo} 到 {hi} 之间的整数")
+        return v
+
+    def boolean(self, name: str, default: bool) -> bool:
+        v = self.data.get(name, default)
+        if not isinstance(v, bool):
+            raise self.fail(name, "应为 true 或 false")
+        return v
+
+    def hhmm(self, name: str, default: dt.time) -> dt.time:
+        v = self.data.get(name, default.strftime("%H:%M"))
+        if not isinstance(v, str) or not _HHMM.match(v):
+            raise self.fail(name, "应为 HH:MM 格式的时间")
+        return dt.time.fromisoformat(v)
+
+    def emails(self, name: str, value: Any) -> tuple[str, ...]:
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(e, str) and _EMAIL.match(e.strip()) for e in value):
+            raise ConfigError(f"配置项 {self.key(name)}：应为邮箱地址列表，当前值 {value!r}")
+        return tuple(e.strip() for e in value)
+
+    def path(self, name: str, default: str | None, base: Path) -> Path | None:
+        v = self.text(name, default)
+        if v is None:
+            return None
+        p = Path(v).expanduser()
+        return p if p.is_absolute() else base / p
+
+
+def _resolve_sqlite(url: str, base: Path) -> str:
+    """Make a relative SQLite file path relative to the config folder."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith("sqlite:////") and ":memory:" not in url:
+        rel = url[len(prefix):]
+        if rel and not Path(rel).is_absolute():
+            return prefix + str((base / rel).resolve())
+    return url
+
+
+def parse_settings(data: Any, path: Path | None, base_dir: Path, env: Mapping[str, str]) -> Settings:
+    root = _Reader(
+        data, "",
+        {"timezone", "store", "rules", "source", "aliases", "smtp", "contacts", "supervisors",
+         "operators", "notify", "digest", "report", "daemon"},
+    )
+    timezone = root.text("timezone", "Asia/Shanghai") or "Asia/Shanghai"
+    from slamon.errors import InputError
+    from slamon.timeparse import zone
+
+    try:
+        zone(timezone)
+    except InputError:
+        raise root.fail("timezone", "未知时区") from None
+
+    store = _Reader(root.data.get("store"), "store", {"url"})
+    store_url = env.get("SLAMON_STORE_URL") or store.text("url", "sqlite:///slamon.db") or ""
+    store_url = _resolve_sqlite(store_url, base_dir)
+
+    rules = _Reader(root.data.get("rules"), "rules", {"active", "dir"})
+    active = rules.data.get("active", ["guizhou-2023"])
+    if isinstance(active, str):
+        active = [active]
+    if not isinstance(active, list) or not active or not all(isinstance(a, str) for a in active):
+        raise rules.fail("active", "应为规则编号（rules/ 下的文件名）列表，至少一项")
+    rules_dir = rules.path("dir", None, base_dir)
+    if rules_dir is None:
+        rules_dir = base_dir / "rules" if (base_dir / "rules").is_dir() else PACKAGE_ROOT / "rules"
+
+    src = _Reader(root.data.get("source"), "source",
+                  {"kind", "url", "query", "folder", "poll_minutes", "stale_minutes"})
+    kind = src.text("kind", "demo")
+    if kind not in SOURCE_KINDS:
+        raise src.fail("kind", f"应为 {' / '.join(SOURCE_KINDS)} 之一")
+    source = SourceConfig(
+        kind=kind,
+        url=env.get("SLAMON_SOURCE_URL") or src.text("url", None),
+        query=src.text("query", None),
+        folder=src.path("folder", None, base_dir),
+        poll_minutes=src.integer("poll_minutes", 10, 1, 24 * 60),
+        stale_minutes=src.integer("stale_minutes", 120, 1, 7 * 24 * 60),
+    )
+    if kind == "sql" and (not source.url or not source.query):
+        raise ConfigError("配置项 source.url / source.query：source.kind 为 sql 时两者都必须填写")
+    if kind == "folder" and source.folder is None:
+        raise ConfigError("配置项 source.folder：source.kind 为 folder 时必须填写导出文件目录")
+
+    aliases = root.data.get("aliases") or {}
+    if not isinstance(aliases, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in aliases.items()
+    ):
+        raise root.fail("aliases", "应为 {别名: 标准部门名称} 映射")
+
+    smtp_r = _Reader(root.data.get("smtp"), "smtp",
+                     {"host", "port", "sender", "ssl", "starttls", "username", "password_file",
+                      "timeout_seconds", "password"})
+    if "password" in smtp_r.data:
+        raise ConfigError("配置项 smtp.password：密码不得写在配置文件中，请用环境变量 SLAMON_SMTP_PASSWORD 或 smtp.password_file")
+    sender = smtp_r.text("sender", "slamon@localhost") or ""
+    if not _EMAIL.match(sender):
+        raise smtp_r.fail("sender", "应为邮箱地址")
+    smtp = SmtpConfig(
+        host=smtp_r.text("host", "127.0.0.1") or "",
+        port=smtp_r.integer("port", 25, 1, 65535),
+        sender=sender,
+        ssl=smtp_r.boolean("ssl", False),
+        starttls=smtp_r.boolean("starttls", False),
+        username=smtp_r.text("username", None),
+        password_file=smtp_r.path("password_file", None, base_dir),
+        timeout_seconds=smtp_r.integer("timeout_seconds", 30, 1, 600),
+    )
+    if smtp.ssl and smtp.starttls:
+        raise ConfigError("配置项 smtp.ssl / smtp.starttls：两者不能同时为 true")
+
+    contacts_raw = root.data.get("contacts") or {}
+    if not isinstance(contacts_raw, dict):
+        raise root.fail("contacts", "应为 {部门名称: [邮箱, ...]} 映射")
+    contacts = {str(k).strip(): root.emails(f"contacts.{k}", v) for k, v in contacts_raw.items()}
+
+    notify_r = _Reader(root.data.get("notify"), "notify",
+                       {"window_start", "window_end", "repeat_overdue_every", "escalate_after",
+                        "max_attempts", "templates_dir"})
+    notify = NotifyConfig(
+        window_start=notify_r.hhmm("window_start", dt.time(9, 0)),
+        window_end=notify_r.hhmm("window_end", dt.time(17, 30)),
+        repeat_overdue_every=notify_r.integer("repeat_overdue_every", 2, 1, 30),
+        escalate_after=notify_r.integer("escalate_after", 3, 1, 60),
+        max_attempts=notify_r.integer("max_attempts", 8, 1, 100),
+        templates_dir=notify_r.path("templates_dir", None, base_dir),
+    )
+    if notify.window_end <= notify.window_start:
+        raise notify_r.fail("window_end", "应晚于 notify.window_start")
+
+    digest_r = _Reader(root.data.get("digest"), "digest", {"weekday", "time"})
+    report_r = _Reader(root.data.get("report"), "report", {"dir"})
+    daemon_r = _Reader(root.data.get("daemon"), "daemon", {"lease_seconds", "log_format"})
+    log_format = daemon_r.text("log_format", "text")
+    if log_format not in ("text", "json"):
+        raise daemon_r.fail("log_format", "应为 text 或 json")
+
+    return Settings(
+        path=path,
+        base_dir=base_dir,
+        timezone=timezone,
+        store_url=store_url,
+        rules_dir=rules_dir,
+        active_rules=tuple(a.strip() for a in active),
+        source=source,
+        aliases={k.strip(): v.strip() for k, v in aliases.items()},
+        smtp=smtp,
+        contacts=contacts,
+        supervisors=root.emails("supervisors", root.data.get("supervisors")),
+        operators=root.emails("operators", root.data.get("operators")),
+        notify=notify,
+        digest=DigestConfig(
+            weekday=digest_r.integer("weekday", 1, 1, 7), time=digest_r.hhmm("time", dt.time(9, 0))
+        ),
+        report_dir=report_r.path("dir", "reports", base_dir) or base_dir / "reports",
+        lease_seconds=daemon_r.integer("lease_seconds", 60, 5, 3600),
+        log_format=log_format or "text",
+    )
+
+
+def find_config(explicit: str | Path | None, env: Mapping[str, str], cwd: Path) -> Path | None:
+    """``--config``, then ``$SLAMON_CONFIG``, then ``./config.yaml``; None when none exists."""
+    if explicit:
+        p = Path(explicit)
+        if not p.is_file():
+            raise ConfigError(f"配置文件 {p} 不存在")
+        return p
+    if env.get("SLAMON_CONFIG"):
+        p = Path(env["SLAMON_CONFIG"])
+        if not p.is_file():
+            raise ConfigError(f"配置文件 {p}（环境变量 SLAMON_CONFIG）不存在")
+        return p
+    p = cwd / "config.yaml"
+    return p if p.is_file() else None
+
+
+def load_settings(
+    explicit: str | Path | None = None,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> Settings:
+    """Find, read and validate the configuration; defaults when there is no file at all."""
+    env = os.environ if env is None else env
+    cwd = cwd or Path.cwd()
+    path = find_config(explicit, env, cwd)
+    if path is None:
+        return parse_settings({}, None, cwd, env)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"第 {mark.line + 1} 行" if mark else ""
+        raise ConfigError(f"配置文件 {path} {where}不是有效的 YAML") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"无法读取配置文件 {path}") from exc
+    return parse_settings(data, path.resolve(), path.resolve().parent, env)
