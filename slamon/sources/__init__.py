@@ -1,0 +1,1 @@
+"""Sources of application records: the platform's database (sql), export files, the demo."""
