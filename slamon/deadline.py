@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from slamon.errors import RuleError
 from slamon.rules import SHARE_TYPE_NAMES, Rule, RuleSet
@@ -31,6 +32,12 @@ class Deadline:
     def is_late(self, at: dt.datetime) -> bool:
         """True when an answer (or ``now``) at ``at`` lies after the deadline."""
         return at > self.deadline
+
+
+@lru_cache(maxsize=4096)
+def _end_instant(day: dt.date, end_time: dt.time, tz: dt.tzinfo) -> dt.datetime:
+    """The deadline instant of a day; shared objects keep bulk writes cheap."""
+    return dt.datetime.combine(day, end_time, tz)
 
 
 def deadline_date(start_date: dt.date, working_days: int, calendar: WorkCalendar, *, start_day_excluded: bool = True) -> dt.date:
@@ -55,7 +62,7 @@ def compute_deadline(
         working_days=limit,
         start=start,
         deadline_date=last_day,
-        deadline=dt.datetime.combine(last_day, end_time, tz),
+        deadline=_end_instant(last_day, end_time, tz),
         calendar_official=calendar.official_between(start_day, last_day),
     )
 

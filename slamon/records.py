@@ -81,14 +81,20 @@ class ApplicationRecord:
         return asdict(self)
 
     def content_hash(self) -> str:
-        """Changes when any field but updated_at changes: unchanged rows are left untouched."""
-        h = hashlib.blake2b(digest_size=12)
-        for f in FIELDS[:-1]:
-            v = getattr(self, f)
-            if isinstance(v, dt.datetime):
-                v = v.astimezone(dt.UTC).isoformat()
-            h.update(f"{v}\x1f".encode())
-        return h.hexdigest()
+        """Changes when any field but updated_at changes: unchanged rows are left untouched.
+
+        Datetimes enter as POSIX timestamps, so the same instant in any timezone hashes alike.
+        """
+        def ts(v: dt.datetime | None) -> float | None:
+            return None if v is None else v.timestamp()
+
+        key = (
+            self.application_id, self.applicant_dept, self.provider_dept, self.resource_name,
+            self.share_type, ts(self.submitted_at), self.review_status, ts(self.reviewed_at),
+            ts(self.received_at), self.decision, ts(self.decided_at), self.applicant_region,
+            self.provider_region,
+        )
+        return hashlib.blake2b(repr(key).encode(), digest_size=12).hexdigest()
 
 
 RECORD_FIELDS = tuple(f.name for f in fields(ApplicationRecord))

@@ -1,0 +1,1 @@
+"""Service layer: one poll cycle, one delivery pass, one report — each one transaction."""

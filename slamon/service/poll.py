@@ -1,0 +1,297 @@
+"""One poll cycle: fetch → validate → upsert → record transitions → evaluate SLA → plan → commit.
+
+Everything after the fetch runs in ONE transaction: a failure anywhere leaves the store exactly as
+it was before the cycle (only a failed entry in the poll-run log is written, separately), and
+re-running is always safe because unchanged rows are untouched and notices are keyed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, Engine, select, update
+
+from slamon.app import Runtime
+from slamon.records import ApplicationRecord, RowError, validate_row
+from slamon.sla import SlaState, evaluate
+from slamon.sources.base import FetchResult, RawRow, Source
+from slamon.store import repo
+from slamon.store.models import PollRun, RejectedRow
+
+log = logging.getLogger("slamon.poll")
+RUN = PollRun.__table__
+
+# Called inside the poll transaction after SLA evaluation; returns the number of notices planned.
+# The mail package installs its planner here (see slamon.notify); tests may leave it empty.
+Planner = Callable[[Connection, Runtime, dt.datetime], int]
+
+
+@dataclass
+class PollSummary:
+    source: str
+    run_id: int | None = None
+    fetched: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    evaluated: int = 0
+    deadline_changes: int = 0
+    planned: int = 0
+    notes: list[str] = field(default_factory=list)
+    dry_run: bool = False
+
+    def as_import_json(self) -> dict[str, Any]:
+        """The ``import --json`` shape of CONTRACT §2."""
+        return {
+            "inserted": self.inserted, "updated": self.updated, "unchanged": self.unchanged,
+            "rejected": self.rejected,
+            "errors": [{"row": e.row, "field": e.field, "message": e.message} for e in self.errors],
+        }
+
+
+class _DryRun(Exception):
+    """Raised at the end of a dry-run cycle to roll the transaction back."""
+
+
+def cursor_key(source_name: str) -> str:
+    return f"cursor:{source_name}"[:64]
+
+
+def default_planner() -> Planner | None:
+    """The mail planner when the notify package is installed, else None."""
+    try:
+        from slamon.notify.service import plan_notices
+    except ImportError:
+        return None
+    return plan_notices
+
+
+def run_poll_cycle(
+    engine: Engine,
+    rt: Runtime,
+    source: Source,
+    now: dt.datetime,
+    *,
+    dry_run: bool = False,
+    planner: Planner | None = None,
+    incremental: bool = True,
+) -> PollSummary:
+    """Fetch from ``source`` and apply it to the store as of ``now`` (aware)."""
+    with engine.connect() as conn:
+        raw_since = repo.get_meta(conn, cursor_key(source.name)) if incremental else None
+        imported = repo.imported_hashes(conn)
+    since = dt.datetime.fromisoformat(raw_since) if raw_since else None
+    try:
+        fetched = source.fetch(since, imported)
+    except Exception as exc:
+        _log_failed_run(engine, source.name, now, exc)
+        raise
+    return apply_fetch(engine, rt, source.name, fetched, now, dry_run=dry_run, planner=planner)
+
+
+def ingest_records(
+    engine: Engine,
+    rt: Runtime,
+    records: Sequence[ApplicationRecord],
+    now: dt.datetime,
+    source_name: str = "test",
+    *,
+    plan: bool = False,
+) -> PollSummary:
+    """Apply already-validated records as one cycle (tests, benchmarks, the demo)."""
+    rows = [RawRow(r.application_id, {}) for r in records]
+    fetched = FetchResult(rows=rows)
+    return apply_fetch(
+        engine, rt, source_name, fetched, now, planner=default_planner() if plan else None,
+        validated=list(records),
+    )
+
+
+def apply_fetch(
+    engine: Engine,
+    rt: Runtime,
+    source_name: str,
+    fetched: FetchResult,
+    now: dt.datetime,
+    *,
+    dry_run: bool = False,
+    planner: Planner | None = None,
+    validated: list[ApplicationRecord] | None = None,
+    inject: Callable[[str], None] | None = None,
+) -> PollSummary:
+    """Validate and store one fetch in a single transaction. ``inject`` is a test hook called
+    between steps with the step's name, to prove that a failure anywhere rolls everything back."""
+    summary = PollSummary(source=source_name, fetched=len(fetched.rows), notes=list(fetched.notes), dry_run=dry_run)
+    step = inject or (lambda _name: None)
+    try:
+        with engine.begin() as conn:
+            summary.run_id = conn.execute(
+                RUN.insert().values(source=source_name, started_at=now, status="running")
+            ).inserted_primary_key[0]
+            records, rejections = (validated, []) if validated is not None else _validate(fetched.rows, rt, summary)
+            step("validated")
+            changed = _upsert(conn, records, source_name, summary, now)
+            step("upserted")
+            _store_rejections(conn, source_name, records, fetched.rows, rejections, summary, now)
+            step("rejections")
+            _evaluate(conn, rt, changed, summary, now)
+            step("evaluated")
+            if fetched.cursor is not None:
+                repo.set_meta(conn, cursor_key(source_name), fetched.cursor.isoformat())
+            repo.mark_imported(conn, [(f.sha256, f.name) for f in fetched.files], summary.run_id, now)
+            if planner is not None:
+                summary.planned = planner(conn, rt, now)
+            step("planned")
+            conn.execute(
+                update(RUN).where(RUN.c.id == summary.run_id).values(
+                    finished_at=now, status="ok", fetched=summary.fetched, inserted=summary.inserted,
+                    updated=summary.updated, unchanged=summary.unchanged, rejected=summary.rejected,
+                )
+            )
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        log.info("poll.dry_run source=%s planned=%d", source_name, summary.planned)
+    except Exception as exc:
+        _log_failed_run(engine, source_name, now, exc)
+        raise
+    log.info(
+        "poll.done source=%s fetched=%d inserted=%d updated=%d unchanged=%d rejected=%d evaluated=%d",
+        source_name, summary.fetched, summary.inserted, summary.updated, summary.unchanged,
+        summary.rejected, summary.evaluated,
+    )
+    return summary
+
+
+def _validate(
+    rows: Sequence[RawRow], rt: Runtime, summary: PollSummary
+) -> tuple[list[ApplicationRecord], list[tuple[RawRow, RowError]]]:
+    tz, aliases = rt.tz, rt.settings.aliases
+    by_id: dict[str, ApplicationRecord] = {}
+    rejections: list[tuple[RawRow, RowError]] = []
+    for raw in rows:
+        try:
+            rec = validate_row(raw.data, raw.ref, tz, aliases)
+        except RowError as err:
+            rejections.append((raw, err))
+            continue
+        by_id[rec.application_id] = rec  # the last occurrence of an id wins
+    summary.rejected = len(rejections)
+    summary.errors = [e for _r, e in rejections]
+    return list(by_id.values()), rejections
+
+
+def _upsert(
+    conn: Connection, records: list[ApplicationRecord], source: str, summary: PollSummary, now: dt.datetime
+) -> list[ApplicationRecord]:
+    """Insert new and update changed applications with their history; return those touched."""
+    stored = repo.existing_hashes(conn, [r.application_id for r in records])
+    hashes = {r.application_id: r.content_hash() for r in records}
+    new, changed = [], []
+    for r in records:
+        old_hash = stored.get(r.application_id)
+        if old_hash is None:
+            new.append(r)
+        elif old_hash != hashes[r.application_id]:
+            changed.append(r)
+    summary.inserted, summary.updated = len(new), len(changed)
+    summary.unchanged = len(records) - len(new) - len(changed)
+    old = repo.load_records(conn, [r.application_id for r in changed])
+    repo.insert_applications(conn, new, hashes, source, now)
+    repo.update_applications(conn, changed, hashes, source, now)
+    repo.insert_events(conn, new + changed, old, summary.run_id, now)
+    return new + changed
+
+
+def _store_rejections(
+    conn: Connection,
+    source: str,
+    records: list[ApplicationRecord],
+    rows: Sequence[RawRow],
+    rejections: list[tuple[RawRow, RowError]],
+    summary: PollSummary,
+    now: dt.datetime,
+) -> None:
+    table = RejectedRow.__table__
+    known = set(conn.execute(select(table.c.row_ref).where(table.c.source == source)).scalars())
+    bad_refs = {raw.ref for raw, _e in rejections}
+    fixed = known & ({r.ref for r in rows} - bad_refs)
+    if fixed:
+        repo.clear_rejections(conn, source, sorted(fixed))
+    repo.record_rejections(
+        conn, source,
+        [(raw.ref, err.field, err.message, json.dumps(dict(raw.data), ensure_ascii=False, default=str))
+         for raw, err in rejections],
+        summary.run_id, now,
+    )
+
+
+def _evaluate(
+    conn: Connection, rt: Runtime, changed: list[ApplicationRecord], summary: PollSummary, now: dt.datetime
+) -> None:
+    """Evaluate changed and open applications; everything when the calendar or rules changed."""
+    fingerprint = rt.fingerprint()
+    previous = repo.get_meta(conn, "fingerprint")
+    if previous is not None and previous != fingerprint:
+        summary.evaluated, summary.deadline_changes = reevaluate_all(conn, rt, now, previous, fingerprint)
+        return
+    targets = {r.application_id: r for r in changed}
+    missing = [i for i in repo.open_application_ids(conn) if i not in targets]
+    targets.update(repo.load_records(conn, missing))
+    existing = set(repo.load_sla(conn, list(targets)).keys()) if targets else set()
+    states = _evaluate_all(targets.values(), rt, now)
+    repo.save_sla(conn, states, existing, fingerprint, now)
+    if previous is None:
+        repo.set_meta(conn, "fingerprint", fingerprint)
+    summary.evaluated = len(states)
+
+
+def _evaluate_all(records: Any, rt: Runtime, now: dt.datetime) -> list[SlaState]:
+    rules, cal, tz = rt.rules, rt.calendar, rt.tz
+    return [evaluate(r, now, rules, cal, tz) for r in records]
+
+
+def reevaluate_all(
+    conn: Connection, rt: Runtime, now: dt.datetime, previous: str | None = None, fingerprint: str | None = None
+) -> tuple[int, int]:
+    """Recompute every application's SLA state; return (evaluated, deadlines moved), logging each move."""
+    fingerprint = fingerprint or rt.fingerprint()
+    old = repo.load_sla(conn)
+    states = _evaluate_all(repo.iter_all_records(conn), rt, now)
+    moves = []
+    for s in states:
+        before = old.get(s.application_id)
+        if before is not None and (before["deadline"] != s.deadline or before["rule_id"] != s.rule_id):
+            moves.append({
+                "application_id": s.application_id, "old_deadline": before["deadline"],
+                "new_deadline": s.deadline, "old_rule_id": before["rule_id"], "new_rule_id": s.rule_id,
+                "old_fingerprint": before["fingerprint"], "new_fingerprint": fingerprint, "changed_at": now,
+            })
+            log.warning(
+                "sla.deadline_moved application_id=%s old=%s new=%s",
+                s.application_id, before["deadline"], s.deadline,
+            )
+    repo.save_sla(conn, states, set(old), fingerprint, now)
+    repo.insert_deadline_changes(conn, moves)
+    repo.set_meta(conn, "fingerprint", fingerprint)
+    return len(states), len(moves)
+
+
+def _log_failed_run(engine: Engine, source: str, now: dt.datetime, exc: BaseException) -> None:
+    """Record a failed cycle in its own transaction (the cycle itself was rolled back)."""
+    message = f"{exc.__class__.__name__}: {exc}"[:2000]
+    log.error("poll.failed source=%s error=%s", source, message)
+    try:
+        with engine.begin() as conn:
+            conn.execute(RUN.insert().values(
+                source=source, started_at=now, finished_at=now, status="failed", error=message,
+            ))
+    except Exception:  # the store itself may be what failed
+        log.exception("poll.failed_run_not_recorded source=%s", source)
