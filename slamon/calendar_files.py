@@ -26,6 +26,14 @@ from slamon.errors import CalendarError
 from slamon.workcalendar import CalendarYearFile
 
 
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that leaves dates as text, so an impossible date such as 2031-02-30 reaches
+    ``_date`` (and an error naming the field) instead of escaping PyYAML as a bare ValueError."""
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
+
+
 def _date(value: Any, where: str) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()
@@ -120,7 +128,7 @@ def load_calendar_files(folder: Path) -> dict[int, CalendarYearFile]:
         if not path.stem.isdigit():
             raise CalendarError(f"日历文件 {path}：文件名应为年份，如 2027.yaml")
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
             raise CalendarError(f"日历文件 {path}：不是有效的 YAML（{exc.__class__.__name__}）") from exc
         parsed = parse_calendar_file(data, str(path), expected_year=int(path.stem))

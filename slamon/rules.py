@@ -21,6 +21,15 @@ SHARE_TYPE_NAMES = {"conditional": "有条件共享", "unconditional": "无条�
 EVENTS = ("submitted_at", "reviewed_at", "received_at", "decided_at")
 _TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that leaves dates as text, so an impossible date such as 2025-02-30 reaches
+    the field check (and an error naming the field) instead of escaping PyYAML as a ValueError."""
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
+
+
 _TOP_KEYS = {
     "title", "instrument", "article", "citation", "effective_from", "effective_until",
     "share_types", "working_days", "clock", "counting", "due_soon_working_days", "extension",
@@ -252,7 +261,7 @@ def load_rules(folder: Path | str) -> dict[str, Rule]:
     rules: dict[str, Rule] = {}
     for path in sorted(folder.glob("*.y*ml")):
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
             raise RuleError(f"规则文件 {path}（规则 {path.stem}）：不是有效的 YAML") from exc
         rules[path.stem] = parse_rule(data, path.stem, str(path))

@@ -46,6 +46,7 @@ class PollSummary:
     planned: int = 0
     notes: list[str] = field(default_factory=list)
     dry_run: bool = False
+    preview: list[dict[str, Any]] = field(default_factory=list)  # notices planned this cycle
 
     def as_import_json(self) -> dict[str, Any]:
         """The ``import --json`` shape of CONTRACT §2."""
@@ -148,6 +149,7 @@ def apply_fetch(
             repo.mark_imported(conn, [(f.sha256, f.name) for f in fetched.files], summary.run_id, now)
             if planner is not None:
                 summary.planned = planner(conn, rt, now)
+                summary.preview = _planned_this_cycle(conn, now)
             step("planned")
             conn.execute(
                 update(RUN).where(RUN.c.id == summary.run_id).values(
@@ -168,6 +170,22 @@ def apply_fetch(
         summary.rejected, summary.evaluated,
     )
     return summary
+
+
+def _planned_this_cycle(conn: Connection, now: dt.datetime) -> list[dict[str, Any]]:
+    """The outbox rows this cycle wrote, for ``poll --dry-run`` and ``--json``."""
+    from slamon.store.models import Outbox
+
+    ob = Outbox.__table__
+    rows = conn.execute(
+        select(ob.c.kind, ob.c.department, ob.c.recipients, ob.c.subject, ob.c.not_before)
+        .where(ob.c.created_at == now).order_by(ob.c.id)
+    ).mappings()
+    return [
+        {"kind": r["kind"], "department": r["department"], "recipients": json.loads(r["recipients"]),
+         "subject": r["subject"], "not_before": r["not_before"].isoformat()}
+        for r in rows
+    ]
 
 
 def _validate(

@@ -1,0 +1,198 @@
+"""Commands over the store: import, poll, status, run, demo. Heavy imports stay inside them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from slamon.cli.common import console, now_option, print_json, runtime, warn
+from slamon.errors import InputError
+
+
+def _engine():  # noqa: ANN202
+    from slamon.store.db import open_store
+
+    return open_store(runtime().settings.store_url)
+
+
+def _print_errors(errors: list, limit: int = 50) -> None:
+    if not errors:
+        return
+    table = Table(title=f"被拒绝的行（{len(errors)} 行）")
+    for col in ("行", "字段", "原因"):
+        table.add_column(col)
+    for e in errors[:limit]:
+        table.add_row(str(e.row), e.field, e.message)
+    console.print(table)
+    if len(errors) > limit:
+        console.print(f"……另有 {len(errors) - limit} 行未列出（slamon status 查看全部）")
+
+
+def import_file(
+    file: Path = typer.Argument(..., help="CSV（UTF-8 或 GB18030）或 XLSX 导出文件"),
+    now: str = typer.Option(None, "--now", help="按此时刻评估时限（默认当前时间）"),
+    as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
+) -> None:
+    """导入 CSV/XLSX 申请记录：好行全部入库，坏行逐行报告行号、字段和原因。"""
+    from slamon.service.poll import run_poll_cycle
+    from slamon.sources.files import FileSource
+
+    if not file.is_file():
+        raise InputError(f"文件 {file} 不存在")
+    rt = runtime()
+    at = now_option(now)
+    summary = run_poll_cycle(_engine(), rt, FileSource(file), at, incremental=False)
+    if as_json:
+        print_json(summary.as_import_json())
+        return
+    console.print(
+        f"导入 {file.name}：新增 {summary.inserted} 条，更新 {summary.updated} 条，"
+        f"未变 {summary.unchanged} 条，拒绝 {summary.rejected} 行。"
+    )
+    _print_errors(summary.errors)
+
+
+def poll(
+    now: str = typer.Option(None, "--now", help="按此时刻运行本轮（默认当前时间）"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="只计划并打印通知，不写入、不发送"),
+    as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
+) -> None:
+    """运行一轮：读取数据源、入库、计算时限、计划并发送通知。"""
+    from slamon.service.jobs import deliver_job
+    from slamon.service.poll import default_planner, run_poll_cycle
+    from slamon.sources.factory import make_source
+
+    rt = runtime()
+    at = now_option(now)
+    source = make_source(rt.settings)
+    if source is None:
+        raise InputError("未配置数据源（source.kind 为 none）；请用 slamon import 导入文件")
+    engine = _engine()
+    summary = run_poll_cycle(engine, rt, source, at, dry_run=dry_run, planner=default_planner())
+    delivery = None if dry_run else deliver_job(engine, rt, at, "cli")
+    if as_json:
+        data = {
+            "source": summary.source, "fetched": summary.fetched, **summary.as_import_json(),
+            "evaluated": summary.evaluated, "deadline_changes": summary.deadline_changes,
+            "planned": summary.planned, "dry_run": dry_run, "notes": summary.notes,
+            "planned_notices": summary.preview,
+        }
+        if delivery is not None and hasattr(delivery, "as_json"):
+            data["delivery"] = delivery.as_json()
+        print_json(data)
+        return
+    console.print(
+        f"数据源 {summary.source}：读取 {summary.fetched} 行，新增 {summary.inserted}，更新 {summary.updated}，"
+        f"未变 {summary.unchanged}，拒绝 {summary.rejected}；评估 {summary.evaluated} 件申请。"
+    )
+    if summary.deadline_changes:
+        warn(f"日历或规则已变化：{summary.deadline_changes} 件申请的答复期限随之改变（slamon status 查看）")
+    for note in summary.notes:
+        warn(note)
+    _print_errors(summary.errors, limit=20)
+    if dry_run:
+        console.print(f"试运行：计划 {summary.planned} 封通知（未写入、未发送）")
+        for p in summary.preview:
+            console.print(f"  [{p['kind']}] {p['department'] or ''} → {', '.join(p['recipients'])}：{p['subject']}", markup=False)
+    else:
+        console.print(f"计划通知 {summary.planned} 封。")
+        if delivery is not None:
+            console.print(str(delivery), markup=False)
+
+
+def status(
+    department: str = typer.Option(None, "--department", help="只看此提供部门"),
+    now: str = typer.Option(None, "--now", help="按此时刻评估（默认当前时间）"),
+    as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
+) -> None:
+    """各部门及未办结申请的答复期限、阶段和超期工作日；上次成功读取；被拒绝的行。"""
+    from slamon.service.status import build_status
+    from slamon.sla import STAGE_NAMES
+
+    rt = runtime()
+    at = now_option(now)
+    report = build_status(_engine(), rt, at, department)
+    if as_json:
+        print_json([it.as_json() for it in report.items])
+        return
+    tz = rt.tz
+    cols = ("overdue", "due_soon", "pending", "awaiting_review", "answered_late", "answered_on_time")
+    t = Table(title=f"各提供部门（{at.astimezone(tz):%Y-%m-%d %H:%M}）")
+    t.add_column("提供部门")
+    for c in cols:
+        t.add_column(STAGE_NAMES[c], justify="right")
+    for dept, counts in sorted(report.by_department.items(), key=lambda kv: (-kv[1]["overdue"], kv[0])):
+        t.add_row(dept, *(str(counts.get(c, 0)) for c in cols))
+    console.print(t)
+    open_items = [it for it in report.items if it.state.is_open]
+    t2 = Table(title=f"未办结申请（{len(open_items)} 件）")
+    for c in ("申请编号", "提供部门", "资源名称", "收到时间", "答复期限", "阶段", "超期工作日"):
+        t2.add_column(c)
+    for it in open_items[:200]:
+        r, s = it.record, it.state
+        t2.add_row(
+            r.application_id, r.provider_dept, r.resource_name,
+            f"{r.clock_start.astimezone(tz):%Y-%m-%d %H:%M}" if r.clock_start else "—",
+            s.deadline_date.isoformat() if s.deadline_date else "—",
+            STAGE_NAMES[s.stage] + ("" if s.calendar_official else "（非官方日历）"),
+            str(s.overdue_working_days) if s.stage == "overdue" else "",
+        )
+    console.print(t2)
+    if len(open_items) > 200:
+        console.print(f"……另有 {len(open_items) - 200} 件未列出（--json 输出全部）")
+    ok = report.last_ok_poll
+    console.print(
+        f"上次成功读取：{ok['finished_at'].astimezone(tz):%Y-%m-%d %H:%M}（{ok['source']}）" if ok else "上次成功读取：无"
+    )
+    bad = report.last_failed_poll
+    if bad and (not ok or bad["id"] > ok["id"]):
+        warn(f"最近一次读取失败：{bad['started_at'].astimezone(tz):%Y-%m-%d %H:%M}，{bad['error']}")
+    if report.deadline_changes:
+        t3 = Table(title=f"因日历或规则变化而改变的答复期限（{len(report.deadline_changes)} 件）")
+        for c in ("申请编号", "原期限", "新期限"):
+            t3.add_column(c)
+        for ch in report.deadline_changes[:100]:
+            old, new = ch["old_deadline"], ch["new_deadline"]
+            t3.add_row(ch["application_id"], f"{old.astimezone(tz):%Y-%m-%d}" if old else "—",
+                       f"{new.astimezone(tz):%Y-%m-%d}" if new else "—")
+        console.print(t3)
+    if report.rejected:
+        t4 = Table(title=f"被拒绝的行（{len(report.rejected)} 行）")
+        for c in ("来源", "行", "字段", "原因"):
+            t4.add_column(c)
+        for r in report.rejected[:50]:
+            t4.add_row(r["source"], r["row_ref"], r["field"], r["message"])
+        console.print(t4)
+
+
+def run(
+    log_json: bool = typer.Option(False, "--log-json", help="日志输出为 JSON 行（默认按 daemon.log_format）"),
+) -> None:
+    """守护进程：定时读取数据源、发送通知、生成月报和周报；SIGTERM/SIGINT 平稳退出。"""
+    from slamon.daemon import Daemon
+    from slamon.logs import setup_logging
+
+    rt = runtime()
+    setup_logging("json" if log_json else rt.settings.log_format)
+    rt.rules  # noqa: B018 — validate rules and calendar before starting
+    rt.calendar  # noqa: B018
+    Daemon(rt, _engine()).run_forever()
+
+
+def demo(
+    output: Path = typer.Option(Path("demo-output"), "--output", help="演示输出目录"),
+) -> None:
+    """端到端演示：内置样例平台数据库 → 读取 → 计算时限 → 通知 → 月报，无需任何配置。"""
+    from slamon.service.demo import run_demo
+
+    run_demo(output, console)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("import")(import_file)
+    app.command("poll")(poll)
+    app.command("status")(status)
+    app.command("run")(run)
+    app.command("demo")(demo)

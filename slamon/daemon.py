@@ -1,0 +1,173 @@
+"""``slamon run``: the daemon. APScheduler 3.11 drives small jobs; a lease row in the store decides
+which of several daemons sharing one store runs them.
+
+Jobs (each one unit of work, each its own transaction):
+- poll every ``source.poll_minutes`` (and once at start), then deliver what it planned;
+- deliver the outbox every minute;
+- the monthly report files and the weekly digest, checked every five minutes;
+- lease renewal every third of ``daemon.lease_seconds``.
+SIGTERM/SIGINT stop the scheduler; the job in flight finishes (or rolls back) before exit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import signal
+import socket
+import threading
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Engine, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from slamon.app import Runtime
+from slamon.store.models import Lease
+
+log = logging.getLogger("slamon.daemon")
+LEASE = Lease.__table__
+LEASE_NAME = "scheduler"
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def try_lease(engine: Engine, holder: str, now: dt.datetime, ttl_seconds: int, name: str = LEASE_NAME) -> bool:
+    """Take or renew the lease; True when ``holder`` holds it until now + ttl.
+
+    A conditional UPDATE wins only when the lease is ours or has lapsed, so two daemons can
+    never both hold it; the first daemon ever inserts the row.
+    """
+    expires = now + dt.timedelta(seconds=ttl_seconds)
+    with engine.begin() as conn:
+        won = conn.execute(
+            update(LEASE)
+            .where(LEASE.c.name == name, (LEASE.c.holder == holder) | (LEASE.c.expires_at < now))
+            .values(holder=holder, expires_at=expires)
+        ).rowcount
+        if won:
+            return True
+        exists = conn.execute(select(LEASE.c.name).where(LEASE.c.name == name)).first()
+    if exists:
+        return False
+    try:
+        with engine.begin() as conn:
+            conn.execute(insert(LEASE).values(name=name, holder=holder, expires_at=expires))
+        return True
+    except IntegrityError:  # another daemon inserted it first
+        return False
+
+
+def release_lease(engine: Engine, holder: str, now: dt.datetime, name: str = LEASE_NAME) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            update(LEASE).where(LEASE.c.name == name, LEASE.c.holder == holder).values(expires_at=now)
+        )
+
+
+class Daemon:
+    """Owns the scheduler and the lease. ``clock`` is injectable for tests."""
+
+    def __init__(
+        self,
+        rt: Runtime,
+        engine: Engine,
+        *,
+        clock: Callable[[], dt.datetime] | None = None,
+        holder: str | None = None,
+    ) -> None:
+        self.rt, self.engine = rt, engine
+        self.clock = clock or (lambda: dt.datetime.now(rt.tz))
+        self.holder = holder or worker_id()
+        self.stop_event = threading.Event()
+        self.leader = False
+        self.scheduler: Any = None
+
+    # -- jobs ---------------------------------------------------------------------------------
+    def renew(self) -> bool:
+        was = self.leader
+        try:
+            self.leader = try_lease(self.engine, self.holder, self.clock(), self.rt.settings.lease_seconds)
+        except Exception:
+            log.exception("lease.error holder=%s", self.holder)
+            self.leader = False
+        if self.leader != was:
+            log.info("lease.%s holder=%s", "acquired" if self.leader else "lost", self.holder)
+        return self.leader
+
+    def _as_leader(self, name: str, fn: Callable[[dt.datetime], Any]) -> Any:
+        if not self.renew():
+            return None
+        now = self.clock()
+        try:
+            return fn(now)
+        except Exception:
+            log.exception("job.failed job=%s", name)
+            return None
+
+    def poll(self) -> Any:
+        from slamon.service.jobs import poll_job
+
+        return self._as_leader("poll", lambda now: poll_job(self.engine, self.rt, now, self.holder))
+
+    def deliver(self) -> Any:
+        from slamon.service.jobs import deliver_job
+
+        return self._as_leader("deliver", lambda now: deliver_job(self.engine, self.rt, now, self.holder))
+
+    def periodic(self) -> Any:
+        from slamon.service.jobs import periodic_job
+
+        return self._as_leader("periodic", lambda now: periodic_job(self.engine, self.rt, now))
+
+    # -- lifecycle ------------------------------------------------------------------------------
+    def start(self) -> None:
+        from apscheduler.schedulers.background import BackgroundScheduler
+
+        s = self.rt.settings
+        sched = BackgroundScheduler(
+            timezone=s.timezone,
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
+        )
+        start = dt.datetime.now(self.rt.tz)
+        renew_every = max(1, s.lease_seconds // 3)
+        sched.add_job(self.renew, "interval", seconds=renew_every, id="lease", next_run_time=start)
+        sched.add_job(self.poll, "interval", minutes=s.source.poll_minutes, id="poll", next_run_time=start)
+        sched.add_job(self.deliver, "interval", minutes=1, id="deliver",
+                      next_run_time=start + dt.timedelta(seconds=30))
+        sched.add_job(self.periodic, "interval", minutes=5, id="periodic",
+                      next_run_time=start + dt.timedelta(seconds=45))
+        sched.start()
+        self.scheduler = sched
+        log.info("daemon.started holder=%s poll_minutes=%d", self.holder, s.source.poll_minutes)
+
+    def stop(self) -> None:
+        """Stop scheduling, wait for the job in flight, give the lease up for another daemon."""
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=True)
+            self.scheduler = None
+        if self.leader:
+            try:
+                release_lease(self.engine, self.holder, self.clock())
+            except Exception:
+                log.exception("lease.release_failed holder=%s", self.holder)
+            self.leader = False
+        log.info("daemon.stopped holder=%s", self.holder)
+
+    def run_forever(self) -> None:
+        def _handle(signum: int, _frame: Any) -> None:
+            log.info("daemon.signal signal=%s", signal.Signals(signum).name)
+            self.stop_event.set()
+
+        signal.signal(signal.SIGTERM, _handle)
+        signal.signal(signal.SIGINT, _handle)
+        self.start()
+        try:
+            while not self.stop_event.wait(1.0):
+                pass
+        finally:
+            self.stop()

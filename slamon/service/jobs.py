@@ -1,0 +1,94 @@
+"""The daemon's jobs, each one small unit of work over the service layer."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from sqlalchemy import Engine
+
+from slamon.app import Runtime
+from slamon.service.poll import default_planner, run_poll_cycle
+from slamon.store import repo
+
+log = logging.getLogger("slamon.jobs")
+
+
+def _in_office_hours(rt: Runtime, now: dt.datetime) -> bool:
+    local = now.astimezone(rt.tz)
+    n = rt.settings.notify
+    return rt.calendar.is_working_day(local.date()) and n.window_start <= local.time() <= n.window_end
+
+
+def source_health(engine: Engine, rt: Runtime, source_name: str, now: dt.datetime, ok: bool, fetched: int) -> str | None:
+    """Remember when the source last answered and last delivered rows; return a problem message
+    when it has failed, or stayed silent during office hours, for longer than source.stale_minutes."""
+    stale = dt.timedelta(minutes=rt.settings.source.stale_minutes)
+    with engine.begin() as conn:
+        if ok:
+            repo.set_meta(conn, f"last_ok:{source_name}"[:64], now.isoformat())
+            if fetched:
+                repo.set_meta(conn, f"last_data:{source_name}"[:64], now.isoformat())
+        last_ok = repo.get_meta(conn, f"last_ok:{source_name}"[:64])
+        last_data = repo.get_meta(conn, f"last_data:{source_name}"[:64])
+        if last_data is None and ok:  # first sight: silence is counted from now
+            repo.set_meta(conn, f"last_data:{source_name}"[:64], now.isoformat())
+            last_data = now.isoformat()
+    if not ok:
+        since = dt.datetime.fromisoformat(last_ok) if last_ok else None
+        if since is None or now - since > stale:
+            return f"数据源 {source_name} 自 {since or '启动以来'} 一直无法读取，已超过 {rt.settings.source.stale_minutes} 分钟"
+        return None
+    if last_data and now - dt.datetime.fromisoformat(last_data) > stale and _in_office_hours(rt, now):
+        return f"数据源 {source_name} 已超过 {rt.settings.source.stale_minutes} 分钟没有新的或变更的申请记录"
+    return None
+
+
+def _notify_stale(engine: Engine, rt: Runtime, now: dt.datetime, message: str) -> None:
+    log.warning("source.stale message=%s", message)
+    try:
+        from slamon.notify.service import notify_stale_source
+    except ImportError:
+        return
+    notify_stale_source(engine, rt, now, message)
+
+
+def poll_job(engine: Engine, rt: Runtime, now: dt.datetime, worker: str) -> Any:
+    from slamon.sources.factory import make_source
+
+    source = make_source(rt.settings)
+    if source is None:
+        return None
+    try:
+        summary = run_poll_cycle(engine, rt, source, now, planner=default_planner())
+    except Exception as exc:
+        log.error("poll.error source=%s error=%s", source.name, exc)
+        problem = source_health(engine, rt, source.name, now, ok=False, fetched=0)
+        if problem:
+            _notify_stale(engine, rt, now, problem)
+        return None
+    problem = source_health(engine, rt, source.name, now, ok=True, fetched=summary.inserted + summary.updated)
+    if problem:
+        _notify_stale(engine, rt, now, problem)
+    deliver_job(engine, rt, now, worker)
+    return summary
+
+
+def deliver_job(engine: Engine, rt: Runtime, now: dt.datetime, worker: str) -> Any:
+    try:
+        from slamon.notify.service import deliver_due
+    except ImportError:
+        return None
+    return deliver_due(engine, rt, now, worker)
+
+
+def periodic_job(engine: Engine, rt: Runtime, now: dt.datetime) -> Any:
+    """Monthly report files on the first working day of a month; the weekly digest when due."""
+    try:
+        from slamon.reports.service import queue_weekly_digest_if_due, write_monthly_reports_if_due
+    except ImportError:
+        return None
+    written = write_monthly_reports_if_due(engine, rt, now)
+    queued = queue_weekly_digest_if_due(engine, rt, now)
+    return written, queued
