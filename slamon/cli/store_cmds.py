@@ -109,7 +109,6 @@ def status(
 ) -> None:
     """各部门及未办结申请的答复期限、阶段和超期工作日；上次成功读取；被拒绝的行。"""
     from slamon.service.status import build_status
-    from slamon.sla import STAGE_NAMES
 
     rt = runtime()
     at = now_option(now)
@@ -117,6 +116,48 @@ def status(
     if as_json:
         print_json([it.as_json() for it in report.items])
         return
+    render_status(report, rt)
+
+
+def run(
+    log_json: bool = typer.Option(False, "--log-json", help="日志输出为 JSON 行（默认按 daemon.log_format）"),
+) -> None:
+    """守护进程：定时读取数据源、发送通知、生成月报和周报；SIGTERM/SIGINT 平稳退出。"""
+    from slamon.daemon import Daemon
+    from slamon.logs import setup_logging
+
+    rt = runtime()
+    setup_logging("json" if log_json else rt.settings.log_format)
+    rt.rules  # noqa: B018 — validate rules and calendar before starting
+    rt.calendar  # noqa: B018
+    Daemon(rt, _engine()).run_forever()
+
+
+def demo(
+    output: Path = typer.Option(Path("demo-output"), "--output", help="演示输出目录"),
+) -> None:
+    """端到端演示：内置样例平台数据库 → 读取 → 计算时限 → 通知 → 月报，无需任何配置。"""
+    from slamon.service.demo import run_demo
+    from slamon.service.status import build_status
+    from slamon.store.db import open_store
+
+    result = run_demo(output)
+    rt, now = result.runtime, result.now
+    p = result.poll
+    console.print(f"[bold]slamon 演示[/bold]：{now:%Y-%m-%d %H:%M}（演示时刻），规则 guizhou-2023（5 个工作日）")
+    console.print(f"读取演示平台数据库：{p.fetched} 行，入库 {p.inserted} 件，拒绝 {p.rejected} 行。")
+    render_status(build_status(open_store(result.store_url), rt, now), rt)
+    console.print(str(result.delivery), markup=False)
+    console.print(f"邮件 {len(result.mails)} 封已保存到 {result.output / 'mail'}", markup=False)
+    for path in result.reports:
+        console.print(f"报告：{path}", markup=False)
+
+
+def render_status(report, rt) -> None:  # noqa: ANN001
+    """Print a StatusReport as rich tables (shared by ``status`` and ``demo``)."""
+    from slamon.sla import STAGE_NAMES
+
+    at = report.now
     tz = rt.tz
     cols = ("overdue", "due_soon", "pending", "awaiting_review", "answered_late", "answered_on_time")
     t = Table(title=f"各提供部门（{at.astimezone(tz):%Y-%m-%d %H:%M}）")
@@ -165,29 +206,6 @@ def status(
         for r in report.rejected[:50]:
             t4.add_row(r["source"], r["row_ref"], r["field"], r["message"])
         console.print(t4)
-
-
-def run(
-    log_json: bool = typer.Option(False, "--log-json", help="日志输出为 JSON 行（默认按 daemon.log_format）"),
-) -> None:
-    """守护进程：定时读取数据源、发送通知、生成月报和周报；SIGTERM/SIGINT 平稳退出。"""
-    from slamon.daemon import Daemon
-    from slamon.logs import setup_logging
-
-    rt = runtime()
-    setup_logging("json" if log_json else rt.settings.log_format)
-    rt.rules  # noqa: B018 — validate rules and calendar before starting
-    rt.calendar  # noqa: B018
-    Daemon(rt, _engine()).run_forever()
-
-
-def demo(
-    output: Path = typer.Option(Path("demo-output"), "--output", help="演示输出目录"),
-) -> None:
-    """端到端演示：内置样例平台数据库 → 读取 → 计算时限 → 通知 → 月报，无需任何配置。"""
-    from slamon.service.demo import run_demo
-
-    run_demo(output, console)
 
 
 def register(app: typer.Typer) -> None:

@@ -128,7 +128,7 @@ def existing_hashes(conn: Connection, ids: Sequence[str]) -> dict[str, str]:
         rows = conn.execute(
             select(APP.c.application_id, APP.c.content_hash).where(APP.c.application_id.in_(part))
         )
-        out.update(dict(rows.tuples()))
+        out.update({a: h for a, h in rows})
     return out
 
 

@@ -1,0 +1,176 @@
+"""The poll cycle over a real SQLite store: upserts, history, rejections, crash safety, fingerprints."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+from sqlalchemy import select, text
+from storehelpers import at, make_runtime, record, snapshot
+
+from slamon.errors import StoreError
+from slamon.service.poll import apply_fetch, ingest_records
+from slamon.sources.base import FetchResult, RawRow
+from slamon.store import repo
+from slamon.store.db import open_store
+from slamon.store.models import SCHEMA_VERSION
+
+
+@pytest.fixture
+def engine(tmp_path):
+    return open_store(f"sqlite:///{tmp_path / 'store.db'}")
+
+
+@pytest.fixture
+def rt(tmp_path):
+    return make_runtime(tmp_path)
+
+
+def _events(engine):
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT application_id, kind, changes FROM application_event ORDER BY id")).all()
+
+
+def _sla(engine, aid):
+    with engine.connect() as conn:
+        return repo.load_sla(conn, [aid])[aid]
+
+
+def test_first_poll_inserts_and_evaluates(engine, rt):
+    s = ingest_records(engine, rt, [record("A1"), record("A2", received="2024-10-01 09:00")], at("2024-10-08 10:00"))
+    assert (s.inserted, s.updated, s.unchanged, s.evaluated) == (2, 0, 0, 2)
+    a1 = _sla(engine, "A1")
+    assert a1["stage"] == "pending"
+    assert a1["deadline_date"].isoformat() == "2024-10-10"
+    assert a1["deadline"].astimezone(rt.tz).date().isoformat() == "2024-10-10"
+    assert _sla(engine, "A2")["deadline_date"].isoformat() == "2024-10-12"
+    assert [(e[0], e[1]) for e in _events(engine)] == [("A1", "created"), ("A2", "created")]
+
+
+def test_unchanged_rows_untouched_and_history_once(engine, rt):
+    now = at("2024-10-08 10:00")
+    ingest_records(engine, rt, [record("A1")], now)
+    with engine.connect() as conn:
+        before = conn.execute(text("SELECT last_changed_at FROM application")).scalar_one()
+    s = ingest_records(engine, rt, [record("A1")], at("2024-10-09 10:00"))
+    assert (s.inserted, s.updated, s.unchanged) == (0, 0, 1)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT last_changed_at FROM application")).scalar_one() == before
+    assert len(_events(engine)) == 1
+
+
+def test_transition_recorded_once_with_its_changes(engine, rt):
+    ingest_records(engine, rt, [record("A1")], at("2024-10-08 10:00"))
+    answered = record("A1", decision="approved", decided_at=at("2024-10-11 09:30"))
+    for _ in range(2):
+        ingest_records(engine, rt, [answered], at("2024-10-11 10:00"))
+    events = _events(engine)
+    assert [e[1] for e in events] == ["created", "changed"]
+    changes = json.loads(events[1][2])
+    assert changes["decision"] == ["pending", "approved"]
+    assert set(changes) == {"decision", "decided_at"}
+    state = _sla(engine, "A1")
+    assert state["stage"] == "answered_late"
+    assert state["overdue_working_days"] == 1  # due 10 Oct, answered 11 Oct
+
+
+def test_open_applications_reevaluated_each_cycle(engine, rt):
+    ingest_records(engine, rt, [record("A1")], at("2024-09-30 10:00"))
+    assert _sla(engine, "A1")["stage"] == "pending"
+    ingest_records(engine, rt, [], at("2024-10-10 10:00"))
+    assert _sla(engine, "A1")["stage"] == "due_soon"
+    ingest_records(engine, rt, [], at("2024-10-14 10:00"))
+    state = _sla(engine, "A1")
+    assert state["stage"] == "overdue"
+    # due 10 Oct: 11 Oct, 12 Oct (a makeup Saturday) and 14 Oct are working days after it
+    assert state["overdue_working_days"] == 3
+
+
+def test_bad_rows_rejected_with_row_field_reason_good_rows_load(engine, rt):
+    rows = [
+        RawRow("f.csv:2", {"申请编号": "A1", "申请部门": "省税务局", "提供部门": "省公安厅", "资源名称": "户籍信息",
+                           "共享类型": "有条件共享", "申请时间": "2024-12-02 09:00", "审核状态": "通过",
+                           "收到时间": "2024-12-02 10:00"}),
+        RawRow("f.csv:3", {"申请编号": "A2", "申请部门": "省税务局", "提供部门": "省公安厅", "资源名称": "户籍信息",
+                           "共享类型": "半条件", "申请时间": "2024-12-02 09:00"}),
+        RawRow("f.csv:4", {"申请编号": "A3", "申请部门": "省税务局", "提供部门": "省公安厅", "资源名称": "户籍信息",
+                           "共享类型": "有条件共享", "申请时间": "2024-12-02 09:00", "收到时间": "2024-12-03 09:00",
+                           "审批结果": "通过", "审批时间": "2024-12-01 09:00"}),
+    ]
+    s = apply_fetch(engine, rt, "file", FetchResult(rows), at("2024-12-05 10:00"))
+    assert s.inserted == 1
+    assert [(e.row, e.field) for e in s.errors] == [("f.csv:3", "share_type"), ("f.csv:4", "decided_at")]
+    assert "半条件" in s.errors[0].message
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT row_ref, field FROM rejected_row ORDER BY row_ref")).all()
+    assert stored == [("f.csv:3", "share_type"), ("f.csv:4", "decided_at")]
+    # the same file again: nothing new, the rejections are kept once
+    apply_fetch(engine, rt, "file", FetchResult(rows), at("2024-12-05 11:00"))
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM rejected_row")).scalar_one() == 2
+    # a corrected row loads and its rejection disappears
+    fixed = RawRow("f.csv:3", {**rows[1].data, "共享类型": "无条件共享"})
+    apply_fetch(engine, rt, "file", FetchResult([fixed]), at("2024-12-05 12:00"))
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT row_ref FROM rejected_row")).scalars().all() == ["f.csv:4"]
+
+
+@pytest.mark.parametrize("step", ["validated", "upserted", "rejections", "evaluated", "planned"])
+def test_failure_mid_cycle_leaves_store_unchanged(engine, rt, step):
+    ingest_records(engine, rt, [record("A1")], at("2024-10-08 10:00"))
+    before = snapshot(engine)
+    rows = FetchResult(
+        [RawRow("A1", dataclasses.asdict(record("A1", decision="approved", decided_at=at("2024-10-09 09:00")))),
+         RawRow("A9", dataclasses.asdict(record("A9"))),
+         RawRow("bad", {"application_id": "A10"})],
+        cursor=at("2024-10-09 09:00"),
+    )
+
+    def boom(name: str) -> None:
+        if name == step:
+            raise RuntimeError(f"injected at {name}")
+
+    with pytest.raises(RuntimeError, match="injected"):
+        apply_fetch(engine, rt, "sql", rows, at("2024-10-09 10:00"), inject=boom)
+    assert snapshot(engine) == before
+    with engine.connect() as conn:
+        runs = conn.execute(text("SELECT status, error FROM poll_run ORDER BY id")).all()
+    assert runs[-1][0] == "failed" and "injected" in runs[-1][1]
+    s = apply_fetch(engine, rt, "sql", rows, at("2024-10-09 10:00"))
+    assert (s.inserted, s.updated, s.rejected) == (1, 1, 1)
+    assert _sla(engine, "A1")["stage"] == "answered_on_time"
+
+
+def test_calendar_or_rule_change_recomputes_and_logs_moves(engine, tmp_path):
+    rt5 = make_runtime(tmp_path)
+    ingest_records(engine, rt5, [record("A1"), record("A2", received="2024-10-01 09:00")], at("2024-10-08 10:00"))
+    rt10 = make_runtime(tmp_path, rules={"dir": str(rt5.settings.rules_dir), "active": ["guizhou-2020"]})
+    s = ingest_records(engine, rt10, [], at("2024-10-08 11:00"))
+    assert s.deadline_changes == 2
+    # 29 Sep, 30 Sep, 8–12 Oct (12th a makeup Saturday), 14, 15, 16 Oct: the 10th working day
+    assert _sla(engine, "A1")["deadline_date"].isoformat() == "2024-10-16"
+    with engine.connect() as conn:
+        moved = conn.execute(select(repo.CHANGE.c.application_id, repo.CHANGE.c.new_rule_id)).all()
+    assert sorted(moved) == [("A1", "guizhou-2020"), ("A2", "guizhou-2020")]
+    # the same configuration again moves nothing
+    assert ingest_records(engine, rt10, [], at("2024-10-08 12:00")).deadline_changes == 0
+
+
+def test_newer_schema_stops_startup(tmp_path):
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    engine = open_store(url)
+    with engine.begin() as conn:
+        repo.set_meta(conn, "schema_version", str(SCHEMA_VERSION + 1))
+    with pytest.raises(StoreError, match="结构版本"):
+        open_store(url)
+
+
+def test_stored_datetimes_are_aware_and_round_trip(engine, rt):
+    r = record("A1", received="2024-10-01 23:30")
+    ingest_records(engine, rt, [r], at("2024-10-08 10:00"))
+    with engine.connect() as conn:
+        back = repo.load_records(conn, ["A1"])["A1"]
+    assert back.received_at == r.received_at
+    assert back.received_at.utcoffset() is not None
+    assert back.content_hash() == r.content_hash()
