@@ -59,14 +59,15 @@ def _iso(v: dt.datetime | None) -> str | None:
 
 
 def build_status(engine: Engine, rt: Runtime, now: dt.datetime, department: str | None = None) -> StatusReport:
-    """Open applications plus those answered in the last 30 days, evaluated at ``now``."""
+    """Open applications plus those submitted or answered in the last 30 days, evaluated at ``now``."""
     app, sla = repo.APP, repo.SLA
     since = now - dt.timedelta(days=RECENT_DAYS)
     dept = rt.settings.aliases.get(department, department) if department else None
     query = (
         select(*(app.c[f] for f in FIELDS))
         .outerjoin(sla, sla.c.application_id == app.c.application_id)
-        .where(or_(sla.c.stage.is_(None), sla.c.stage.in_(OPEN_STAGES), app.c.decided_at >= since))
+        .where(or_(sla.c.stage.is_(None), sla.c.stage.in_(OPEN_STAGES), app.c.decided_at >= since,
+                   app.c.submitted_at >= since))
     )
     if dept:
         query = query.where(app.c.provider_dept == dept)
