@@ -38,6 +38,12 @@ def parse_datetime(text: str, tz: dt.tzinfo) -> dt.datetime:
     raw = text.strip()
     if not raw:
         raise InputError("日期时间为空")
+    try:  # the common case first: ISO 8601 and "YYYY-MM-DD HH:MM[:SS]" (C-fast)
+        value = dt.datetime.fromisoformat(raw[:-1] + "+00:00" if raw.endswith("Z") else raw)
+    except ValueError:
+        value = None
+    if value is not None:
+        return as_aware(value, tz)
     for pattern in (_SLASHED, _CHINESE):
         m = pattern.match(raw)
         if m:
@@ -46,13 +52,9 @@ def parse_datetime(text: str, tz: dt.tzinfo) -> dt.datetime:
                 return dt.datetime(y, mo, d, h, mi, s, tzinfo=tz)
             except ValueError as exc:
                 raise InputError(f"无法识别的日期时间 {raw!r}：{exc}") from None
-    try:
-        value = dt.datetime.fromisoformat(raw.replace("Z", "+00:00") if raw.endswith("Z") else raw)
-    except ValueError:
-        raise InputError(
-            f"无法识别的日期时间 {raw!r}，应为 YYYY-MM-DD[ HH:MM[:SS]] 或 YYYY/MM/DD[ HH:MM[:SS]]"
-        ) from None
-    return as_aware(value, tz)
+    raise InputError(
+        f"无法识别的日期时间 {raw!r}，应为 YYYY-MM-DD[ HH:MM[:SS]] 或 YYYY/MM/DD[ HH:MM[:SS]]"
+    )
 
 
 def local_date(value: dt.datetime, tz: dt.tzinfo) -> dt.date:
