@@ -60,7 +60,7 @@ def check_source(rt: Runtime, now: dt.datetime) -> Iterator[Finding]:
     if src.kind == "sql":
         from slamon.sources.sql import probe_sql_source
 
-        yield probe_sql_source(src)
+        yield probe_sql_source(src, rt.tz)
     elif src.kind == "folder":
         folder = src.folder
         if folder is None or not folder.is_dir():

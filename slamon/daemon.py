@@ -46,7 +46,7 @@ def try_lease(engine: Engine, holder: str, now: dt.datetime, ttl_seconds: int, n
     with engine.begin() as conn:
         won = conn.execute(
             update(LEASE)
-            .where(LEASE.c.name == name, (LEASE.c.holder == holder) | (LEASE.c.expires_at < now))
+            .where(LEASE.c.name == name, (LEASE.c.holder == holder) | (LEASE.c.expires_at <= now))
             .values(holder=holder, expires_at=expires)
         ).rowcount
         if won:

@@ -20,6 +20,8 @@ import yaml
 from slamon.rules import RuleSet, load_rules
 from slamon.workcalendar import WorkCalendar, build_calendar
 
+pytest_plugins = ["dbservers"]
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RULES_DIR = REPO_ROOT / "rules"
 

@@ -11,6 +11,7 @@ transaction wherever the driver allows it (PostgreSQL, MySQL/MariaDB, SQLite).
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import re
 from collections.abc import Container, Mapping
 from decimal import Decimal
@@ -38,51 +39,51 @@ _LEXEMES = re.compile(
     r"--[^\n]*|/\*.*?\*/|'(?:[^'\\]|''|\\.)*'|\"(?:[^\"]|\"\")*\"|`[^`]*`|(\$\w*\$).*?\1",
     re.DOTALL,
 )
-_DRIVER_EXTRAS = {"postgresql": "postgres", "mysql": "mysql", "mariadb": "mysql"}
+_DRIVER_EXTRAS = {
+    "postgresql": ("postgres", "postgresql+psycopg://"),
+    "mysql": ("mysql", "mysql+pymysql://"),
+    "mariadb": ("mysql", "mariadb+pymysql://"),
+}
+# A URL without a driver names SQLAlchemy's default one; use the extras' driver when it is missing.
+_DEFAULT_DRIVERS = {
+    "postgresql": ("psycopg2", "postgresql+psycopg"),
+    "mysql": ("MySQLdb", "mysql+pymysql"),
+    "mariadb": ("MySQLdb", "mariadb+pymysql"),
+}
 
 
 def _strip_lexemes(query: str) -> str:
-    """The query with comments and quoted text blanked out, so keywords and ';' can be checked."""
-    return _LEXEMES.sub(" ", query)
+    """The query with comments and quoted text blanked out (same length, so positions map)."""
+    return _LEXEMES.sub(lambda m: " " * len(m.group(0)), query)
 
 
 def check_query(query: str) -> str:
     """Validate a configured query; return it without a trailing ';'. Raises SourceError."""
     if not query or not query.strip():
         raise SourceError("数据源查询为空：请在 source.query 中填写一条 SELECT 语句")
-    bare = _strip_lexemes(query).strip()
-    if "/*" in bare or "'" in bare:
+    masked = _strip_lexemes(query)
+    if "/*" in masked or "'" in masked:
         raise SourceError("数据源查询中有未闭合的注释或引号")
-    bare = bare.rstrip("; \t\r\n")
+    # Drop trailing ';' and anything blank (or a comment) after the statement.
+    end = len(masked.rstrip("; \t\r\n"))
+    bare, text = masked[:end], query[:end]
     if ";" in bare:
         raise SourceError("数据源查询只能是一条 SELECT 语句：查询中有多条语句（分号）")
     m = _FIRST_WORD.match(bare)
     first = m.group(1).upper() if m else ""
     if first not in ("SELECT", "WITH"):
-        shown = first or bare[:20]
+        shown = first or bare.strip()[:20]
         raise SourceError(f"数据源查询只能是 SELECT（或 WITH … SELECT）语句，当前以 {shown} 开头")
     if re.search(r"\bINTO\b", bare, re.IGNORECASE):
         raise SourceError("数据源查询不得包含 INTO（SELECT … INTO 会写入表或文件）")
-    # Drop the trailing ';' (and any comment after it) from the text we run.
-    text = query.strip()
-    while True:
-        stripped = _strip_lexemes(text).rstrip()
-        if stripped.endswith(";"):
-            cut = len(stripped) - 1
-            text = text[:cut].rstrip()
-            continue
-        if len(stripped) < len(text) and not stripped.endswith(";"):
-            # a trailing comment: keep it (harmless; we append a newline before wrapping)
-            break
-        break
-    return text
+    return text.strip()
 
 
 def _driver_hint(url: str) -> str:
     backend = url.split(":", 1)[0].split("+", 1)[0].lower()
-    extra = _DRIVER_EXTRAS.get(backend)
-    if extra:
-        return f"；请安装对应驱动：pip install \"slamon[{extra}]\""
+    hint = _DRIVER_EXTRAS.get(backend)
+    if hint:
+        return f"；请安装驱动 pip install \"slamon[{hint[0]}]\"，并使用 {hint[1]} 开头的地址"
     return ""
 
 
@@ -160,6 +161,9 @@ class SqlSource:
         except (ArgumentError, ValueError) as exc:
             raise SourceError(f"数据源地址无效：{self.masked_url}") from exc
         backend = u.get_backend_name()
+        default = _DEFAULT_DRIVERS.get(u.drivername)
+        if default and importlib.util.find_spec(default[0]) is None:
+            u = u.set(drivername=default[1])
         connect_args: dict[str, Any] = {}
         kwargs: dict[str, Any] = {}
         if backend == "sqlite":
@@ -202,8 +206,9 @@ class SqlSource:
         except DBAPIError as exc:
             reason = _scrub(str(exc.orig), self.url)
             raise SourceError(f"无法连接数据源 {self.masked_url}：{reason}") from None
-        except SQLAlchemyError as exc:
-            raise SourceError(f"无法连接数据源 {self.masked_url}：{_scrub(str(exc), self.url)}") from None
+        except (SQLAlchemyError, OSError, ValueError) as exc:  # drivers raise their own kinds too
+            reason = f"{exc.__class__.__name__}: {_scrub(str(exc), self.url)}"
+            raise SourceError(f"无法连接数据源 {self.masked_url}：{reason}") from None
         try:
             with conn:
                 self._begin_read_only(conn)

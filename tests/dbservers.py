@@ -1,0 +1,62 @@
+"""Real database servers for tests: ``pg_url`` (PostgreSQL) and ``mysql_url`` (MariaDB/MySQL).
+
+Listed in conftest's ``pytest_plugins``. Each fixture probes its server with a 2-second connect
+timeout; when it is unreachable the test is skipped with the reason, except under CI
+(``CI=true``), where a missing server is a failure. ``SLAMON_TEST_PG_URL`` and
+``SLAMON_TEST_MYSQL_URL`` override the default addresses. Tests create uniquely named tables
+(:func:`unique_name`) and drop them afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+
+DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+DEFAULT_MYSQL_URL = "mysql+pymysql://root@127.0.0.1:3306/test?charset=utf8mb4"
+
+
+def unique_name(prefix: str = "t_share_apply") -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:10]}"
+
+
+def _unavailable(what: str, url: str, reason: str) -> None:
+    from slamon.store.db import mask_url
+
+    message = f"{what} 不可用：{mask_url(url)}（{reason}）"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+def _probe(what: str, url: str, env_name: str) -> str:
+    from sqlalchemy import create_engine, text
+
+    try:
+        engine = create_engine(url, connect_args={"connect_timeout": 2})
+    except ImportError as exc:
+        _unavailable(what, url, f"缺少驱动 {exc.name}")
+        raise AssertionError("unreachable") from exc
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001 - any failure means the server cannot be used
+        first = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc).strip() else ""
+        _unavailable(what, url, f"{exc.__class__.__name__}: {first}；地址可用 {env_name} 指定")
+    finally:
+        engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> str:
+    url = os.environ.get("SLAMON_TEST_PG_URL") or DEFAULT_PG_URL
+    return _probe("PostgreSQL", url, "SLAMON_TEST_PG_URL")
+
+
+@pytest.fixture(scope="session")
+def mysql_url() -> str:
+    url = os.environ.get("SLAMON_TEST_MYSQL_URL") or DEFAULT_MYSQL_URL
+    return _probe("MariaDB/MySQL", url, "SLAMON_TEST_MYSQL_URL")
