@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
+from functools import lru_cache
 from typing import Any
 
 from slamon.errors import InputError
@@ -22,6 +23,7 @@ FIELDS = (
     "applicant_region", "provider_region", "updated_at",
 )
 REQUIRED = ("application_id", "applicant_dept", "provider_dept", "resource_name", "share_type", "submitted_at")
+_FIELD_SET = frozenset(FIELDS)
 DATETIME_FIELDS = ("submitted_at", "reviewed_at", "received_at", "decided_at", "updated_at")
 
 # Header aliases (CONTRACT §1): Chinese column headers a platform export may use.
@@ -113,18 +115,21 @@ class RowError(Exception):
         return f"第 {self.row} 行 字段 {self.field}：{self.message}"
 
 
+@lru_cache(maxsize=1024)
 def canonical_field(header: str) -> str | None:
     """The record field a column header names (English or a Chinese alias), or None."""
     h = str(header).strip().lstrip("\ufeff").strip()
-    if h in FIELDS:
+    if h in _FIELD_SET:
         return h
     lowered = h.lower()
-    if lowered in FIELDS:
+    if lowered in _FIELD_SET:
         return lowered
     return HEADER_ALIASES.get(h)
 
 
 def _text(value: Any) -> str | None:
+    if type(value) is str:
+        return value.strip() or None
     if value is None:
         return None
     if isinstance(value, float) and value.is_integer():
@@ -169,7 +174,7 @@ def validate_row(
     """Turn one raw row (keys: field names or Chinese headers) into a validated record."""
     data: dict[str, Any] = {}
     for key, value in raw.items():
-        name = canonical_field(key) if key not in FIELDS else key
+        name = key if key in _FIELD_SET else canonical_field(key)
         if name is not None and (name not in data or data[name] in (None, "")):
             data[name] = value
     aliases = aliases or {}

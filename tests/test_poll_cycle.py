@@ -174,3 +174,53 @@ def test_stored_datetimes_are_aware_and_round_trip(engine, rt):
     assert back.received_at == r.received_at
     assert back.received_at.utcoffset() is not None
     assert back.content_hash() == r.content_hash()
+
+
+def test_bulk_writes_store_datetimes_exactly_as_the_orm_does(engine, rt):
+    """The fast insert path must write what SQLAlchemy's own types write (UTC text on SQLite),
+    or range queries through the ORM would compare unlike strings."""
+    from sqlmodel import Session
+
+    from slamon.store.models import Application
+
+    ingest_records(engine, rt, [record("A1", received="2024-10-01 23:30")], at("2024-10-08 10:00"))
+    orm = Application(
+        application_id="ORM", applicant_dept="x", provider_dept="y", resource_name="z",
+        share_type="conditional", submitted_at=at("2024-09-26 09:00"), review_status="passed",
+        received_at=at("2024-10-01 23:30"), decision="pending", content_hash="h", source="s",
+        first_seen_at=at("2024-10-08 10:00"), last_changed_at=at("2024-10-08 10:00"),
+    )
+    with Session(engine) as session:
+        session.add(orm)
+        session.commit()
+    with engine.connect() as conn:
+        raw = dict(conn.exec_driver_sql(
+            "SELECT application_id, received_at FROM application ORDER BY application_id").all())
+        deadline = conn.exec_driver_sql("SELECT deadline, deadline_date FROM sla_state").one()
+    assert raw["A1"] == raw["ORM"] == "2024-10-01 15:30:00.000000"
+    assert deadline == ("2024-10-12 15:59:59.999999", "2024-10-12")
+    with engine.connect() as conn:  # and a range query through SQLAlchemy finds it
+        hits = conn.execute(select(repo.APP.c.application_id).where(
+            repo.APP.c.received_at >= at("2024-10-01 23:30"), repo.APP.c.received_at < at("2024-10-01 23:31"))).scalars().all()
+    assert sorted(hits) == ["A1", "ORM"]
+
+
+def test_postgres_store_round_trip(pg_url, tmp_path):
+    from storehelpers import fresh_pg_database
+
+    rt = make_runtime(tmp_path)
+    with fresh_pg_database(pg_url) as url:
+        pg = open_store(url)
+        r = record("A1", received="2024-10-01 23:30")
+        ingest_records(pg, rt, [r, record("A2")], at("2024-10-08 10:00"))
+        ingest_records(pg, rt, [record("A2", decision="approved", decided_at=at("2024-10-11 08:00"))],
+                       at("2024-10-11 10:00"))
+        with pg.connect() as conn:
+            back = repo.load_records(conn, ["A1"])["A1"]
+            states = repo.load_sla(conn)
+            kinds = conn.execute(text("SELECT kind FROM application_event ORDER BY id")).scalars().all()
+        pg.dispose()
+    assert back.received_at == r.received_at
+    assert states["A1"]["deadline_date"].isoformat() == "2024-10-12"
+    assert states["A2"]["stage"] == "answered_late"
+    assert kinds == ["created", "created", "changed"]

@@ -23,7 +23,6 @@ from slamon.sources.sql import SqlSource, check_query, probe_sql_source
 from slamon.store.db import open_store
 from slamon.store.models import ApplicationEvent
 
-# The pg_url / mysql_url fixtures (harmless once conftest lists the plugin too).
 TZ = ZoneInfo("Asia/Shanghai")
 
 
@@ -141,6 +140,45 @@ def test_incremental_since_returns_only_later_rows(platform: tuple[str, str]) ->
     assert sorted(r.ref for r in wide.fetch(again.cursor, ()).rows) == ["A003", "A006"]
     src.dispose()
     wide.dispose()
+
+
+def test_postgres_numeric_ids_and_timestamptz_columns(pg_url: str) -> None:
+    """Numeric ids become text; :since is compared in the configured timezone even when the
+    column is timestamptz and the server's TimeZone is something else (UTC here)."""
+    name = unique_name()
+    engine = create_engine(pg_url)
+    with engine.begin() as conn:
+        conn.execute(text(
+            f"CREATE TABLE {name} (id numeric(12,0) PRIMARY KEY, seq bigint, dept text, res text,"
+            " mode text, created timestamptz, changed timestamptz)"
+        ))
+        conn.execute(text(
+            f"INSERT INTO {name} VALUES"
+            " (20241201, 1, '省公安厅', '居民身份证信息', '无条件共享',"
+            "  '2024-12-02 09:00+08', '2024-12-02 09:00+08'),"
+            " (20241202, 2, '省税务局', '纳税人基本信息', '无条件共享',"
+            "  '2024-12-02 09:30+08', '2024-12-02 09:30+08')"
+        ))
+    query = (
+        "SELECT id AS application_id, seq AS applicant_dept, dept AS provider_dept,"
+        " res AS resource_name, mode AS share_type, created AS submitted_at, changed AS updated_at"
+        f" FROM {name} WHERE changed > :since ORDER BY id"
+    )
+    try:
+        src = SqlSource(pg_url, query, tz=TZ)
+        rows = src.fetch(None, ()).rows
+        assert [r.ref for r in rows] == ["20241201", "20241202"]
+        assert rows[0].data["application_id"] == "20241201" and rows[0].data["applicant_dept"] == "1"
+        record = validate_row(rows[0].data, rows[0].ref, TZ)
+        assert record.submitted_at == dt.datetime(2024, 12, 2, 9, 0, tzinfo=TZ)
+        later = src.fetch(dt.datetime(2024, 12, 2, 9, 0, tzinfo=TZ), ())
+        assert [r.ref for r in later.rows] == ["20241202"]
+        assert later.cursor == dt.datetime(2024, 12, 2, 9, 30, tzinfo=TZ)
+        src.dispose()
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text(f"DROP TABLE {name}"))
+        engine.dispose()
 
 
 def test_postgres_refuses_data_modifying_cte(pg_url: str) -> None:

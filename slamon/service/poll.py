@@ -222,9 +222,10 @@ def _upsert(
     summary.inserted, summary.updated = len(new), len(changed)
     summary.unchanged = len(records) - len(new) - len(changed)
     old = repo.load_records(conn, [r.application_id for r in changed])
-    repo.insert_applications(conn, new, hashes, source, now)
+    memo: dict[int, Any] = {}  # datetimes converted once for both inserts
+    repo.insert_applications(conn, new, hashes, source, now, memo)
     repo.update_applications(conn, changed, hashes, source, now)
-    repo.insert_events(conn, new + changed, old, summary.run_id, now)
+    repo.insert_events(conn, new + changed, old, summary.run_id, now, memo)
     return new + changed
 
 

@@ -195,6 +195,11 @@ class SqlSource:
 
         if conn.dialect.name == "postgresql":
             conn.execute(text("SET TRANSACTION READ ONLY"))
+            # Naive :since and timestamptz columns are then read in the configured timezone,
+            # whatever the server's TimeZone setting is (local to this transaction).
+            key = getattr(self.tz, "key", None)
+            if key:
+                conn.execute(text("SELECT set_config('TimeZone', :tz, true)"), {"tz": key})
 
     def _run(self, sql: str, params: Mapping[str, Any]) -> tuple[list[str], list[tuple[Any, ...]]]:
         from sqlalchemy import text
@@ -247,7 +252,10 @@ class SqlSource:
         out: list[RawRow] = []
         cursor = as_aware(since, self.tz).astimezone(self.tz) if since is not None else None
         for n, values in enumerate(rows, start=1):
-            data = {k: _plain(v) for k, v in zip(keys, values, strict=True)}
+            data = {
+                k: v if v is None or type(v) is str or type(v) is dt.datetime else _plain(v)
+                for k, v in zip(keys, values, strict=True)
+            }
             ref = None
             if id_col is not None:
                 raw_id = _plain(values[id_col])

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable, Iterator, Sequence
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, select, update
+from sqlalchemy import Connection, Date, DateTime, bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from slamon.records import FIELDS, ApplicationRecord
@@ -41,44 +42,54 @@ SLA_FIELDS = (
 _UTC = dt.UTC
 
 
-def _sqlite_converter() -> Any:
-    """Convert values as SQLAlchemy's SQLite types store them (UTC datetimes as fixed-width text).
-
-    Memoised by object identity for the duration of one bulk insert: ``now`` and shared
-    deadline instants recur in every row.
-    """
-    memo: dict[int, str] = {}
-
-    def convert(v: Any) -> Any:
-        if isinstance(v, dt.datetime):
-            hit = memo.get(id(v))
-            if hit is None:
-                hit = memo[id(v)] = v.astimezone(_UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
-            return hit
-        if isinstance(v, dt.date):
-            return v.isoformat()
-        return v
-
-    return convert
+def _temporal_keys(table: Any, keys: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The datetime and the date columns among ``keys`` (looking through type decorators)."""
+    stamps, days = [], []
+    for k in keys:
+        col_type = table.c[k].type
+        col_type = getattr(col_type, "impl_instance", col_type)
+        if isinstance(col_type, DateTime):
+            stamps.append(k)
+        elif isinstance(col_type, Date):
+            days.append(k)
+    return stamps, days
 
 
-def _utc_value(v: Any) -> Any:
-    return v.astimezone(_UTC) if isinstance(v, dt.datetime) else v
-
-
-def bulk_insert(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
+def bulk_insert(
+    conn: Connection, table: Any, rows: list[dict[str, Any]], memo: dict[int, tuple[dt.datetime, Any]] | None = None
+) -> None:
     """executemany at the driver level, skipping per-value type processing (the hot path of a
-    full poll). Values are converted exactly as the column types would store them."""
+    full poll). Temporal values are converted exactly as the column types would store them:
+    on SQLite, UTC datetimes as fixed-width text (memoised by object: ``now`` and shared deadline
+    instants recur in every row; pass one ``memo`` to several inserts of the same objects);
+    elsewhere aware UTC datetimes. ``rows`` are modified in place.
+    """
     if not rows:
         return
     keys = list(rows[0])
+    stamps, days = _temporal_keys(table, keys)
+    on_sqlite = conn.dialect.name == "sqlite"
+    memo = {} if memo is None else memo
+    for r in rows:
+        for k in stamps:
+            v = r[k]
+            if v is not None:
+                hit = memo.get(id(v))
+                if hit is None:  # the entry keeps v alive, so its id cannot be reused meanwhile
+                    u = v.astimezone(_UTC)
+                    hit = memo[id(v)] = (v, u.replace(tzinfo=None).isoformat(" ", "microseconds") if on_sqlite else u)
+                r[k] = hit[1]
+        if on_sqlite:
+            for k in days:
+                v = r[k]
+                if v is not None:
+                    r[k] = v.isoformat()
     compiled = table.insert().compile(dialect=conn.dialect, column_keys=keys)
-    convert = _sqlite_converter() if conn.dialect.name == "sqlite" else _utc_value
     if compiled.positional:
-        order = [compiled.binds[name].key for name in compiled.positiontup]
-        params: list[Any] = [tuple([convert(r[k]) for k in order]) for r in rows]
+        getter = itemgetter(*[compiled.binds[name].key for name in compiled.positiontup])
+        params: list[Any] = [getter(r) for r in rows]
     else:
-        params = [{k: convert(v) for k, v in r.items()} for r in rows]
+        params = rows
     conn.exec_driver_sql(str(compiled), params)
 
 
@@ -152,14 +163,15 @@ def open_application_ids(conn: Connection) -> list[str]:
 
 
 def insert_applications(
-    conn: Connection, records: Iterable[ApplicationRecord], hashes: dict[str, str], source: str, now: dt.datetime
+    conn: Connection, records: Iterable[ApplicationRecord], hashes: dict[str, str], source: str, now: dt.datetime,
+    memo: dict[int, Any] | None = None,
 ) -> None:
     rows = []
     for r in records:
         row = {f: getattr(r, f) for f in FIELDS}
         row.update(content_hash=hashes[r.application_id], source=source, first_seen_at=now, last_changed_at=now)
         rows.append(row)
-    bulk_insert(conn, APP, rows)
+    bulk_insert(conn, APP, rows, memo)
 
 
 def update_applications(
@@ -192,6 +204,7 @@ def insert_events(
     old: dict[str, ApplicationRecord],
     run_id: int | None,
     now: dt.datetime,
+    memo: dict[int, Any] | None = None,
 ) -> int:
     rows = []
     for r in records:
@@ -210,7 +223,7 @@ def insert_events(
             "kind": kind, "review_status": r.review_status, "decision": r.decision,
             "received_at": r.received_at, "decided_at": r.decided_at, "changes": changes,
         })
-    bulk_insert(conn, EVENT, rows)
+    bulk_insert(conn, EVENT, rows, memo)
     return len(rows)
 
 
