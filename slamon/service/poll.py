@@ -297,7 +297,7 @@ def reevaluate_all(
                 "sla.deadline_moved application_id=%s old=%s new=%s",
                 s.application_id, before["deadline"], s.deadline,
             )
-    repo.save_sla(conn, states, set(old), fingerprint, now)
+    repo.replace_all_sla(conn, states, fingerprint, now)
     repo.insert_deadline_changes(conn, moves)
     repo.set_meta(conn, "fingerprint", fingerprint)
     return len(states), len(moves)

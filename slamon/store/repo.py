@@ -269,6 +269,18 @@ def save_sla(
         conn.execute(stmt, updates)
 
 
+def replace_all_sla(conn: Connection, states: Iterable[SlaState], fingerprint: str, now: dt.datetime) -> None:
+    """Swap the whole SLA table for ``states`` (inside the caller's transaction): one bulk insert
+    instead of an UPDATE per application when everything is recomputed."""
+    rows = []
+    for s in states:
+        row = _sla_row(s, fingerprint, now)
+        row["application_id"] = s.application_id
+        rows.append(row)
+    conn.execute(delete(SLA))
+    bulk_insert(conn, SLA, rows)
+
+
 def insert_deadline_changes(conn: Connection, rows: list[dict[str, Any]]) -> None:
     if rows:
         conn.execute(CHANGE.insert(), rows)
