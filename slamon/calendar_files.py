@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 from slamon.errors import CalendarError
+from slamon.timeparse import yaml_date
 from slamon.workcalendar import CalendarYearFile
 
 
@@ -35,15 +36,9 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct
 
 
 def _date(value: Any, where: str) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            pass
+    day = yaml_date(value)
+    if day is not None:
+        return day
     raise CalendarError(f"{where}：无法识别的日期 {value!r}，应为 YYYY-MM-DD")
 
 

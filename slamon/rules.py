@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from slamon.errors import RuleError
+from slamon.timeparse import yaml_date
 
 SHARE_TYPES = ("conditional", "unconditional")
 SHARE_TYPE_NAMES = {"conditional": "有条件共享", "unconditional": "无条件共享"}
@@ -121,13 +122,9 @@ class _Checker:
         value = data.get(key)
         if value is None and not required:
             return None
-        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-            return value
-        if isinstance(value, str):
-            try:
-                return dt.date.fromisoformat(value.strip())
-            except ValueError:
-                pass
+        day = yaml_date(value) if not isinstance(value, dt.datetime) else None
+        if day is not None:
+            return day
         raise self.fail(key, f"应为日期 YYYY-MM-DD，得到 {value!r}")
 
     def count(self, value: Any, field: str, minimum: int) -> int:

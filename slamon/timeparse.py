@@ -60,3 +60,17 @@ def parse_datetime(text: str, tz: dt.tzinfo) -> dt.datetime:
 def local_date(value: dt.datetime, tz: dt.tzinfo) -> dt.date:
     """The calendar date of an aware instant in ``tz``."""
     return value.astimezone(tz).date()
+
+
+def yaml_date(value: object) -> dt.date | None:
+    """A date as YAML gives it (a date object or ISO text); None when it is not one."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
