@@ -33,6 +33,7 @@ def check_rules(rt: Runtime, now: dt.datetime) -> Iterator[Finding]:
 
 def check_calendar(rt: Runtime, now: dt.datetime) -> Iterator[Finding]:
     cal = rt.calendar
+    folder = rt.settings.rules_dir / "calendar"
     today = now.astimezone(rt.tz).date()
     for year in (today.year - 1, today.year, today.year + 1):
         if year not in cal.years:
@@ -43,13 +44,13 @@ def check_calendar(rt: Runtime, now: dt.datetime) -> Iterator[Finding]:
         elif year <= today.year:
             yield Finding(
                 ERROR, f"日历 {year}",
-                f"{year} 年没有官方节假日安排，期限计算不可靠；请录入 rules/calendar/{year}.yaml",
+                f"{year} 年没有官方节假日安排，期限计算不可靠；请录入 {folder / f'{year}.yaml'}",
             )
         elif today.month >= 11:
             yield Finding(
                 WARN, f"日历 {year}",
                 f"已到 {today.year} 年 11 月，{year} 年的官方节假日安排尚未录入；"
-                f"国务院办公厅通知发布后请录入 rules/calendar/{year}.yaml",
+                f"国务院办公厅通知发布后请录入 {folder / f'{year}.yaml'}",
             )
         else:
             yield Finding(OK, f"日历 {year}", "尚未发布官方安排（通常于 11 月前后发布）")

@@ -333,4 +333,6 @@ def load_settings(
         raise ConfigError(f"配置文件 {path} {where}不是有效的 YAML") from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"无法读取配置文件 {path}") from exc
+    except ValueError as exc:  # e.g. an impossible date such as 2025-02-30
+        raise ConfigError(f"配置文件 {path} 含有无效的值：{exc}") from exc
     return parse_settings(data, path.resolve(), path.resolve().parent, env)

@@ -259,3 +259,25 @@ def test_help_exits_0(run_cli):
     r = run_cli(["--help"])
     assert r.exit_code == 0
     assert "deadline" in r.stdout
+
+
+def test_config_with_an_impossible_date_is_a_one_line_error(run_cli, write_config):
+    cfg = write_config("timezone: Asia/Shanghai\nreport:\n  dir: 2025-02-30\n")
+    res = run_cli(["deadline", "2024-10-01"], config=cfg)
+    assert res.exit_code == 1
+    assert res.stderr.startswith("错误：") and "config.yaml" in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1
+
+
+def test_deadline_table_shows_close_of_business_not_24(run_cli, write_config, tmp_path):
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "cob.yaml").write_text(
+        "title: 下班截止\ninstrument: 测试\ncitation: 测试。\neffective_from: 2020-01-01\n"
+        "share_types: [conditional]\nworking_days: 5\ncounting: {ends_at: '23:59'}\n",
+        encoding="utf-8",
+    )
+    cfg = write_config({"rules": {"dir": str(rules), "active": ["cob"]}})
+    res = run_cli(["deadline", "2024-09-27"], config=cfg)
+    assert res.exit_code == 0, res.stderr
+    assert "2024-10-10 23:59" in res.stdout and "24:00" not in res.stdout

@@ -19,7 +19,7 @@ def deadline(
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
 ) -> None:
     """计算答复期限：收到申请之日后第 N 个工作日的 24:00。"""
-    from slamon.deadline import governing_deadline
+    from slamon.deadline import END_OF_DAY, governing_deadline
     from slamon.timeparse import parse_datetime
 
     rt = runtime()
@@ -65,7 +65,7 @@ def deadline(
             d.rule_id,
             SHARE_TYPE_NAMES[d.share_type],
             f"{d.working_days} 个工作日",
-            f"{d.deadline_date.isoformat()} {'24:00' if d.deadline.time().hour == 23 and d.deadline.minute == 59 else d.deadline.strftime('%H:%M')}",
+            f"{d.deadline_date.isoformat()} {'24:00' if d.deadline.time() == END_OF_DAY else d.deadline.strftime('%H:%M')}",
             "官方" if d.calendar_official else "非官方（推算）",
         )
     console.print(table)
@@ -135,7 +135,8 @@ def rules(as_json: bool = typer.Option(False, "--json", help="输出 JSON")) -> 
         print_json(rows)
         return
     table = Table(title="时限规则")
-    for col in ("编号", "生效", "依据", "时限", "起算", "适用期间"):
+    table.add_column("编号", no_wrap=True)
+    for col in ("生效", "依据", "时限", "起算", "适用期间"):
         table.add_column(col)
     for r in rows:
         limits = "，".join(f"{SHARE_TYPE_NAMES[t]} {n} 个工作日" for t, n in r["working_days"].items())
