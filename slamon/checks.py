@@ -87,8 +87,14 @@ def check_smtp(rt: Runtime, now: dt.datetime) -> Iterator[Finding]:
         yield Finding(ERROR, "邮件服务器", "已配置 smtp.username，但未提供密码（SLAMON_SMTP_PASSWORD 或 smtp.password_file）")
 
 
+def check_contacts(rt: Runtime, now: dt.datetime) -> Iterator[Finding]:
+    from slamon.notify.checks import check_contacts as contacts  # imports Finding from here
+
+    yield from contacts(rt, now)
+
+
 CHECKS: list[Callable[[Runtime, dt.datetime], Iterator[Finding]]] = [
-    check_rules, check_calendar, check_source, check_smtp,
+    check_rules, check_calendar, check_source, check_smtp, check_contacts,
 ]
 
 

@@ -20,7 +20,7 @@ import yaml
 from slamon.rules import RuleSet, load_rules
 from slamon.workcalendar import WorkCalendar, build_calendar
 
-pytest_plugins = ["dbservers"]
+pytest_plugins = ["dbservers", "smtpserver"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RULES_DIR = REPO_ROOT / "rules"

@@ -45,13 +45,11 @@ def source_health(engine: Engine, rt: Runtime, source_name: str, now: dt.datetim
     return None
 
 
-def _notify_stale(engine: Engine, rt: Runtime, now: dt.datetime, message: str) -> None:
-    log.warning("source.stale message=%s", message)
-    try:
-        from slamon.notify.service import notify_stale_source
-    except ImportError:
-        return
-    notify_stale_source(engine, rt, now, message)
+def _notify_stale(engine: Engine, rt: Runtime, now: dt.datetime, message: str, source: str) -> None:
+    from slamon.notify.service import notify_stale_source
+
+    log.warning("source.stale source=%s message=%s", source, message)
+    notify_stale_source(engine, rt, now, message, source=source)
 
 
 def poll_job(engine: Engine, rt: Runtime, now: dt.datetime, worker: str) -> Any:
@@ -66,29 +64,25 @@ def poll_job(engine: Engine, rt: Runtime, now: dt.datetime, worker: str) -> Any:
         log.error("poll.error source=%s error=%s", source.name, exc)
         problem = source_health(engine, rt, source.name, now, ok=False, fetched=0)
         if problem:
-            _notify_stale(engine, rt, now, problem)
+            _notify_stale(engine, rt, now, problem, source.name)
         return None
     problem = source_health(engine, rt, source.name, now, ok=True, fetched=summary.inserted + summary.updated)
     if problem:
-        _notify_stale(engine, rt, now, problem)
+        _notify_stale(engine, rt, now, problem, source.name)
     deliver_job(engine, rt, now, worker)
     return summary
 
 
 def deliver_job(engine: Engine, rt: Runtime, now: dt.datetime, worker: str) -> Any:
-    try:
-        from slamon.notify.service import deliver_due
-    except ImportError:
-        return None
+    from slamon.notify.service import deliver_due
+
     return deliver_due(engine, rt, now, worker)
 
 
 def periodic_job(engine: Engine, rt: Runtime, now: dt.datetime) -> Any:
     """Monthly report files on the first working day of a month; the weekly digest when due."""
-    try:
-        from slamon.reports.service import queue_weekly_digest_if_due, write_monthly_reports_if_due
-    except ImportError:
-        return None
+    from slamon.reports.service import queue_weekly_digest_if_due, write_monthly_reports_if_due
+
     written = write_monthly_reports_if_due(engine, rt, now)
     queued = queue_weekly_digest_if_due(engine, rt, now)
     return written, queued

@@ -65,12 +65,10 @@ def cursor_key(source_name: str) -> str:
     return f"cursor:{source_name}"[:64]
 
 
-def default_planner() -> Planner | None:
-    """The mail planner when the notify package is installed, else None."""
-    try:
-        from slamon.notify.service import plan_notices
-    except ImportError:
-        return None
+def default_planner() -> Planner:
+    """The mail planner (imported late: the poll service does not need mail to be importable)."""
+    from slamon.notify.service import plan_notices
+
     return plan_notices
 
 

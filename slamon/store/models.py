@@ -142,22 +142,30 @@ class Lease(SQLModel, table=True):
 
 
 class Outbox(SQLModel, table=True):
-    """Planned mail. ``key`` makes planning idempotent; the deliverer claims rows by a conditional UPDATE."""
+    """Planned mail. ``key`` makes planning idempotent; the deliverer claims rows by a conditional UPDATE.
+
+    See slamon.notify.outbox for the row life cycle and slamon.notify.service for the guarantee.
+    """
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_not_before", "status", "not_before"),)
+    __table_args__ = (
+        Index("ix_outbox_status_not_before", "status", "not_before"),
+        Index("ix_outbox_kind_working_day", "kind", "working_day"),
+    )
     id: int | None = Field(default=None, primary_key=True)
-    key: str = Field(max_length=300, unique=True)  # department|kind|working day
-    kind: str = Field(max_length=32)  # reminder / overdue / escalation / digest / stale_source ...
+    key: str = Field(max_length=300, unique=True)  # department|kind|working day (stale|source|day ...)
+    kind: str = Field(max_length=32)  # notice / escalation / stale_source / digest ...
     department: str | None = Field(default=None, max_length=200, index=True)
     working_day: dt.date
     recipients: str = Field(sa_column=Column(Text, nullable=False))  # JSON list
     subject: str = Field(sa_column=Column(Text, nullable=False))
     body_text: str = Field(sa_column=Column(Text, nullable=False))
     body_html: str = Field(sa_column=Column(Text, nullable=False))
-    items: str = Field(sa_column=Column(Text, nullable=False))  # JSON list of application ids
+    # JSON list of item snapshots ({"application_id", "kind", "resource_name", ...}); [] for other mail
+    items: str = Field(sa_column=Column(Text, nullable=False))
+    unassigned: bool = False  # the department has no contact: sent to the supervisors instead
     message_id: str = Field(max_length=300)
-    status: str = Field(default="queued", max_length=16)  # queued / sending / sent / retry / failed
+    status: str = Field(default="queued", max_length=16)  # queued / sending / sent / retry / failed / cancelled
     attempts: int = 0
     not_before: dt.datetime
     claimed_by: str | None = Field(default=None, max_length=200)

@@ -1,0 +1,111 @@
+"""``slamon outbox``: the mail queue — list queued, retrying and failed messages; requeue one."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from slamon.cli.common import console, now_option, print_json, runtime
+from slamon.errors import InputError
+
+PENDING_STATUSES = ("queued", "sending", "retry", "failed")
+ALL_STATUSES = (*PENDING_STATUSES, "sent", "cancelled")
+
+outbox_app = typer.Typer(
+    help="邮件队列：列出待发送、待重试和发送失败的邮件；retry ID 重新排队。",
+    no_args_is_help=False,
+    invoke_without_command=True,
+    add_completion=False,
+)
+
+
+def _engine() -> Any:
+    from slamon.store.db import open_store
+
+    return open_store(runtime().settings.store_url)
+
+
+def _local(value: Any) -> str:
+    if value is None:
+        return ""
+    return value.astimezone(runtime().tz).strftime("%Y-%m-%d %H:%M")
+
+
+def _json_row(r: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": r["id"], "key": r["key"], "kind": r["kind"], "department": r["department"],
+        "working_day": r["working_day"].isoformat(), "recipients": json.loads(r["recipients"]),
+        "subject": r["subject"], "status": r["status"], "attempts": r["attempts"],
+        "not_before": r["not_before"].isoformat() if r["not_before"] else None,
+        "claimed_by": r["claimed_by"], "sent_at": r["sent_at"].isoformat() if r["sent_at"] else None,
+        "last_error": r["last_error"], "refused": json.loads(r["refused"]) if r["refused"] else {},
+        "message_id": r["message_id"],
+    }
+
+
+@outbox_app.callback()
+def outbox(
+    ctx: typer.Context,
+    show_all: bool = typer.Option(False, "--all", help="也列出已发送和已取消的邮件"),
+    as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
+) -> None:
+    """列出待发送、待重试和发送失败的邮件（--all 包括已发送）。"""
+    if ctx.invoked_subcommand is not None:
+        return
+    from slamon.notify import outbox as repo
+    from slamon.notify.outbox import STATUS_NAMES
+    from slamon.notify.policy import KIND_NAMES
+
+    engine = _engine()
+    with engine.connect() as conn:
+        rows = repo.listing(conn, ALL_STATUSES if show_all else PENDING_STATUSES)
+        counts = repo.counts(conn)
+    if as_json:
+        print_json({"counts": counts, "messages": [_json_row(r) for r in rows]})
+        return
+    summary = "，".join(f"{STATUS_NAMES.get(s, s)} {counts.get(s, 0)}" for s in ALL_STATUSES)
+    console.print(f"邮件队列：{summary}", markup=False)
+    if not rows:
+        console.print("没有待发送或发送失败的邮件。")
+        return
+    table = Table(title="邮件队列")
+    for col in ("编号", "类别", "部门", "收件人", "主题", "状态", "尝试", "最早发送", "错误 / 拒收"):
+        table.add_column(col)
+    for r in rows:
+        refused = json.loads(r["refused"]) if r["refused"] else {}
+        problem = r["last_error"] or ""
+        if refused:
+            problem = (problem + "；" if problem else "") + "拒收：" + "、".join(refused)
+        table.add_row(
+            str(r["id"]), KIND_NAMES.get(r["kind"], r["kind"]), r["department"] or "",
+            "、".join(json.loads(r["recipients"])), r["subject"], STATUS_NAMES.get(r["status"], r["status"]),
+            str(r["attempts"]), _local(r["not_before"]), problem,
+        )
+    console.print(table)
+
+
+@outbox_app.command("retry")
+def retry(
+    message_id: int = typer.Argument(..., metavar="ID", help="邮件编号（slamon outbox 的“编号”列）"),
+    now: str = typer.Option(None, "--now", help="按此时刻重新排队（默认当前时间）"),
+) -> None:
+    """把一封发送失败（或待重试）的邮件重新排队，下一个发送时段发出。"""
+    from slamon.notify import outbox as repo
+    from slamon.notify.outbox import STATUS_NAMES
+
+    at = now_option(now)
+    engine = _engine()
+    with engine.begin() as conn:
+        old = repo.requeue(conn, message_id, at)
+    if old is None:
+        raise InputError(f"邮件队列中没有编号为 {message_id} 的邮件")
+    if old in ("sent", "sending"):
+        raise InputError(f"邮件 {message_id} 的状态为“{STATUS_NAMES[old]}”，不能重新排队")
+    console.print(f"邮件 {message_id} 已重新排队（原状态：{STATUS_NAMES.get(old, old)}），将在下一个发送时段发出。")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(outbox_app, name="outbox")

@@ -1,0 +1,166 @@
+"""A real SMTP server for tests: aiosmtpd on 127.0.0.1 on a free port, capturing every message.
+
+Listed in conftest's ``pytest_plugins``. The ``smtp_server`` fixture yields a :class:`SmtpServer`
+that can simulate what a relay does to a sender:
+
+- ``refuse("a@x", code=550)``: refuse one recipient at RCPT (the others are accepted);
+- ``stop()`` / ``start()``: the server is down (connections refused) / back on the same port;
+- ``require_auth(user, password)``: AUTH required; wrong credentials get 535, none get 530;
+- ``drop_on_data = True``: close the connection when the message is sent (a relay that dies);
+- ``data_reply = "451 ..."``: answer DATA with this reply instead of accepting the message.
+
+``smtp_server.messages`` lists :class:`Captured` (envelope sender, recipients, parsed message).
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import functools
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+HOST = "127.0.0.1"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Captured:
+    mail_from: str
+    rcpt_tos: list[str]
+    raw: bytes
+
+    @functools.cached_property
+    def message(self) -> email.message.EmailMessage:
+        return email.message_from_bytes(self.raw, policy=email.policy.default)  # type: ignore[return-value]
+
+    @property
+    def subject(self) -> str:
+        return str(self.message["Subject"])
+
+    @property
+    def message_id(self) -> str:
+        return str(self.message["Message-ID"])
+
+    def part(self, subtype: str) -> str:
+        """The decoded text of the text/<subtype> part."""
+        for p in self.message.walk():
+            if p.get_content_type() == f"text/{subtype}":
+                return p.get_content()
+        raise KeyError(subtype)
+
+
+class SmtpServer:
+    def __init__(self) -> None:
+        self.host = HOST
+        self.port = free_port()
+        self.messages: list[Captured] = []
+        self.refused: dict[str, int] = {}
+        self.auth: tuple[str, str] | None = None
+        self.auth_attempts = 0
+        self.drop_on_data = False
+        self.data_reply: str | None = None
+        self.connections = 0
+        self._lock = threading.Lock()
+        self._controller: Any = None
+
+    # -- simulation switches ---------------------------------------------------------------
+    def refuse(self, address: str, code: int = 550) -> None:
+        self.refused[address] = code
+
+    def require_auth(self, user: str, password: str) -> None:
+        was_running = self._controller is not None
+        self.stop()
+        self.auth = (user, password)
+        if was_running:
+            self.start()
+
+    # -- aiosmtpd handler hooks --------------------------------------------------------------
+    async def handle_EHLO(self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]) -> list[str]:  # noqa: N802
+        with self._lock:
+            self.connections += 1
+        session.host_name = hostname
+        return responses
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: list[str]) -> str:  # noqa: N802
+        code = self.refused.get(address)
+        if code is not None:
+            return f"{code} 5.1.1 <{address}>: recipient refused" if code >= 500 else f"{code} 4.2.0 <{address}>: try later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        if self.drop_on_data:
+            server.transport.close()
+            return "421 closing"
+        if self.data_reply:
+            return self.data_reply
+        raw = envelope.original_content or envelope.content
+        with self._lock:
+            self.messages.append(Captured(envelope.mail_from, list(envelope.rcpt_tos), raw))
+        return "250 Message accepted"
+
+    def _authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> Any:
+        from aiosmtpd.smtp import AuthResult
+
+        self.auth_attempts += 1
+        assert self.auth is not None
+        user, password = self.auth
+        login = getattr(auth_data, "login", b"") or b""
+        pw = getattr(auth_data, "password", b"") or b""
+        ok = login.decode() == user and pw.decode() == password
+        return AuthResult(success=ok, handled=False)
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    def start(self) -> SmtpServer:
+        from aiosmtpd.controller import Controller
+
+        if self._controller is not None:
+            return self
+        kwargs: dict[str, Any] = {}
+        if self.auth is not None:
+            kwargs = dict(auth_required=True, auth_require_tls=False, authenticator=self._authenticate)
+        self._controller = Controller(self, hostname=self.host, port=self.port, ready_timeout=5, **kwargs)
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    @property
+    def running(self) -> bool:
+        return self._controller is not None
+
+    def smtp_config(self, **overrides: Any) -> dict[str, Any]:
+        """The ``smtp:`` section of a config.yaml pointing at this server."""
+        return {"host": self.host, "port": self.port, "sender": "slamon@xxzx.example.gov.cn",
+                "timeout_seconds": 5, **overrides}
+
+    def to(self, address: str) -> list[Captured]:
+        return [m for m in self.messages if address in m.rcpt_tos]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # AUTH without TLS is intended here: a local test server on 127.0.0.1.
+    config.addinivalue_line("filterwarnings", "ignore:Requiring AUTH while not requiring TLS:UserWarning")
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    server = SmtpServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
