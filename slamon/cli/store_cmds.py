@@ -142,19 +142,23 @@ def demo(
     from slamon.store.db import open_store
 
     result = run_demo(output)
-    rt, now = result.runtime, result.now
-    p = result.poll
-    console.print(f"[bold]slamon 演示[/bold]：{now:%Y-%m-%d %H:%M}（演示时刻），规则 guizhou-2023（5 个工作日）")
-    console.print(f"读取演示平台数据库：{p.fetched} 行，入库 {p.inserted} 件，拒绝 {p.rejected} 行。")
-    render_status(build_status(open_store(result.store_url), rt, now), rt)
-    console.print(str(result.delivery), markup=False)
-    console.print(f"邮件 {len(result.mails)} 封已保存到 {result.output / 'mail'}", markup=False)
+    rt, now, p = result.runtime, result.now, result.poll
+    console.print(f"[bold]slamon 演示[/bold]：演示时刻 {now:%Y-%m-%d %H:%M}，规则 guizhou-2023（5 个工作日）")
+    console.print(f"读取演示平台数据库（2024 年 12 月）：{p.fetched} 行，入库 {p.inserted} 件，拒绝 {p.rejected} 行。")
+    render_status(build_status(open_store(result.store_url), rt, now), rt, stages=("overdue", "due_soon"))
+    console.print(f"{result.delivery}；邮件已保存到 {result.output / 'mail'}：", markup=False)
+    for line in result.mail_lines:
+        console.print(f"  {line}", markup=False)
+    console.print("\n月报“六、存在问题”：", markup=False)
+    console.print(result.problems_text, markup=False)
+    console.print("\n输出文件：", markup=False)
     for path in result.reports:
-        console.print(f"报告：{path}", markup=False)
+        console.print(f"  {path}", markup=False)
 
 
-def render_status(report, rt) -> None:  # noqa: ANN001
-    """Print a StatusReport as rich tables (shared by ``status`` and ``demo``)."""
+def render_status(report, rt, stages: tuple[str, ...] | None = None) -> None:  # noqa: ANN001
+    """Print a StatusReport as rich tables (shared by ``status`` and ``demo``); ``stages`` limits
+    the list of applications (default: every open one)."""
     from slamon.sla import STAGE_NAMES
 
     at = report.now
@@ -167,8 +171,9 @@ def render_status(report, rt) -> None:  # noqa: ANN001
     for dept, counts in sorted(report.by_department.items(), key=lambda kv: (-kv[1]["overdue"], kv[0])):
         t.add_row(dept, *(str(counts.get(c, 0)) for c in cols))
     console.print(t)
-    open_items = [it for it in report.items if it.state.is_open]
-    t2 = Table(title=f"未办结申请（{len(open_items)} 件）")
+    open_items = [it for it in report.items if (it.state.stage in stages if stages else it.state.is_open)]
+    title = "、".join(STAGE_NAMES[s] for s in stages) if stages else "未办结"
+    t2 = Table(title=f"{title}申请（{len(open_items)} 件）")
     for c in ("申请编号", "提供部门", "资源名称", "收到时间", "答复期限", "阶段", "超期工作日"):
         t2.add_column(c)
     for it in open_items[:200]:

@@ -27,7 +27,9 @@ class DemoResult:
     store_url: str
     delivery: object | None = None
     mails: list[Path] = field(default_factory=list)
+    mail_lines: list[str] = field(default_factory=list)  # "subject → recipients" per saved mail
     reports: list[Path] = field(default_factory=list)
+    problems_text: str = ""
 
 
 def demo_settings(output: Path, smtp_port: int) -> dict:
@@ -49,7 +51,7 @@ def demo_settings(output: Path, smtp_port: int) -> dict:
 
 def run_demo(output: Path) -> DemoResult:
     from slamon.notify.service import deliver_due
-    from slamon.reports.service import write_demo_reports
+    from slamon.reports.service import monthly_report, write_demo_reports
     from slamon.service.demo_smtp import EmlSink
     from slamon.service.poll import default_planner, run_poll_cycle
     from slamon.sources import demo as demo_data
@@ -71,4 +73,14 @@ def run_demo(output: Path) -> DemoResult:
         delivery = deliver_due(engine, rt, now, "demo")
         mails = list(sink.saved)
     reports = write_demo_reports(engine, rt, DEMO_MONTH, output / "reports", now)
-    return DemoResult(output, rt, now, summary, rt.settings.store_url, delivery, mails, reports)
+    problems = monthly_report(engine, rt, DEMO_MONTH).problems_text
+    return DemoResult(output, rt, now, summary, rt.settings.store_url, delivery, mails,
+                      [_mail_line(p) for p in mails], reports, problems)
+
+
+def _mail_line(path: Path) -> str:
+    from email import policy
+    from email.parser import BytesParser
+
+    msg = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+    return f"{msg['Subject']} → {msg['To']}"
