@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from slamon.cli import calendar_cmds, mail_cmds, store_cmds
+from slamon.cli import calendar_cmds, mail_cmds, report_cmds, store_cmds
 from slamon.cli.common import err_console, state
 from slamon.errors import SlamonError
 
@@ -34,7 +34,7 @@ def _root(
     state.config_path = config
 
 
-for _module in (calendar_cmds, store_cmds, mail_cmds):
+for _module in (calendar_cmds, store_cmds, mail_cmds, report_cmds):
     _module.register(app)
 
 

@@ -148,9 +148,9 @@ def demo(
     render_status(build_status(open_store(result.store_url), rt, now), rt, stages=("overdue", "due_soon"))
     console.print(f"{result.delivery}；邮件已保存到 {result.output / 'mail'}：", markup=False)
     for line in result.mail_lines:
-        console.print(f"  {line}", markup=False)
+        console.print(f"  {line}", markup=False, soft_wrap=True)
     console.print("\n月报“六、存在问题”：", markup=False)
-    console.print(result.problems_text, markup=False)
+    console.print(result.problems_text, markup=False, soft_wrap=True)
     console.print("\n输出文件：", markup=False)
     for path in result.reports:
         console.print(f"  {path}", markup=False)

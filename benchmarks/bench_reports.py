@@ -1,0 +1,175 @@
+"""Report benchmark: the monthly report and the weekly digest on a store of 1,000,000 applications.
+
+Builds a SQLite store in a temporary folder by bulk inserts (``slamon.store.repo.bulk_insert``
+into ``application`` and ``sla_state``): applications spread evenly over about four years, so the
+report month (January 2025) holds about 20,000; most answered within a few days, a few stuck
+open for years, the last days' still open. Then times, as of the moments the daemon would use:
+
+1. ``monthly_report`` for 2025-01 (indexed loading + figures) plus its text rendering;
+2. the weekly digest of 2025-W05 (loading + figures for that week and the one before) plus its
+   HTML and plain-text rendering.
+
+Usage: python benchmarks/bench_reports.py [--rows N] [--repeat K]. Goal: each under 2 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import random
+import tempfile
+import time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import text
+
+from slamon.app import Runtime
+from slamon.config import parse_settings
+from slamon.records import FIELDS, ApplicationRecord
+from slamon.reports.periods import IsoWeek
+from slamon.reports.render_digest import render_digest
+from slamon.reports.render_text import render_text
+from slamon.reports.service import digest, monthly_report
+from slamon.sla import evaluate
+from slamon.store import repo
+from slamon.store.db import open_store
+from slamon.store.models import Application, SlaStateRow
+
+TZ = ZoneInfo("Asia/Shanghai")
+REPO = Path(__file__).resolve().parent.parent
+FIRST = dt.datetime(2020, 12, 3, tzinfo=TZ)
+NOW = dt.datetime(2025, 2, 3, 10, 0, tzinfo=TZ)
+MONTH = "2025-01"
+WEEK = IsoWeek(2025, 5)
+PROVIDERS = [f"省测试部门{i:02d}" for i in range(60)]
+APPLICANTS = [f"申请部门{i:02d}" for i in range(80)]
+RESOURCES = [f"资源{i:03d}" for i in range(300)]
+CHUNK = 50_000
+SLOT = dt.timedelta(minutes=10)
+
+
+def build_store(url: str, rt: Runtime, rows: int, seed: int = 1) -> None:
+    """Bulk-insert ``rows`` applications and their SLA state as of NOW."""
+    rng = random.Random(seed)
+    span_slots = int((NOW - FIRST) / SLOT)
+    # Instants on a 10-minute grid, shared objects: bulk_insert converts each object once.
+    slots = [FIRST + i * SLOT for i in range(span_slots + 3 * 24 * 6 * 60)]
+    fingerprint = rt.fingerprint()
+    rules, cal, tz = rt.rules, rt.calendar, rt.tz
+    engine = open_store(url)
+    memo: dict[int, object] = {}
+    for start in range(0, rows, CHUNK):
+        apps, states = [], []
+        for i in range(start, min(rows, start + CHUNK)):
+            s = rng.randrange(span_slots)
+            submitted = slots[s]
+            recent = s > span_slots - 10 * 24 * 6
+            if rng.random() < 0.37:
+                rec = ApplicationRecord(
+                    f"BM{i:08d}", rng.choice(APPLICANTS), rng.choice(PROVIDERS), rng.choice(RESOURCES),
+                    "unconditional", submitted, received_at=submitted, decision="approved",
+                    decided_at=slots[s + 1],
+                )
+            else:
+                r = rng.random()
+                review = "pending" if recent and r < 0.05 else "rejected" if r < 0.08 else "passed"
+                reviewed = slots[s + rng.randrange(1, 6 * 24)] if review != "pending" else None
+                decision, decided = "pending", None
+                if review == "passed" and not (recent and rng.random() < 0.5) and rng.random() > 0.002:
+                    decided = slots[s + 6 * 24 + rng.randrange(0, 6 * 24 * 9)]
+                    decision = "rejected" if rng.random() < 0.07 else "approved"
+                    if decided > NOW:
+                        decision, decided = "pending", None
+                rec = ApplicationRecord(
+                    f"BM{i:08d}", rng.choice(APPLICANTS), rng.choice(PROVIDERS), rng.choice(RESOURCES),
+                    "conditional", submitted, review, reviewed, reviewed, decision, decided,
+                )
+            row = {f: getattr(rec, f) for f in FIELDS}
+            row.update(content_hash=f"{i:024x}", source="bench", first_seen_at=NOW, last_changed_at=NOW)
+            apps.append(row)
+            st = evaluate(rec, NOW, rules, cal, tz)
+            states.append({
+                "application_id": st.application_id, "stage": st.stage, "rule_id": st.rule_id,
+                "deadline": st.deadline, "deadline_date": st.deadline_date,
+                "overdue_working_days": st.overdue_working_days, "answer_working_days": st.answer_working_days,
+                "calendar_official": st.calendar_official, "fingerprint": fingerprint, "evaluated_at": NOW,
+            })
+        with engine.begin() as conn:
+            repo.bulk_insert(conn, Application.__table__, apps, memo)
+            repo.bulk_insert(conn, SlaStateRow.__table__, states, memo)
+    engine.dispose()
+
+
+def explain_queries(engine, run, label: str) -> None:  # noqa: ANN001
+    """Run ``run`` once, recording its SELECTs; print SQLite's plan for each (index use)."""
+    from sqlalchemy import event
+
+    seen: list[tuple[str, object]] = []
+
+    def record(_conn, _cursor, statement, parameters, _context, _many) -> None:  # noqa: ANN001
+        if statement.lstrip().upper().startswith("SELECT") and "FROM application" in statement:
+            seen.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        run()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    with engine.connect() as conn:
+        for statement, params in seen:
+            where = statement.split("WHERE", 1)[-1].split()
+            plan = " | ".join(r[-1] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params))
+            print(f"plan {label}: {plan}   [WHERE {' '.join(where)[:90]}]")
+
+
+def timed(fn, repeat: int) -> tuple[float, float, object]:  # noqa: ANN001
+    times, result = [], None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - t)
+    return times[0], min(times), result
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        url = f"sqlite:///{folder / 'slamon.db'}"
+        rt = Runtime(parse_settings({"rules": {"dir": str(REPO / "rules")}}, None, folder, {}))
+        rt.calendar.deadline_table(5)  # built once per process, not part of a report
+        t = time.perf_counter()
+        build_store(url, rt, args.rows)
+        print(f"store: {args.rows:,} applications built in {time.perf_counter() - t:.1f} s")
+        engine = open_store(url)
+        with engine.connect() as conn:
+            in_month = conn.execute(text(
+                "SELECT count(*) FROM application WHERE submitted_at >= '2024-12-31 16:00:00' "
+                "AND submitted_at < '2025-01-31 16:00:00'"
+            )).scalar_one()
+        explain_queries(engine, lambda: monthly_report(engine, rt, MONTH), "monthly")
+        explain_queries(engine, lambda: digest(engine, rt, WEEK, NOW), "digest")
+        print(f"applications submitted in {MONTH}: {in_month:,}")
+
+        def monthly() -> str:
+            return render_text(monthly_report(engine, rt, MONTH))
+
+        def weekly() -> object:
+            return render_digest(digest(engine, rt, WEEK, NOW), rt.tz)
+
+        first, best, report_text = timed(monthly, args.repeat)
+        print(f"monthly report {MONTH} (load + figures + text): first {first:.3f} s, best {best:.3f} s")
+        first_d, best_d, _mail = timed(weekly, args.repeat)
+        print(f"weekly digest {WEEK.key} (load + figures + HTML/text): first {first_d:.3f} s, best {best_d:.3f} s")
+        print(str(report_text).splitlines()[5][:120])
+        engine.dispose()
+        ok = first < 2 and first_d < 2
+        print(f"goal (each under 2 s): {'met' if ok else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()

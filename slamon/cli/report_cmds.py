@@ -1,0 +1,136 @@
+"""Report commands: ``report monthly``, ``report problems`` and ``digest``. Heavy imports
+(SQLAlchemy, python-docx) stay inside the commands."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from slamon.cli.common import console, now_option, runtime, warn
+from slamon.errors import InputError
+
+FORMATS = ("text", "md", "docx", "json")
+
+report_app = typer.Typer(
+    help="月报：数据调度情况、申请响应及时度、存在问题。",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+
+def _engine():  # noqa: ANN202
+    from slamon.store.db import open_store
+
+    return open_store(runtime().settings.store_url)
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(text, encoding="utf-8")
+    console.print(f"已写入 {output}", markup=False)
+
+
+def _report(month: str, as_of: str | None, fmt: str, output: Path | None, problems_only: bool) -> None:
+    from slamon.reports.periods import Month
+    from slamon.reports.service import monthly_report
+
+    fmt = fmt.strip().lower()
+    if fmt not in FORMATS:
+        raise typer.BadParameter(f"应为 {' / '.join(FORMATS)} 之一", param_hint="--format")
+    rt = runtime()
+    m = Month.parse(month)
+    at = now_option(as_of) if as_of else None
+    if at is not None and at < m.start(rt.tz):
+        raise InputError(f"--as-of {as_of} 早于 {m.label}，无可统计的申请")
+    message = rt.unofficial_warning(m.first_day, m.last_day)
+    if message:
+        warn(message)
+    report = monthly_report(_engine(), rt, m, at)
+    if fmt == "docx":
+        from slamon.reports.render_docx import write_docx
+
+        stem = "problems" if problems_only else "report"
+        path = write_docx(report, output or Path.cwd() / f"{stem}-{m.key}.docx", problems_only)
+        console.print(f"已写入 {path}", markup=False)
+        return
+    from slamon.reports.render_text import render_json, render_markdown, render_text
+
+    render = {"text": render_text, "md": render_markdown, "json": render_json}[fmt]
+    text = render(report, problems_only)
+    if fmt == "json" and output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+        return
+    _emit(text, output)
+
+
+_MONTH = typer.Option(..., "--month", metavar="YYYY-MM", help="统计月份")
+_AS_OF = typer.Option(None, "--as-of", metavar="T", help="统计截至时刻（默认该月最后一天 24:00）")
+_FORMAT = typer.Option("text", "--format", metavar="text|md|docx|json", help="输出格式")
+_OUTPUT = typer.Option(None, "--output", metavar="PATH", help="写入文件（docx 默认写入当前目录 report-YYYY-MM.docx）")
+
+
+@report_app.command("monthly")
+def monthly(month: str = _MONTH, as_of: str = _AS_OF, fmt: str = _FORMAT, output: Path = _OUTPUT) -> None:
+    """月报各节：一、（一）数据调度情况；三、（一）数据申请响应情况；六、存在问题。"""
+    _report(month, as_of, fmt, output, problems_only=False)
+
+
+@report_app.command("problems")
+def problems(month: str = _MONTH, as_of: str = _AS_OF, fmt: str = _FORMAT, output: Path = _OUTPUT) -> None:
+    """只输出月报“六、存在问题”一节。"""
+    _report(month, as_of, fmt, output, problems_only=True)
+
+
+def digest(
+    week: str = typer.Option(None, "--week", metavar="YYYY-Www", help="ISO 周（默认：上一个完整的周）"),
+    now: str = typer.Option(None, "--now", help="按此时刻统计（默认当前时间）"),
+    send: bool = typer.Option(False, "--send", help="加入发件队列并发送给 supervisors"),
+    output: Path = typer.Option(None, "--output", metavar="PATH.html", help="把 HTML 邮件正文写入文件"),
+) -> None:
+    """每周合规周报：各提供部门收到、审批、按时率、超期与即将到期，以及与上周的比较。"""
+    from slamon.reports.periods import IsoWeek
+    from slamon.reports.service import default_week, queue_digest, rendered_digest
+
+    if send and output is not None:
+        raise typer.BadParameter("--send 与 --output 不能同时使用", param_hint="--send")
+    rt = runtime()
+    at = now_option(now)
+    w = IsoWeek.parse(week) if week else default_week(at, rt.tz)
+    message = rt.unofficial_warning(w.monday, w.sunday)
+    if message:
+        warn(message)
+    engine = _engine()
+    if send:
+        if not rt.settings.supervisors:
+            raise InputError("未配置 supervisors（周报收件人），无法发送周报")
+        from slamon.service.jobs import deliver_job
+
+        queued = queue_digest(engine, rt, w, at)
+        console.print(
+            f"{w.key} 周报已加入发件队列" if queued else f"{w.key} 周报此前已加入发件队列，不重复发送",
+            markup=False,
+        )
+        deliver_job(engine, rt, at, "cli")
+        return
+    _d, mail = rendered_digest(engine, rt, w, at)
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(mail.html, encoding="utf-8")
+        console.print(f"已写入 {output}", markup=False)
+        return
+    sys.stdout.write(f"主题：{mail.subject}\n\n{mail.text}")
+    sys.stdout.flush()
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(report_app, name="report")
+    app.command("digest")(digest)
+
