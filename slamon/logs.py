@@ -11,7 +11,10 @@ import json
 import logging
 import re
 
-_URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.\-]*://[^:/@\s]*:)(?P<pw>[^@\s]+)(?=@)")
+# The password runs to the last "@" before the host (a raw "@" may appear inside it).
+_URL_PASSWORD = re.compile(
+    r"(?P<head>[a-zA-Z][a-zA-Z0-9+.\-]*://[^:/@\s]*:)(?P<pw>\S+?)(?=@[^@\s]*(?:[/?\s]|$))"
+)
 
 
 def mask_secrets(text: str) -> str:

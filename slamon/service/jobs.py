@@ -22,26 +22,28 @@ def _in_office_hours(rt: Runtime, now: dt.datetime) -> bool:
 
 
 def source_health(engine: Engine, rt: Runtime, source_name: str, now: dt.datetime, ok: bool, fetched: int) -> str | None:
-    """Remember when the source last answered and last delivered rows; return a problem message
-    when it has failed, or stayed silent during office hours, for longer than source.stale_minutes."""
+    """Remember when the source started failing and when it last delivered rows; return a problem
+    message when it has failed, or stayed silent in office hours, for longer than stale_minutes."""
     stale = dt.timedelta(minutes=rt.settings.source.stale_minutes)
+    keys = {k: f"{k}:{source_name}"[:64] for k in ("last_ok", "last_data", "failing_since")}
     with engine.begin() as conn:
         if ok:
-            repo.set_meta(conn, f"last_ok:{source_name}"[:64], now.isoformat())
-            if fetched:
-                repo.set_meta(conn, f"last_data:{source_name}"[:64], now.isoformat())
-        last_ok = repo.get_meta(conn, f"last_ok:{source_name}"[:64])
-        last_data = repo.get_meta(conn, f"last_data:{source_name}"[:64])
-        if last_data is None and ok:  # first sight: silence is counted from now
-            repo.set_meta(conn, f"last_data:{source_name}"[:64], now.isoformat())
-            last_data = now.isoformat()
+            repo.set_meta(conn, keys["last_ok"], now.isoformat())
+            repo.set_meta(conn, keys["failing_since"], "")
+            if fetched or not repo.get_meta(conn, keys["last_data"]):  # silence counts from first sight
+                repo.set_meta(conn, keys["last_data"], now.isoformat())
+        elif not repo.get_meta(conn, keys["failing_since"]):
+            repo.set_meta(conn, keys["failing_since"], now.isoformat())
+        failing_since = repo.get_meta(conn, keys["failing_since"])
+        last_data = repo.get_meta(conn, keys["last_data"])
+    minutes = rt.settings.source.stale_minutes
     if not ok:
-        since = dt.datetime.fromisoformat(last_ok) if last_ok else None
-        if since is None or now - since > stale:
-            return f"数据源 {source_name} 自 {since or '启动以来'} 一直无法读取，已超过 {rt.settings.source.stale_minutes} 分钟"
+        since = dt.datetime.fromisoformat(failing_since)  # type: ignore[arg-type]
+        if now - since > stale:
+            return f"数据源 {source_name} 自 {since.astimezone(rt.tz):%Y-%m-%d %H:%M} 起无法读取，已超过 {minutes} 分钟"
         return None
     if last_data and now - dt.datetime.fromisoformat(last_data) > stale and _in_office_hours(rt, now):
-        return f"数据源 {source_name} 已超过 {rt.settings.source.stale_minutes} 分钟没有新的或变更的申请记录"
+        return f"数据源 {source_name} 已超过 {minutes} 分钟没有新的或变更的申请记录"
     return None
 
 
