@@ -59,12 +59,16 @@ def main() -> None:
         platform = args.platform_url or f"sqlite:///{folder / 'platform.db'}"
         t = time.perf_counter()
         query = build_platform_table(platform, args.rows, seed=7)
-        print(f"platform table: {args.rows:,} rows built in {time.perf_counter() - t:.1f} s ({platform.split(':')[0]})")
+        print(
+            f"platform table: {args.rows:,} rows built in {time.perf_counter() - t:.1f} s ({platform.split(':')[0]})"
+        )
 
         # The same rows the poll will fetch, for the baseline.
         eng = create_engine(platform)
         with eng.connect() as conn:
-            fetched = [tuple(r) for r in conn.execute(text(query), {"since": dt.datetime(1970, 1, 1)})]
+            fetched = [
+                tuple(r) for r in conn.execute(text(query), {"since": dt.datetime(1970, 1, 1)})
+            ]
         eng.dispose()
         runs = []
         for i in range(3):
@@ -82,17 +86,21 @@ def main() -> None:
         t = time.perf_counter()
         first = run_poll_cycle(store, rt, source, now)
         full = time.perf_counter() - t
-        print(f"full poll: {full:.3f} s — fetched {first.fetched:,}, inserted {first.inserted:,}, "
-              f"rejected {first.rejected}, evaluated {first.evaluated:,} "
-              f"({first.fetched / full:,.0f} records/s)")
+        print(
+            f"full poll: {full:.3f} s — fetched {first.fetched:,}, inserted {first.inserted:,}, "
+            f"rejected {first.rejected}, evaluated {first.evaluated:,} "
+            f"({first.fetched / full:,.0f} records/s)"
+        )
 
         later = now + dt.timedelta(minutes=10)
         changed = mutate_demo_platform(platform, later, args.changed, seed=3)
         t = time.perf_counter()
         inc = run_poll_cycle(store, rt, source, later)
         incremental = time.perf_counter() - t
-        print(f"incremental poll after {len(changed):,} changes: {incremental:.3f} s — "
-              f"fetched {inc.fetched:,}, updated {inc.updated:,}, evaluated {inc.evaluated:,}")
+        print(
+            f"incremental poll after {len(changed):,} changes: {incremental:.3f} s — "
+            f"fetched {inc.fetched:,}, updated {inc.updated:,}, evaluated {inc.evaluated:,}"
+        )
         if inc.updated < len(changed):
             raise SystemExit(f"incremental poll missed changes: {inc.updated} < {len(changed)}")
 
@@ -103,7 +111,9 @@ def main() -> None:
         print(f"re-evaluate SLA of all {evaluated:,} stored applications: {reeval:.3f} s")
         source.dispose()
         store.dispose()
-        print(f"goals: full poll within 4x of the baseline; incremental under 2 s ({'met' if incremental < 2 else 'NOT met'})")
+        print(
+            f"goals: full poll within 4x of the baseline; incremental under 2 s ({'met' if incremental < 2 else 'NOT met'})"
+        )
         print(f"full_poll_ratio_vs_executemany={full / base:.2f}")
 
 

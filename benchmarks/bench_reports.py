@@ -67,8 +67,14 @@ def build_store(url: str, rt: Runtime, rows: int, seed: int = 1) -> None:
             recent = s > span_slots - 10 * 24 * 6
             if rng.random() < 0.37:
                 rec = ApplicationRecord(
-                    f"BM{i:08d}", rng.choice(APPLICANTS), rng.choice(PROVIDERS), rng.choice(RESOURCES),
-                    "unconditional", submitted, received_at=submitted, decision="approved",
+                    f"BM{i:08d}",
+                    rng.choice(APPLICANTS),
+                    rng.choice(PROVIDERS),
+                    rng.choice(RESOURCES),
+                    "unconditional",
+                    submitted,
+                    received_at=submitted,
+                    decision="approved",
                     decided_at=slots[s + 1],
                 )
             else:
@@ -76,25 +82,48 @@ def build_store(url: str, rt: Runtime, rows: int, seed: int = 1) -> None:
                 review = "pending" if recent and r < 0.05 else "rejected" if r < 0.08 else "passed"
                 reviewed = slots[s + rng.randrange(1, 6 * 24)] if review != "pending" else None
                 decision, decided = "pending", None
-                if review == "passed" and not (recent and rng.random() < 0.5) and rng.random() > 0.002:
+                if (
+                    review == "passed"
+                    and not (recent and rng.random() < 0.5)
+                    and rng.random() > 0.002
+                ):
                     decided = slots[s + 6 * 24 + rng.randrange(0, 6 * 24 * 9)]
                     decision = "rejected" if rng.random() < 0.07 else "approved"
                     if decided > NOW:
                         decision, decided = "pending", None
                 rec = ApplicationRecord(
-                    f"BM{i:08d}", rng.choice(APPLICANTS), rng.choice(PROVIDERS), rng.choice(RESOURCES),
-                    "conditional", submitted, review, reviewed, reviewed, decision, decided,
+                    f"BM{i:08d}",
+                    rng.choice(APPLICANTS),
+                    rng.choice(PROVIDERS),
+                    rng.choice(RESOURCES),
+                    "conditional",
+                    submitted,
+                    review,
+                    reviewed,
+                    reviewed,
+                    decision,
+                    decided,
                 )
             row = {f: getattr(rec, f) for f in FIELDS}
-            row.update(content_hash=f"{i:024x}", source="bench", first_seen_at=NOW, last_changed_at=NOW)
+            row.update(
+                content_hash=f"{i:024x}", source="bench", first_seen_at=NOW, last_changed_at=NOW
+            )
             apps.append(row)
             st = evaluate(rec, NOW, rules, cal, tz)
-            states.append({
-                "application_id": st.application_id, "stage": st.stage, "rule_id": st.rule_id,
-                "deadline": st.deadline, "deadline_date": st.deadline_date,
-                "overdue_working_days": st.overdue_working_days, "answer_working_days": st.answer_working_days,
-                "calendar_official": st.calendar_official, "fingerprint": fingerprint, "evaluated_at": NOW,
-            })
+            states.append(
+                {
+                    "application_id": st.application_id,
+                    "stage": st.stage,
+                    "rule_id": st.rule_id,
+                    "deadline": st.deadline,
+                    "deadline_date": st.deadline_date,
+                    "overdue_working_days": st.overdue_working_days,
+                    "answer_working_days": st.answer_working_days,
+                    "calendar_official": st.calendar_official,
+                    "fingerprint": fingerprint,
+                    "evaluated_at": NOW,
+                }
+            )
         with engine.begin() as conn:
             repo.bulk_insert(conn, Application.__table__, apps, memo)
             repo.bulk_insert(conn, SlaStateRow.__table__, states, memo)
@@ -119,7 +148,9 @@ def explain_queries(engine, run, label: str) -> None:  # noqa: ANN001
     with engine.connect() as conn:
         for statement, params in seen:
             where = statement.split("WHERE", 1)[-1].split()
-            plan = " | ".join(r[-1] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params))
+            plan = " | ".join(
+                r[-1] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params)
+            )
             print(f"plan {label}: {plan}   [WHERE {' '.join(where)[:90]}]")
 
 
@@ -147,10 +178,12 @@ def main() -> None:
         print(f"store: {args.rows:,} applications built in {time.perf_counter() - t:.1f} s")
         engine = open_store(url)
         with engine.connect() as conn:
-            in_month = conn.execute(text(
-                "SELECT count(*) FROM application WHERE submitted_at >= '2024-12-31 16:00:00' "
-                "AND submitted_at < '2025-01-31 16:00:00'"
-            )).scalar_one()
+            in_month = conn.execute(
+                text(
+                    "SELECT count(*) FROM application WHERE submitted_at >= '2024-12-31 16:00:00' "
+                    "AND submitted_at < '2025-01-31 16:00:00'"
+                )
+            ).scalar_one()
         explain_queries(engine, lambda: monthly_report(engine, rt, MONTH), "monthly")
         explain_queries(engine, lambda: digest(engine, rt, WEEK, NOW), "digest")
         print(f"applications submitted in {MONTH}: {in_month:,}")
@@ -162,9 +195,13 @@ def main() -> None:
             return render_digest(digest(engine, rt, WEEK, NOW), rt.tz)
 
         first, best, report_text = timed(monthly, args.repeat)
-        print(f"monthly report {MONTH} (load + figures + text): first {first:.3f} s, best {best:.3f} s")
+        print(
+            f"monthly report {MONTH} (load + figures + text): first {first:.3f} s, best {best:.3f} s"
+        )
         first_d, best_d, _mail = timed(weekly, args.repeat)
-        print(f"weekly digest {WEEK.key} (load + figures + HTML/text): first {first_d:.3f} s, best {best_d:.3f} s")
+        print(
+            f"weekly digest {WEEK.key} (load + figures + HTML/text): first {first_d:.3f} s, best {best_d:.3f} s"
+        )
         print(str(report_text).splitlines()[5][:120])
         engine.dispose()
         ok = first < 2 and first_d < 2

@@ -45,7 +45,9 @@ def _date(value: Any, where: str) -> dt.date:
 def parse_calendar_file(data: Any, path: str, expected_year: int | None = None) -> CalendarYearFile:
     """Validate the parsed YAML of one calendar file; every error names the file and the field."""
     if not isinstance(data, dict):
-        raise CalendarError(f"日历文件 {path}：内容应为一个映射（year、notice、holidays、makeup_workdays）")
+        raise CalendarError(
+            f"日历文件 {path}：内容应为一个映射（year、notice、holidays、makeup_workdays）"
+        )
     unknown = set(data) - {"year", "notice", "holidays", "makeup_workdays"}
     if unknown:
         raise CalendarError(f"日历文件 {path}：未知字段 {', '.join(sorted(map(str, unknown)))}")
@@ -98,7 +100,9 @@ def parse_calendar_file(data: Any, path: str, expected_year: int | None = None) 
                 f"日历文件 {path} 字段 makeup_workdays：{d.isoformat()} 不是周末，无须调休上班"
             )
         if d in holidays:
-            raise CalendarError(f"日历文件 {path} 字段 makeup_workdays：{d.isoformat()} 同时列为假日")
+            raise CalendarError(
+                f"日历文件 {path} 字段 makeup_workdays：{d.isoformat()} 同时列为假日"
+            )
         if d.year not in (year - 1, year):
             raise CalendarError(
                 f"日历文件 {path} 字段 makeup_workdays：{d.isoformat()} 不属于 {year} 年的安排"
@@ -125,7 +129,9 @@ def load_calendar_files(folder: Path) -> dict[int, CalendarYearFile]:
         try:
             data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
-            raise CalendarError(f"日历文件 {path}：不是有效的 YAML（{exc.__class__.__name__}）") from exc
+            raise CalendarError(
+                f"日历文件 {path}：不是有效的 YAML（{exc.__class__.__name__}）"
+            ) from exc
         parsed = parse_calendar_file(data, str(path), expected_year=int(path.stem))
         result[parsed.year] = parsed
     return result

@@ -43,12 +43,14 @@ def check_calendar(rt: Runtime, now: dt.datetime) -> Iterator[Finding]:
             yield Finding(OK, f"日历 {year}", info.describe())
         elif year <= today.year:
             yield Finding(
-                ERROR, f"日历 {year}",
+                ERROR,
+                f"日历 {year}",
                 f"{year} 年没有官方节假日安排，期限计算不可靠；请录入 {folder / f'{year}.yaml'}",
             )
         elif today.month >= 11:
             yield Finding(
-                WARN, f"日历 {year}",
+                WARN,
+                f"日历 {year}",
                 f"已到 {today.year} 年 11 月，{year} 年的官方节假日安排尚未录入；"
                 f"国务院办公厅通知发布后请录入 {folder / f'{year}.yaml'}",
             )
@@ -71,7 +73,9 @@ def check_source(rt: Runtime, now: dt.datetime) -> Iterator[Finding]:
     elif src.kind == "demo":
         yield Finding(OK, "数据源", "内置演示数据（demo）")
     else:
-        yield Finding(WARN, "数据源", "未配置数据源（source.kind: none），仅能通过 slamon import 导入")
+        yield Finding(
+            WARN, "数据源", "未配置数据源（source.kind: none），仅能通过 slamon import 导入"
+        )
 
 
 def check_smtp(rt: Runtime, now: dt.datetime) -> Iterator[Finding]:
@@ -80,11 +84,17 @@ def check_smtp(rt: Runtime, now: dt.datetime) -> Iterator[Finding]:
         with socket.create_connection((smtp.host, smtp.port), timeout=min(smtp.timeout_seconds, 5)):
             pass
     except OSError as exc:
-        yield Finding(WARN, "邮件服务器", f"无法连接 {smtp.host}:{smtp.port}（{exc.strerror or exc}）")
+        yield Finding(
+            WARN, "邮件服务器", f"无法连接 {smtp.host}:{smtp.port}（{exc.strerror or exc}）"
+        )
         return
     yield Finding(OK, "邮件服务器", f"{smtp.host}:{smtp.port} 可连接")
     if smtp.username and smtp.password() is None:
-        yield Finding(ERROR, "邮件服务器", "已配置 smtp.username，但未提供密码（SLAMON_SMTP_PASSWORD 或 smtp.password_file）")
+        yield Finding(
+            ERROR,
+            "邮件服务器",
+            "已配置 smtp.username，但未提供密码（SLAMON_SMTP_PASSWORD 或 smtp.password_file）",
+        )
 
 
 def check_contacts(rt: Runtime, now: dt.datetime) -> Iterator[Finding]:
@@ -94,7 +104,11 @@ def check_contacts(rt: Runtime, now: dt.datetime) -> Iterator[Finding]:
 
 
 CHECKS: list[Callable[[Runtime, dt.datetime], Iterator[Finding]]] = [
-    check_rules, check_calendar, check_source, check_smtp, check_contacts,
+    check_rules,
+    check_calendar,
+    check_source,
+    check_smtp,
+    check_contacts,
 ]
 
 

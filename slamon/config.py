@@ -55,7 +55,9 @@ class SmtpConfig:
             try:
                 return self.password_file.read_text(encoding="utf-8").strip()
             except OSError as exc:
-                raise ConfigError(f"配置项 smtp.password_file：无法读取 {self.password_file}（{exc.strerror}）") from exc
+                raise ConfigError(
+                    f"配置项 smtp.password_file：无法读取 {self.password_file}（{exc.strerror}）"
+                ) from exc
         return None
 
 
@@ -153,7 +155,9 @@ class _Reader:
             return ()
         if isinstance(value, str):
             value = [value]
-        if not isinstance(value, list) or not all(isinstance(e, str) and _EMAIL.match(e.strip()) for e in value):
+        if not isinstance(value, list) or not all(
+            isinstance(e, str) and _EMAIL.match(e.strip()) for e in value
+        ):
             raise ConfigError(f"配置项 {self.key(name)}：应为邮箱地址列表，当前值 {value!r}")
         return tuple(e.strip() for e in value)
 
@@ -169,17 +173,33 @@ def _resolve_sqlite(url: str, base: Path) -> str:
     """Make a relative SQLite file path relative to the config folder."""
     prefix = "sqlite:///"
     if url.startswith(prefix) and not url.startswith("sqlite:////") and ":memory:" not in url:
-        rel = url[len(prefix):]
+        rel = url[len(prefix) :]
         if rel and not Path(rel).is_absolute():
             return prefix + str((base / rel).resolve())
     return url
 
 
-def parse_settings(data: Any, path: Path | None, base_dir: Path, env: Mapping[str, str]) -> Settings:
+def parse_settings(
+    data: Any, path: Path | None, base_dir: Path, env: Mapping[str, str]
+) -> Settings:
     root = _Reader(
-        data, "",
-        {"timezone", "store", "rules", "source", "aliases", "smtp", "contacts", "supervisors",
-         "operators", "notify", "digest", "report", "daemon"},
+        data,
+        "",
+        {
+            "timezone",
+            "store",
+            "rules",
+            "source",
+            "aliases",
+            "smtp",
+            "contacts",
+            "supervisors",
+            "operators",
+            "notify",
+            "digest",
+            "report",
+            "daemon",
+        },
     )
     timezone = root.text("timezone", "Asia/Shanghai") or "Asia/Shanghai"
     from slamon.errors import InputError
@@ -204,8 +224,11 @@ def parse_settings(data: Any, path: Path | None, base_dir: Path, env: Mapping[st
     if rules_dir is None:
         rules_dir = base_dir / "rules" if (base_dir / "rules").is_dir() else PACKAGE_ROOT / "rules"
 
-    src = _Reader(root.data.get("source"), "source",
-                  {"kind", "url", "query", "folder", "poll_minutes", "stale_minutes"})
+    src = _Reader(
+        root.data.get("source"),
+        "source",
+        {"kind", "url", "query", "folder", "poll_minutes", "stale_minutes"},
+    )
     kind = src.text("kind", "demo")
     if kind not in SOURCE_KINDS:
         raise src.fail("kind", f"应为 {' / '.join(SOURCE_KINDS)} 之一")
@@ -228,11 +251,25 @@ def parse_settings(data: Any, path: Path | None, base_dir: Path, env: Mapping[st
     ):
         raise root.fail("aliases", "应为 {别名: 标准部门名称} 映射")
 
-    smtp_r = _Reader(root.data.get("smtp"), "smtp",
-                     {"host", "port", "sender", "ssl", "starttls", "username", "password_file",
-                      "timeout_seconds", "password"})
+    smtp_r = _Reader(
+        root.data.get("smtp"),
+        "smtp",
+        {
+            "host",
+            "port",
+            "sender",
+            "ssl",
+            "starttls",
+            "username",
+            "password_file",
+            "timeout_seconds",
+            "password",
+        },
+    )
     if "password" in smtp_r.data:
-        raise ConfigError("配置项 smtp.password：密码不得写在配置文件中，请用环境变量 SLAMON_SMTP_PASSWORD 或 smtp.password_file")
+        raise ConfigError(
+            "配置项 smtp.password：密码不得写在配置文件中，请用环境变量 SLAMON_SMTP_PASSWORD 或 smtp.password_file"
+        )
     sender = smtp_r.text("sender", "slamon@localhost") or ""
     if not _EMAIL.match(sender):
         raise smtp_r.fail("sender", "应为邮箱地址")
@@ -254,9 +291,18 @@ def parse_settings(data: Any, path: Path | None, base_dir: Path, env: Mapping[st
         raise root.fail("contacts", "应为 {部门名称: [邮箱, ...]} 映射")
     contacts = {str(k).strip(): root.emails(f"contacts.{k}", v) for k, v in contacts_raw.items()}
 
-    notify_r = _Reader(root.data.get("notify"), "notify",
-                       {"window_start", "window_end", "repeat_overdue_every", "escalate_after",
-                        "max_attempts", "templates_dir"})
+    notify_r = _Reader(
+        root.data.get("notify"),
+        "notify",
+        {
+            "window_start",
+            "window_end",
+            "repeat_overdue_every",
+            "escalate_after",
+            "max_attempts",
+            "templates_dir",
+        },
+    )
     notify = NotifyConfig(
         window_start=notify_r.hhmm("window_start", dt.time(9, 0)),
         window_end=notify_r.hhmm("window_end", dt.time(17, 30)),

@@ -36,7 +36,9 @@ def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
-def try_lease(engine: Engine, holder: str, now: dt.datetime, ttl_seconds: int, name: str = LEASE_NAME) -> bool:
+def try_lease(
+    engine: Engine, holder: str, now: dt.datetime, ttl_seconds: int, name: str = LEASE_NAME
+) -> bool:
     """Take or renew the lease; True when ``holder`` holds it until now + ttl.
 
     A conditional UPDATE wins only when the lease is ours or has lapsed, so two daemons can
@@ -65,7 +67,9 @@ def try_lease(engine: Engine, holder: str, now: dt.datetime, ttl_seconds: int, n
 def release_lease(engine: Engine, holder: str, now: dt.datetime, name: str = LEASE_NAME) -> None:
     with engine.begin() as conn:
         conn.execute(
-            update(LEASE).where(LEASE.c.name == name, LEASE.c.holder == holder).values(expires_at=now)
+            update(LEASE)
+            .where(LEASE.c.name == name, LEASE.c.holder == holder)
+            .values(expires_at=now)
         )
 
 
@@ -91,7 +95,9 @@ class Daemon:
     def renew(self) -> bool:
         was = self.leader
         try:
-            self.leader = try_lease(self.engine, self.holder, self.clock(), self.rt.settings.lease_seconds)
+            self.leader = try_lease(
+                self.engine, self.holder, self.clock(), self.rt.settings.lease_seconds
+            )
         except Exception:
             log.exception("lease.error holder=%s", self.holder)
             self.leader = False
@@ -117,7 +123,9 @@ class Daemon:
     def deliver(self) -> Any:
         from slamon.service.jobs import deliver_job
 
-        return self._as_leader("deliver", lambda now: deliver_job(self.engine, self.rt, now, self.holder))
+        return self._as_leader(
+            "deliver", lambda now: deliver_job(self.engine, self.rt, now, self.holder)
+        )
 
     def periodic(self) -> Any:
         from slamon.service.jobs import periodic_job
@@ -136,11 +144,23 @@ class Daemon:
         start = dt.datetime.now(self.rt.tz)
         renew_every = max(1, s.lease_seconds // 3)
         sched.add_job(self.renew, "interval", seconds=renew_every, id="lease", next_run_time=start)
-        sched.add_job(self.poll, "interval", minutes=s.source.poll_minutes, id="poll", next_run_time=start)
-        sched.add_job(self.deliver, "interval", minutes=1, id="deliver",
-                      next_run_time=start + dt.timedelta(seconds=30))
-        sched.add_job(self.periodic, "interval", minutes=5, id="periodic",
-                      next_run_time=start + dt.timedelta(seconds=45))
+        sched.add_job(
+            self.poll, "interval", minutes=s.source.poll_minutes, id="poll", next_run_time=start
+        )
+        sched.add_job(
+            self.deliver,
+            "interval",
+            minutes=1,
+            id="deliver",
+            next_run_time=start + dt.timedelta(seconds=30),
+        )
+        sched.add_job(
+            self.periodic,
+            "interval",
+            minutes=5,
+            id="periodic",
+            next_run_time=start + dt.timedelta(seconds=45),
+        )
         sched.start()
         self.scheduler = sched
         log.info("daemon.started holder=%s poll_minutes=%d", self.holder, s.source.poll_minutes)

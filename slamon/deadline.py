@@ -40,7 +40,13 @@ def _end_instant(day: dt.date, end_time: dt.time, tz: dt.tzinfo) -> dt.datetime:
     return dt.datetime.combine(day, end_time, tz)
 
 
-def deadline_date(start_date: dt.date, working_days: int, calendar: WorkCalendar, *, start_day_excluded: bool = True) -> dt.date:
+def deadline_date(
+    start_date: dt.date,
+    working_days: int,
+    calendar: WorkCalendar,
+    *,
+    start_day_excluded: bool = True,
+) -> dt.date:
     """The last day of the period: the N-th working day after ``start_date``."""
     base = start_date if start_day_excluded else start_date - dt.timedelta(days=1)
     return calendar.nth_working_day_after(base, working_days)
@@ -112,13 +118,17 @@ def deadline_dates(
     return out
 
 
-def working_days_late(deadline: Deadline, at: dt.datetime, calendar: WorkCalendar, tz: dt.tzinfo) -> int:
+def working_days_late(
+    deadline: Deadline, at: dt.datetime, calendar: WorkCalendar, tz: dt.tzinfo
+) -> int:
     """Working days after the deadline date up to the local date of ``at`` (0 if not after)."""
     if not deadline.is_late(at):
         return 0
     return max(0, calendar.working_days_between(deadline.deadline_date, at.astimezone(tz).date()))
 
 
-def working_days_elapsed(start: dt.datetime, at: dt.datetime, calendar: WorkCalendar, tz: dt.tzinfo) -> int:
+def working_days_elapsed(
+    start: dt.datetime, at: dt.datetime, calendar: WorkCalendar, tz: dt.tzinfo
+) -> int:
     """Working days in (start date, date of ``at``]: 0 when answered on the receipt date."""
     return calendar.working_days_between(start.astimezone(tz).date(), at.astimezone(tz).date())

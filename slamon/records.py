@@ -18,38 +18,90 @@ from slamon.errors import InputError
 from slamon.timeparse import as_aware, parse_datetime
 
 FIELDS = (
-    "application_id", "applicant_dept", "provider_dept", "resource_name", "share_type",
-    "submitted_at", "review_status", "reviewed_at", "received_at", "decision", "decided_at",
-    "applicant_region", "provider_region", "updated_at",
+    "application_id",
+    "applicant_dept",
+    "provider_dept",
+    "resource_name",
+    "share_type",
+    "submitted_at",
+    "review_status",
+    "reviewed_at",
+    "received_at",
+    "decision",
+    "decided_at",
+    "applicant_region",
+    "provider_region",
+    "updated_at",
 )
-REQUIRED = ("application_id", "applicant_dept", "provider_dept", "resource_name", "share_type", "submitted_at")
+REQUIRED = (
+    "application_id",
+    "applicant_dept",
+    "provider_dept",
+    "resource_name",
+    "share_type",
+    "submitted_at",
+)
 _FIELD_SET = frozenset(FIELDS)
 DATETIME_FIELDS = ("submitted_at", "reviewed_at", "received_at", "decided_at", "updated_at")
 
 # Header aliases (CONTRACT §1): Chinese column headers a platform export may use.
 HEADER_ALIASES: dict[str, str] = {
-    "申请编号": "application_id", "申请部门": "applicant_dept", "使用部门": "applicant_dept",
-    "提供部门": "provider_dept", "资源名称": "resource_name", "共享类型": "share_type",
-    "申请时间": "submitted_at", "审核状态": "review_status", "规范性审核": "review_status",
-    "审核时间": "reviewed_at", "收到时间": "received_at", "提供方收到时间": "received_at",
-    "审批结果": "decision", "审批时间": "decided_at", "申请方地区": "applicant_region",
-    "提供方地区": "provider_region", "更新时间": "updated_at",
+    "申请编号": "application_id",
+    "申请部门": "applicant_dept",
+    "使用部门": "applicant_dept",
+    "提供部门": "provider_dept",
+    "资源名称": "resource_name",
+    "共享类型": "share_type",
+    "申请时间": "submitted_at",
+    "审核状态": "review_status",
+    "规范性审核": "review_status",
+    "审核时间": "reviewed_at",
+    "收到时间": "received_at",
+    "提供方收到时间": "received_at",
+    "审批结果": "decision",
+    "审批时间": "decided_at",
+    "申请方地区": "applicant_region",
+    "提供方地区": "provider_region",
+    "更新时间": "updated_at",
 }
 
 SHARE_TYPE_VALUES = {
-    "conditional": "conditional", "有条件共享": "conditional", "有条件": "conditional",
-    "unconditional": "unconditional", "无条件共享": "unconditional", "无条件": "unconditional",
+    "conditional": "conditional",
+    "有条件共享": "conditional",
+    "有条件": "conditional",
+    "unconditional": "unconditional",
+    "无条件共享": "unconditional",
+    "无条件": "unconditional",
 }
 REVIEW_VALUES = {
-    "pending": "pending", "待审核": "pending", "未审核": "pending", "审核中": "pending",
-    "passed": "passed", "通过": "passed", "审核通过": "passed", "已通过": "passed",
-    "rejected": "rejected", "驳回": "rejected", "不通过": "rejected", "审核驳回": "rejected",
+    "pending": "pending",
+    "待审核": "pending",
+    "未审核": "pending",
+    "审核中": "pending",
+    "passed": "passed",
+    "通过": "passed",
+    "审核通过": "passed",
+    "已通过": "passed",
+    "rejected": "rejected",
+    "驳回": "rejected",
+    "不通过": "rejected",
+    "审核驳回": "rejected",
 }
 DECISION_VALUES = {
-    "pending": "pending", "待审批": "pending", "未审批": "pending", "审批中": "pending",
-    "approved": "approved", "通过": "approved", "审批通过": "approved", "签发": "approved",
-    "已签发": "approved", "同意": "approved",
-    "rejected": "rejected", "驳回": "rejected", "审批驳回": "rejected", "不同意": "rejected",
+    "pending": "pending",
+    "待审批": "pending",
+    "未审批": "pending",
+    "审批中": "pending",
+    "approved": "approved",
+    "通过": "approved",
+    "审批通过": "approved",
+    "签发": "approved",
+    "已签发": "approved",
+    "同意": "approved",
+    "rejected": "rejected",
+    "驳回": "rejected",
+    "审批驳回": "rejected",
+    "不同意": "rejected",
 }
 
 
@@ -87,13 +139,23 @@ class ApplicationRecord:
 
         Datetimes enter as POSIX timestamps, so the same instant in any timezone hashes alike.
         """
+
         def ts(v: dt.datetime | None) -> float | None:
             return None if v is None else v.timestamp()
 
         key = (
-            self.application_id, self.applicant_dept, self.provider_dept, self.resource_name,
-            self.share_type, ts(self.submitted_at), self.review_status, ts(self.reviewed_at),
-            ts(self.received_at), self.decision, ts(self.decided_at), self.applicant_region,
+            self.application_id,
+            self.applicant_dept,
+            self.provider_dept,
+            self.resource_name,
+            self.share_type,
+            ts(self.submitted_at),
+            self.review_status,
+            ts(self.reviewed_at),
+            ts(self.received_at),
+            self.decision,
+            ts(self.decided_at),
+            self.applicant_region,
             self.provider_region,
         )
         return hashlib.blake2b(repr(key).encode(), digest_size=12).hexdigest()
@@ -152,7 +214,9 @@ def _when(value: Any, field: str, row: int | str, tz: dt.tzinfo) -> dt.datetime 
         raise RowError(row, field, f"无法识别的日期时间 {s!r}") from None
 
 
-def _vocab(value: Any, table: Mapping[str, str], field: str, row: int | str, default: str | None) -> str:
+def _vocab(
+    value: Any, table: Mapping[str, str], field: str, row: int | str, default: str | None
+) -> str:
     s = _text(value)
     if s is None:
         if default is None:
@@ -187,7 +251,9 @@ def validate_row(
     for f in ("applicant_dept", "provider_dept"):
         out[f] = aliases.get(out[f], out[f])
     out["share_type"] = _vocab(data.get("share_type"), SHARE_TYPE_VALUES, "share_type", row, None)
-    out["review_status"] = _vocab(data.get("review_status"), REVIEW_VALUES, "review_status", row, "pending")
+    out["review_status"] = _vocab(
+        data.get("review_status"), REVIEW_VALUES, "review_status", row, "pending"
+    )
     out["decision"] = _vocab(data.get("decision"), DECISION_VALUES, "decision", row, "pending")
     for f in DATETIME_FIELDS:
         out[f] = _when(data.get(f), f, row, tz)

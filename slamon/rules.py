@@ -32,8 +32,18 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct
 
 
 _TOP_KEYS = {
-    "title", "instrument", "article", "citation", "effective_from", "effective_until",
-    "share_types", "working_days", "clock", "counting", "due_soon_working_days", "extension",
+    "title",
+    "instrument",
+    "article",
+    "citation",
+    "effective_from",
+    "effective_until",
+    "share_types",
+    "working_days",
+    "clock",
+    "counting",
+    "due_soon_working_days",
+    "extension",
     "stages",
 }
 
@@ -155,7 +165,9 @@ class _Checker:
             raise self.fail("share_types", "应为非空列表")
         for t in share_types:
             if t not in SHARE_TYPES:
-                raise self.fail("share_types", f"未知的共享类型 {t!r}（conditional / unconditional）")
+                raise self.fail(
+                    "share_types", f"未知的共享类型 {t!r}（conditional / unconditional）"
+                )
         return {t: n for t in share_types}
 
 
@@ -191,7 +203,9 @@ def parse_rule(data: Any, rule_id: str, path: str) -> Rule:
                     start=c.event(s.get("start"), f"{f}.start"),
                     fallback=c.event(s["fallback"], f"{f}.fallback") if s.get("fallback") else None,
                     stop=c.event(s.get("stop"), f"{f}.stop"),
-                    working_days=c.limits(s, f"{f}.working_days", s.get("share_types", data.get("share_types"))),
+                    working_days=c.limits(
+                        s, f"{f}.working_days", s.get("share_types", data.get("share_types"))
+                    ),
                 )
             )
     else:
@@ -225,7 +239,9 @@ def parse_rule(data: Any, rule_id: str, path: str) -> Rule:
         if not isinstance(raw_ext, dict):
             raise c.fail("extension", "应为映射（max_working_days、approver）")
         extension = Extension(
-            max_working_days=c.count(raw_ext.get("max_working_days"), "extension.max_working_days", 1),
+            max_working_days=c.count(
+                raw_ext.get("max_working_days"), "extension.max_working_days", 1
+            ),
             approver=c.text(raw_ext, "approver") or "",
         )
 
@@ -244,7 +260,9 @@ def parse_rule(data: Any, rule_id: str, path: str) -> Rule:
         stages=tuple(stages),
         ends_at=ends_at,
         start_day_excluded=start_day == "excluded",
-        due_soon_working_days=c.count(data.get("due_soon_working_days", 1), "due_soon_working_days", 0),
+        due_soon_working_days=c.count(
+            data.get("due_soon_working_days", 1), "due_soon_working_days", 0
+        ),
         extension=extension,
         path=path,
     )
@@ -287,7 +305,9 @@ class RuleSet:
     def active(self) -> list[Rule]:
         return [self.rules[r] for r in self.active_ids]
 
-    def applicable(self, share_type: str, on: dt.date, only: Iterable[str] | None = None) -> list[Rule]:
+    def applicable(
+        self, share_type: str, on: dt.date, only: Iterable[str] | None = None
+    ) -> list[Rule]:
         chosen = [self.get(r) for r in only] if only is not None else self.active
         return [r for r in chosen if r.applies_to(share_type, on)]
 

@@ -27,11 +27,24 @@ DUE_SOON = "due_soon"
 OVERDUE = "overdue"
 ANSWERED_ON_TIME = "answered_on_time"
 ANSWERED_LATE = "answered_late"
-STAGES = (NOT_APPLICABLE, AWAITING_REVIEW, PENDING, DUE_SOON, OVERDUE, ANSWERED_ON_TIME, ANSWERED_LATE)
+STAGES = (
+    NOT_APPLICABLE,
+    AWAITING_REVIEW,
+    PENDING,
+    DUE_SOON,
+    OVERDUE,
+    ANSWERED_ON_TIME,
+    ANSWERED_LATE,
+)
 OPEN_STAGES = (AWAITING_REVIEW, PENDING, DUE_SOON, OVERDUE)
 STAGE_NAMES = {
-    NOT_APPLICABLE: "不适用", AWAITING_REVIEW: "待规范性审核", PENDING: "办理中",
-    DUE_SOON: "即将到期", OVERDUE: "已超期", ANSWERED_ON_TIME: "按时答复", ANSWERED_LATE: "超期答复",
+    NOT_APPLICABLE: "不适用",
+    AWAITING_REVIEW: "待规范性审核",
+    PENDING: "办理中",
+    DUE_SOON: "即将到期",
+    OVERDUE: "已超期",
+    ANSWERED_ON_TIME: "按时答复",
+    ANSWERED_LATE: "超期答复",
 }
 
 
@@ -42,8 +55,12 @@ class SlaState:
     rule_id: str | None = None
     deadline: dt.datetime | None = None
     deadline_date: dt.date | None = None
-    overdue_working_days: int = 0  # working days past the deadline: at now if open, at the answer if answered late
-    answer_working_days: int | None = None  # working days from clock start to the answer (0 = same day)
+    overdue_working_days: int = (
+        0  # working days past the deadline: at now if open, at the answer if answered late
+    )
+    answer_working_days: int | None = (
+        None  # working days from clock start to the answer (0 = same day)
+    )
     calendar_official: bool = True
 
     @property
@@ -74,17 +91,30 @@ def evaluate(
 
 
 def _stage(
-    record: ApplicationRecord, d: Deadline, now: dt.datetime, rules: RuleSet, calendar: WorkCalendar, tz: dt.tzinfo
+    record: ApplicationRecord,
+    d: Deadline,
+    now: dt.datetime,
+    rules: RuleSet,
+    calendar: WorkCalendar,
+    tz: dt.tzinfo,
 ) -> SlaState:
     common = dict(
-        application_id=record.application_id, rule_id=d.rule_id, deadline=d.deadline,
-        deadline_date=d.deadline_date, calendar_official=d.calendar_official,
+        application_id=record.application_id,
+        rule_id=d.rule_id,
+        deadline=d.deadline,
+        deadline_date=d.deadline_date,
+        calendar_official=d.calendar_official,
     )
     if record.decided_at is not None and record.decision != "pending":
         elapsed = working_days_elapsed(d.start, record.decided_at, calendar, tz)
         if d.is_late(record.decided_at):
             late = working_days_late(d, record.decided_at, calendar, tz)
-            return SlaState(stage=ANSWERED_LATE, overdue_working_days=late, answer_working_days=elapsed, **common)
+            return SlaState(
+                stage=ANSWERED_LATE,
+                overdue_working_days=late,
+                answer_working_days=elapsed,
+                **common,
+            )
         return SlaState(stage=ANSWERED_ON_TIME, answer_working_days=elapsed, **common)
     if d.is_late(now):
         late = working_days_late(d, now, calendar, tz)

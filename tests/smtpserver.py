@@ -86,16 +86,24 @@ class SmtpServer:
             self.start()
 
     # -- aiosmtpd handler hooks --------------------------------------------------------------
-    async def handle_EHLO(self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]) -> list[str]:  # noqa: N802
+    async def handle_EHLO(
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:  # noqa: N802
         with self._lock:
             self.connections += 1
         session.host_name = hostname
         return responses
 
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: list[str]) -> str:  # noqa: N802
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:  # noqa: N802
         code = self.refused.get(address)
         if code is not None:
-            return f"{code} 5.1.1 <{address}>: recipient refused" if code >= 500 else f"{code} 4.2.0 <{address}>: try later"
+            return (
+                f"{code} 5.1.1 <{address}>: recipient refused"
+                if code >= 500
+                else f"{code} 4.2.0 <{address}>: try later"
+            )
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -110,7 +118,9 @@ class SmtpServer:
             self.messages.append(Captured(envelope.mail_from, list(envelope.rcpt_tos), raw))
         return "250 Message accepted"
 
-    def _authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> Any:
+    def _authenticate(
+        self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any
+    ) -> Any:
         from aiosmtpd.smtp import AuthResult
 
         self.auth_attempts += 1
@@ -129,8 +139,12 @@ class SmtpServer:
             return self
         kwargs: dict[str, Any] = {}
         if self.auth is not None:
-            kwargs = dict(auth_required=True, auth_require_tls=False, authenticator=self._authenticate)
-        self._controller = Controller(self, hostname=self.host, port=self.port, ready_timeout=5, **kwargs)
+            kwargs = dict(
+                auth_required=True, auth_require_tls=False, authenticator=self._authenticate
+            )
+        self._controller = Controller(
+            self, hostname=self.host, port=self.port, ready_timeout=5, **kwargs
+        )
         self._controller.start()
         return self
 
@@ -145,8 +159,13 @@ class SmtpServer:
 
     def smtp_config(self, **overrides: Any) -> dict[str, Any]:
         """The ``smtp:`` section of a config.yaml pointing at this server."""
-        return {"host": self.host, "port": self.port, "sender": "slamon@xxzx.example.gov.cn",
-                "timeout_seconds": 5, **overrides}
+        return {
+            "host": self.host,
+            "port": self.port,
+            "sender": "slamon@xxzx.example.gov.cn",
+            "timeout_seconds": 5,
+            **overrides,
+        }
 
     def to(self, address: str) -> list[Captured]:
         return [m for m in self.messages if address in m.rcpt_tos]
@@ -154,7 +173,9 @@ class SmtpServer:
 
 def pytest_configure(config: pytest.Config) -> None:
     # AUTH without TLS is intended here: a local test server on 127.0.0.1.
-    config.addinivalue_line("filterwarnings", "ignore:Requiring AUTH while not requiring TLS:UserWarning")
+    config.addinivalue_line(
+        "filterwarnings", "ignore:Requiring AUTH while not requiring TLS:UserWarning"
+    )
 
 
 @pytest.fixture

@@ -31,10 +31,15 @@ def at(text_: str) -> dt.datetime:
 
 def record(aid: str, received: str | None = "2024-09-27 10:00", **kw: Any) -> ApplicationRecord:
     base: dict[str, Any] = dict(
-        application_id=aid, applicant_dept="省税务局", provider_dept="省公共资源交易中心",
-        resource_name="工程类_招标项目", share_type="conditional",
-        submitted_at=at("2024-09-26 09:00"), review_status="passed",
-        reviewed_at=at("2024-09-27 09:00"), received_at=at(received) if received else None,
+        application_id=aid,
+        applicant_dept="省税务局",
+        provider_dept="省公共资源交易中心",
+        resource_name="工程类_招标项目",
+        share_type="conditional",
+        submitted_at=at("2024-09-26 09:00"),
+        review_status="passed",
+        reviewed_at=at("2024-09-27 09:00"),
+        received_at=at(received) if received else None,
     )
     base.update(kw)
     return ApplicationRecord(**base)
@@ -42,8 +47,16 @@ def record(aid: str, received: str | None = "2024-09-27 10:00", **kw: Any) -> Ap
 
 def snapshot(engine: Any) -> dict[str, list[tuple]]:
     """Every row of every data table (not the poll-run log), for before/after comparisons."""
-    tables = ["application", "application_event", "sla_state", "rejected_row", "deadline_change",
-              "imported_file", "outbox", "slamon_meta"]
+    tables = [
+        "application",
+        "application_event",
+        "sla_state",
+        "rejected_row",
+        "deadline_change",
+        "imported_file",
+        "outbox",
+        "slamon_meta",
+    ]
     with engine.connect() as conn:
         return {t: sorted(map(tuple, conn.execute(text(f"SELECT * FROM {t}")))) for t in tables}
 
@@ -60,8 +73,9 @@ def fresh_pg_database(server_url: str) -> Iterator[str]:
         yield f"{base}/{name}"
     finally:
         with admin.connect() as conn:
-            conn.execute(text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"
-            ), {"n": name})
+            conn.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
+                {"n": name},
+            )
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()

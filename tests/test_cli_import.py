@@ -22,27 +22,35 @@ BAD = [
 
 @pytest.fixture
 def cfg(write_config):
-    return write_config({
-        "store": {"url": "sqlite:///store.db"},
-        "rules": {"dir": str(REPO_ROOT / "rules")},
-        "source": {"kind": "none"},
-    })
+    return write_config(
+        {
+            "store": {"url": "sqlite:///store.db"},
+            "rules": {"dir": str(REPO_ROOT / "rules")},
+            "source": {"kind": "none"},
+        }
+    )
 
 
 def test_import_loads_good_rows_and_reports_each_bad_one(run_cli, cfg, tmp_path):
     f = tmp_path / "export.csv"
-    f.write_text(HEADER + GOOD[0] + BAD[0] + GOOD[1] + BAD[1] + GOOD[2] + BAD[2], encoding="gb18030")
+    f.write_text(
+        HEADER + GOOD[0] + BAD[0] + GOOD[1] + BAD[1] + GOOD[2] + BAD[2], encoding="gb18030"
+    )
     res = run_cli(["import", str(f), "--now", "2024-12-31T10:00", "--json"], config=cfg)
     assert res.exit_code == 0, res.stderr
     out = json.loads(res.stdout)
     assert (out["inserted"], out["updated"], out["unchanged"], out["rejected"]) == (3, 0, 0, 3)
     assert [(e["row"], e["field"]) for e in out["errors"]] == [
-        ("export.csv:3", "share_type"), ("export.csv:5", "submitted_at"), ("export.csv:7", "application_id"),
+        ("export.csv:3", "share_type"),
+        ("export.csv:5", "submitted_at"),
+        ("export.csv:7", "application_id"),
     ]
     assert all(e["message"] for e in out["errors"])
     again = json.loads(run_cli(["import", str(f), "--json"], config=cfg).stdout)
     assert (again["inserted"], again["updated"], again["unchanged"]) == (0, 0, 3)
-    status = json.loads(run_cli(["status", "--now", "2024-12-31T10:00", "--json"], config=cfg).stdout)
+    status = json.loads(
+        run_cli(["status", "--now", "2024-12-31T10:00", "--json"], config=cfg).stdout
+    )
     stages = {s["application_id"]: s["stage"] for s in status}
     assert stages["GZ002"] == "overdue"
     assert stages["GZ003"] == "not_applicable"
@@ -65,8 +73,13 @@ def test_import_table_output_in_chinese(run_cli, cfg, tmp_path):
 
 
 def test_poll_demo_source_through_cli(run_cli, write_config):
-    cfg = write_config({"store": {"url": "sqlite:///store.db"}, "rules": {"dir": str(REPO_ROOT / "rules")},
-                        "source": {"kind": "demo"}})
+    cfg = write_config(
+        {
+            "store": {"url": "sqlite:///store.db"},
+            "rules": {"dir": str(REPO_ROOT / "rules")},
+            "source": {"kind": "demo"},
+        }
+    )
     res = run_cli(["poll", "--now", "2025-01-02T10:00", "--dry-run", "--json"], config=cfg)
     assert res.exit_code == 0, res.stderr
     dry = json.loads(res.stdout)
@@ -77,6 +90,12 @@ def test_poll_demo_source_through_cli(run_cli, write_config):
     assert out["inserted"] == 627
     again = json.loads(run_cli(["poll", "--now", "2025-01-02T10:05", "--json"], config=cfg).stdout)
     assert again["inserted"] == 0 and again["updated"] == 0
-    status = json.loads(run_cli(["status", "--now", "2025-01-02T10:00", "--json"], config=cfg).stdout)
-    late = {s["resource_name"] for s in status if s["stage"] == "overdue" and s["provider_dept"] == "省公共资源交易中心"}
+    status = json.loads(
+        run_cli(["status", "--now", "2025-01-02T10:00", "--json"], config=cfg).stdout
+    )
+    late = {
+        s["resource_name"]
+        for s in status
+        if s["stage"] == "overdue" and s["provider_dept"] == "省公共资源交易中心"
+    }
     assert late == {"工程类_招标项目", "工程类-中标结果公告"}

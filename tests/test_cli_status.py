@@ -10,26 +10,48 @@ from storehelpers import REPO_ROOT, at, make_runtime, record
 from slamon.service.poll import ingest_records
 from slamon.store.db import open_store
 
-STATUS_KEYS = {"application_id", "provider_dept", "resource_name", "share_type", "received_at",
-               "deadline", "stage", "overdue_working_days", "decided_at"}
+STATUS_KEYS = {
+    "application_id",
+    "provider_dept",
+    "resource_name",
+    "share_type",
+    "received_at",
+    "deadline",
+    "stage",
+    "overdue_working_days",
+    "decided_at",
+}
 
 
 @pytest.fixture
 def store_config(tmp_path, write_config):
-    cfg = write_config({
-        "store": {"url": "sqlite:///store.db"},
-        "rules": {"dir": str(REPO_ROOT / "rules")},
-        "source": {"kind": "none"},
-        "aliases": {"黔南布依族苗族自治州": "黔南州"},
-    })
+    cfg = write_config(
+        {
+            "store": {"url": "sqlite:///store.db"},
+            "rules": {"dir": str(REPO_ROOT / "rules")},
+            "source": {"kind": "none"},
+            "aliases": {"黔南布依族苗族自治州": "黔南州"},
+        }
+    )
     engine = open_store(f"sqlite:///{tmp_path / 'store.db'}")
     rt = make_runtime(tmp_path)
-    ingest_records(engine, rt, [
-        record("A1"),  # due 2024-10-10
-        record("A2", provider_dept="黔南州", resource_name="人口信息"),
-        record("A3", decision="approved", decided_at=at("2024-10-08 15:00")),
-        record("A4", share_type="unconditional", review_status="pending", reviewed_at=None, received_at=None),
-    ], at("2024-10-08 16:00"))
+    ingest_records(
+        engine,
+        rt,
+        [
+            record("A1"),  # due 2024-10-10
+            record("A2", provider_dept="黔南州", resource_name="人口信息"),
+            record("A3", decision="approved", decided_at=at("2024-10-08 15:00")),
+            record(
+                "A4",
+                share_type="unconditional",
+                review_status="pending",
+                reviewed_at=None,
+                received_at=None,
+            ),
+        ],
+        at("2024-10-08 16:00"),
+    )
     return cfg
 
 
@@ -44,15 +66,21 @@ def test_status_json_shape_and_stages_at_now(run_cli, store_config):
     assert items["A3"]["stage"] == "answered_on_time"
     assert items["A4"]["stage"] == "not_applicable"
     # due 10 Oct: two working days ahead is pending, the next working day or the day itself due soon
-    for now, stage in (("2024-10-08T17:00", "pending"), ("2024-10-09T10:00", "due_soon"),
-                       ("2024-10-10T23:59", "due_soon"), ("2024-10-11T00:00", "overdue")):
+    for now, stage in (
+        ("2024-10-08T17:00", "pending"),
+        ("2024-10-09T10:00", "due_soon"),
+        ("2024-10-10T23:59", "due_soon"),
+        ("2024-10-11T00:00", "overdue"),
+    ):
         res = run_cli(["status", "--now", now, "--json"], config=store_config)
         assert {i["application_id"]: i["stage"] for i in json.loads(res.stdout)}["A1"] == stage, now
 
 
 def test_status_department_filter_uses_aliases(run_cli, store_config):
-    res = run_cli(["status", "--department", "黔南布依族苗族自治州", "--now", "2024-10-14T10:00", "--json"],
-                  config=store_config)
+    res = run_cli(
+        ["status", "--department", "黔南布依族苗族自治州", "--now", "2024-10-14T10:00", "--json"],
+        config=store_config,
+    )
     assert [i["application_id"] for i in json.loads(res.stdout)] == ["A2"]
 
 

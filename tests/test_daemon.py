@@ -82,16 +82,25 @@ def test_concurrent_lease_attempts_have_one_winner(pg_store):
 
 def test_run_exits_gracefully_on_sigterm(tmp_path):
     config = tmp_path / "config.yaml"
-    config.write_text(yaml.safe_dump({
-        "store": {"url": "sqlite:///store.db"},
-        "rules": {"dir": str(REPO_ROOT / "rules")},
-        "source": {"kind": "none"},
-        "daemon": {"log_format": "json"},
-    }), encoding="utf-8")
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "store": {"url": "sqlite:///store.db"},
+                "rules": {"dir": str(REPO_ROOT / "rules")},
+                "source": {"kind": "none"},
+                "daemon": {"log_format": "json"},
+            }
+        ),
+        encoding="utf-8",
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLAMON_")}
     proc = subprocess.Popen(
         [sys.executable, "-m", "slamon", "--config", str(config), "run"],
-        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 30

@@ -11,7 +11,10 @@ def test_demo_runs_the_whole_job(run_cli, tmp_path):
     res = run_cli(["demo", "--output", str(out)])
     assert res.exit_code == 0, res.stderr
     assert "已超期" in res.stdout and "即将到期" in res.stdout
-    assert "省公共资源交易中心在收到“工程类_招标项目”、“工程类-中标结果公告”有条件共享数据申请后，未按时完成审批。" in res.stdout
+    assert (
+        "省公共资源交易中心在收到“工程类_招标项目”、“工程类-中标结果公告”有条件共享数据申请后，未按时完成审批。"
+        in res.stdout
+    )
     mails = sorted((out / "mail").glob("*.eml"))
     assert mails, "no notice was delivered to the local SMTP server"
     subjects = []

@@ -112,8 +112,11 @@ def test_late_providers_as_in_the_december_report(
     answers = [s.answer_working_days for s in states.values() if s.answer_working_days is not None]
     assert sum(1 for a in answers if a <= 4) / len(answers) > 0.95
     for dept in ("省水利厅", "省残联", "省中医药管理局"):
-        mine = [states[r.application_id].answer_working_days for r in records
-                if r.provider_dept == dept and r.decision != "pending"]
+        mine = [
+            states[r.application_id].answer_working_days
+            for r in records
+            if r.provider_dept == dept and r.decision != "pending"
+        ]
         assert len(mine) >= 3 and set(mine) == {0}
 
 
@@ -124,8 +127,18 @@ def test_names_from_the_seed_reports_and_aliases(platform: tuple[str, str]) -> N
     src.dispose()
     providers = {r.data["provider_dept"] for r in raw}
     regions = {r.data["applicant_region"] for r in raw}
-    assert {"省公共资源交易中心", "省市场监管局", "省公安厅", "省人力资源社会保障厅", "省医疗保障局",
-            "省残联", "省水利厅", "省中医药管理局", "省税务局", "省大数据局"} <= providers
+    assert {
+        "省公共资源交易中心",
+        "省市场监管局",
+        "省公安厅",
+        "省人力资源社会保障厅",
+        "省医疗保障局",
+        "省残联",
+        "省水利厅",
+        "省中医药管理局",
+        "省税务局",
+        "省大数据局",
+    } <= providers
     assert "黔南布依族苗族自治州" in regions and "贵阳市" in regions
     aliases = demo.demo_aliases()
     assert aliases["黔南布依族苗族自治州"] == "黔南州"
@@ -168,10 +181,18 @@ def test_factory_builds_each_kind(tmp_path: Path) -> None:
     assert isinstance(demo_src, SqlSource) and (tmp_path / "demo-platform.db").is_file()
     assert len(demo_src.fetch(None, ()).rows) == 627
     demo_src.dispose()
-    folder = make_source(parse_settings({"source": {"kind": "folder", "folder": "in"}}, None, tmp_path, {}))
+    folder = make_source(
+        parse_settings({"source": {"kind": "folder", "folder": "in"}}, None, tmp_path, {})
+    )
     assert folder is not None and folder.name == f"目录:{tmp_path / 'in'}"
-    sql = make_source(parse_settings(
-        {"source": {"kind": "sql", "url": "sqlite:///x.db", "query": "SELECT 1"}}, None, tmp_path, {}))
+    sql = make_source(
+        parse_settings(
+            {"source": {"kind": "sql", "url": "sqlite:///x.db", "query": "SELECT 1"}},
+            None,
+            tmp_path,
+            {},
+        )
+    )
     assert isinstance(sql, SqlSource) and sql.overlap > dt.timedelta(0)
     assert make_source(parse_settings({"source": {"kind": "none"}}, None, tmp_path, {})) is None
 

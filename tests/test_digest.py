@@ -35,13 +35,17 @@ def week_records(calendar) -> list[ApplicationRecord]:
         mk.conditional("乙", "b1", d(2024, 11, 25)),  # overdue since 2 Dec
         mk.conditional("乙", "b2", d(2024, 12, 4), 1),  # W49, on time
         mk.unconditional("丙", "c", d(2024, 12, 10)),  # not counted
-        ApplicationRecord("P1", "省税务局", "丁", "d", "conditional", at(d(2024, 12, 10))),  # awaiting review
+        ApplicationRecord(
+            "P1", "省税务局", "丁", "d", "conditional", at(d(2024, 12, 10))
+        ),  # awaiting review
     ]
 
 
 @pytest.fixture(scope="module")
 def digest(calendar, ruleset):  # noqa: ANN201
-    return weekly_digest(week_records(calendar), W50, at(dt.date(2024, 12, 16), 9), ruleset, calendar, TZ)
+    return weekly_digest(
+        week_records(calendar), W50, at(dt.date(2024, 12, 16), 9), ruleset, calendar, TZ
+    )
 
 
 def test_week_figures_per_department(digest) -> None:
@@ -52,7 +56,12 @@ def test_week_figures_per_department(digest) -> None:
     assert c.on_time_rate == 0.5
     p = jia.previous
     assert (p.received, p.answered, p.overdue, p.due_soon) == (2, 0, 0, 2)
-    assert (yi.current.overdue, yi.previous.overdue, yi.previous.answered, yi.previous.on_time) == (1, 1, 1, 1)
+    assert (yi.current.overdue, yi.previous.overdue, yi.previous.answered, yi.previous.on_time) == (
+        1,
+        1,
+        1,
+        1,
+    )
     assert digest.current.as_of == W50.end(TZ)
     t = digest.total
     assert (t.current.received, t.previous.received, t.overdue_change) == (2, 3, 1)
@@ -60,7 +69,10 @@ def test_week_figures_per_department(digest) -> None:
 
 
 def test_longest_overdue_first(digest) -> None:
-    assert [(i.resource_name, i.overdue_working_days) for i in digest.longest_overdue] == [("b1", 9), ("a3", 3)]
+    assert [(i.resource_name, i.overdue_working_days) for i in digest.longest_overdue] == [
+        ("b1", 9),
+        ("a3", 3),
+    ]
 
 
 class _Collect(HTMLParser):
@@ -82,7 +94,15 @@ def test_html_parses_with_chinese_text_and_no_external_resources(digest) -> None
     parser.feed(mail.html)
     parser.close()
     text = "".join(parser.text)
-    for expected in ("数据共享申请答复时限周报", "各提供部门情况", "超期时间最长的申请", "甲", "乙", "50.0%", "2024年第50周"):
+    for expected in (
+        "数据共享申请答复时限周报",
+        "各提供部门情况",
+        "超期时间最长的申请",
+        "甲",
+        "乙",
+        "50.0%",
+        "2024年第50周",
+    ):
         assert expected in text
     assert not {"img", "script", "link", "style", "svg"} & set(parser.tags)
     assert "url(" not in mail.html and "@font-face" not in mail.html
@@ -109,7 +129,9 @@ def test_html_escapes_names(calendar, ruleset) -> None:
 
 
 def test_empty_week(calendar, ruleset) -> None:
-    mail = render_digest(weekly_digest([], W50, at(dt.date(2024, 12, 16), 9), ruleset, calendar, TZ), TZ)
+    mail = render_digest(
+        weekly_digest([], W50, at(dt.date(2024, 12, 16), 9), ruleset, calendar, TZ), TZ
+    )
     assert "本周无有条件共享数据申请需要统计" in mail.text and "无超期未审批的申请" in mail.html
 
 
@@ -168,7 +190,9 @@ def test_monday_holiday_moves_to_the_next_working_day(tmp_path: Path) -> None:
 
 
 def test_configured_day_and_time(tmp_path: Path) -> None:
-    rt = make_runtime(tmp_path, supervisors=["dsj@example.gov.cn"], digest={"weekday": 5, "time": "16:30"})
+    rt = make_runtime(
+        tmp_path, supervisors=["dsj@example.gov.cn"], digest={"weekday": 5, "time": "16:30"}
+    )
     assert digest_due_at(IsoWeek(2024, 50), rt) == at(dt.date(2024, 12, 13), 16, 30)
 
 
@@ -190,10 +214,13 @@ def cli(run_cli, write_config, store):  # noqa: ANN001, ANN201
     engine, _rt = store
 
     def run(*argv: str, supervisors: bool = True):  # noqa: ANN202
-        config = write_config({
-            "store": {"url": str(engine.url)}, "rules": {"dir": str(REPO_ROOT / "rules")},
-            "supervisors": ["dsj@example.gov.cn"] if supervisors else [],
-        })
+        config = write_config(
+            {
+                "store": {"url": str(engine.url)},
+                "rules": {"dir": str(REPO_ROOT / "rules")},
+                "supervisors": ["dsj@example.gov.cn"] if supervisors else [],
+            }
+        )
         return run_cli(list(argv), config=config)
 
     return run
@@ -213,7 +240,9 @@ def test_cli_digest_send_and_usage_errors(cli, store) -> None:
     assert cli("digest", "--send", "--output", "x.html").exit_code == 2
     res = cli("digest", "--send", "--now", "2024-12-16 20:00", supervisors=False)
     assert res.exit_code == 1 and "supervisors" in res.stderr
-    res = cli("digest", "--send", "--week", "2024-W50", "--now", "2024-12-16 20:00")  # outside the sending window
+    res = cli(
+        "digest", "--send", "--week", "2024-W50", "--now", "2024-12-16 20:00"
+    )  # outside the sending window
     assert res.exit_code == 0, res.stderr
     assert "已加入发件队列" in res.stdout
     assert [r["key"] for r in _digest_rows(engine)] == ["digest|2024-W50"]

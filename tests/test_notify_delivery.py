@@ -47,22 +47,32 @@ def test_national_day_timeline_end_to_end(tmp_path: Path, smtp_server: Any) -> N
     """Poll at 10:00 and 20:00 every calendar day, deliver after each poll: what arrives when."""
     rt, engine = setup(tmp_path, smtp_server)
     records = [
-        record("C", "2024-09-24 10:00"), record("D", "2024-09-25 10:00"), record("E", "2024-09-26 10:00"),
-        record("B", "2024-09-27 10:00"), record("F", "2024-10-01 10:00", provider_dept="公共资源交易中心"),
+        record("C", "2024-09-24 10:00"),
+        record("D", "2024-09-25 10:00"),
+        record("E", "2024-09-26 10:00"),
+        record("B", "2024-09-27 10:00"),
+        record("F", "2024-10-01 10:00", provider_dept="公共资源交易中心"),
     ]
-    d_answered = dataclasses.replace(records[1], decision="approved", decided_at=at("2024-10-13 11:00"))
+    d_answered = dataclasses.replace(
+        records[1], decision="approved", decided_at=at("2024-10-13 11:00")
+    )
     arrivals: dict[str, list[tuple[str, list[str]]]] = {}
     day = dt.date(2024, 9, 27)
     while day <= dt.date(2024, 10, 15):
         for hour in ("10:00", "20:00"):
             now = at(f"{day.isoformat()} {hour}")
             visible = [r for r in records if r.received_at <= now]
-            visible = [d_answered if (r.application_id == "D" and now >= d_answered.decided_at) else r for r in visible]
+            visible = [
+                d_answered if (r.application_id == "D" and now >= d_answered.decided_at) else r
+                for r in visible
+            ]
             before = len(smtp_server.messages)
             ingest_records(engine, rt, visible, now, plan=True)
             deliver_due(engine, rt, now, "daemon")
             for m in smtp_server.messages[before:]:
-                arrivals.setdefault(day.isoformat(), []).append((m.subject.split("】")[0] + "】", m.rcpt_tos))
+                arrivals.setdefault(day.isoformat(), []).append(
+                    (m.subject.split("】")[0] + "】", m.rcpt_tos)
+                )
         day += dt.timedelta(days=1)
 
     soon, late, esc = "【即将到期】", "【已超期】", "【督办】"
@@ -83,17 +93,26 @@ def test_national_day_timeline_end_to_end(tmp_path: Path, smtp_server: Any) -> N
     assert [i["application_id"] for i in json.loads(by_day["2024-10-14"]["items"])] == ["B", "F"]
     # planned at 20:00 on the 15th for the 16th: waiting; everything earlier went out
     assert {(r["working_day"] > dt.date(2024, 10, 15), r["status"]) for r in rows(engine)} == {
-        (False, "sent"), (True, "queued")}
+        (False, "sent"),
+        (True, "queued"),
+    }
     # every message went out inside the window of a working day
     for r in (r for r in rows(engine) if r["status"] == "sent"):
         local = r["sent_at"].astimezone(rt.tz)
-        assert rt.calendar.is_working_day(local.date()) and dt.time(9) <= local.time() <= dt.time(17, 30)
+        assert rt.calendar.is_working_day(local.date()) and dt.time(9) <= local.time() <= dt.time(
+            17, 30
+        )
 
 
-def test_repeated_plans_at_the_same_moment_queue_nothing_new(tmp_path: Path, smtp_server: Any) -> None:
+def test_repeated_plans_at_the_same_moment_queue_nothing_new(
+    tmp_path: Path, smtp_server: Any
+) -> None:
     rt, engine = setup(tmp_path, smtp_server)
     now = at("2024-10-10 10:00")
-    recs = [record("C", "2024-09-24 10:00"), record("G", "2024-09-24 10:00", provider_dept="省教育厅")]
+    recs = [
+        record("C", "2024-09-24 10:00"),
+        record("G", "2024-09-24 10:00", provider_dept="省教育厅"),
+    ]
     first = ingest_records(engine, rt, recs, now, plan=True)
     # notice and 督办 for each department; 省教育厅 has no contact: its notice goes to the supervisors
     assert first.planned == 4
@@ -112,14 +131,18 @@ def test_repeated_plans_at_the_same_moment_queue_nothing_new(tmp_path: Path, smt
     assert any("【未配置联系人】" in m.subject and "省教育厅" in m.subject for m in unassigned)
 
 
-def _one_queued(tmp_path: Path, server: Any, now: dt.datetime, **overrides: Any) -> tuple[Any, Any, int]:
+def _one_queued(
+    tmp_path: Path, server: Any, now: dt.datetime, **overrides: Any
+) -> tuple[Any, Any, int]:
     rt, engine = setup(tmp_path, server, **overrides)
     ingest_records(engine, rt, [record("C", "2024-09-24 10:00")], now, plan=True)
     (row,) = [r for r in rows(engine) if r["kind"] == "notice"]
     return rt, engine, row["id"]
 
 
-def test_restart_between_claim_and_send_neither_loses_nor_duplicates(tmp_path: Path, smtp_server: Any) -> None:
+def test_restart_between_claim_and_send_neither_loses_nor_duplicates(
+    tmp_path: Path, smtp_server: Any
+) -> None:
     now = at("2024-10-08 10:00")
     rt, engine, row_id = _one_queued(tmp_path, smtp_server, now)
     with engine.begin() as conn:  # a worker claims the row, then its process dies
@@ -140,7 +163,9 @@ def test_restart_between_claim_and_send_neither_loses_nor_duplicates(tmp_path: P
         assert not outbox.mark_sent(conn, row_id, "dead-worker", now, {})
 
 
-def test_crash_after_the_server_accepted_resends_with_the_same_message_id(tmp_path: Path, smtp_server: Any) -> None:
+def test_crash_after_the_server_accepted_resends_with_the_same_message_id(
+    tmp_path: Path, smtp_server: Any
+) -> None:
     """The documented at-least-once edge: accepted by SMTP, process died before 'sent' was
     committed. After the claim timeout it is sent again with the same Message-ID, then never again."""
     now = at("2024-10-08 10:00")
@@ -158,13 +183,22 @@ def test_crash_after_the_server_accepted_resends_with_the_same_message_id(tmp_pa
     deliver_due(engine, rt, now + dt.timedelta(minutes=11), "survivor")
     deliver_due(engine, rt, now + dt.timedelta(minutes=20), "survivor")
     assert len(smtp_server.messages) == 2
-    assert smtp_server.messages[0].message_id == smtp_server.messages[1].message_id == row["message_id"]
+    assert (
+        smtp_server.messages[0].message_id
+        == smtp_server.messages[1].message_id
+        == row["message_id"]
+    )
 
 
-def test_smtp_down_messages_wait_and_go_out_when_it_returns(tmp_path: Path, smtp_server: Any) -> None:
+def test_smtp_down_messages_wait_and_go_out_when_it_returns(
+    tmp_path: Path, smtp_server: Any
+) -> None:
     rt, engine = setup(tmp_path, smtp_server)
     now = at("2024-10-10 10:00")
-    recs = [record("C", "2024-09-24 10:00"), record("G", "2024-09-24 10:00", provider_dept="省教育厅")]
+    recs = [
+        record("C", "2024-09-24 10:00"),
+        record("G", "2024-09-24 10:00", provider_dept="省教育厅"),
+    ]
     ingest_records(engine, rt, recs, now, plan=True)
     smtp_server.stop()
     for minutes in (0, 5, 30, 120, 400):  # a long outage: far more passes than max_attempts
@@ -181,7 +215,8 @@ def test_smtp_down_messages_wait_and_go_out_when_it_returns(tmp_path: Path, smtp
     report = deliver_due(engine, rt, at("2024-10-11 09:00"), "w")
     assert report.sent == 4 and len(smtp_server.messages) == 4
     assert sorted(m.subject[:6] for m in smtp_server.messages) == sorted(
-        ["【督办】省公", "【督办】省教", "【已超期】省", "【未配置联系"])
+        ["【督办】省公", "【督办】省教", "【已超期】省", "【未配置联系"]
+    )
     assert deliver_due(engine, rt, at("2024-10-11 10:00"), "w").sent == 0
 
 
@@ -199,7 +234,9 @@ def test_one_of_two_recipients_refused(tmp_path: Path, smtp_server: Any) -> None
     assert row["status"] == "sent" and bad in json.loads(row["refused"])
 
 
-def test_every_recipient_refused_permanently_fails_with_the_reasons(tmp_path: Path, smtp_server: Any) -> None:
+def test_every_recipient_refused_permanently_fails_with_the_reasons(
+    tmp_path: Path, smtp_server: Any
+) -> None:
     now = at("2024-10-08 10:00")
     rt, engine, row_id = _one_queued(tmp_path, smtp_server, now)
     smtp_server.refuse(CONTACT, 550)
@@ -210,7 +247,9 @@ def test_every_recipient_refused_permanently_fails_with_the_reasons(tmp_path: Pa
     assert "拒收" in row["last_error"]
 
 
-def test_temporary_refusal_retries_with_backoff_then_fails_after_max_attempts(tmp_path: Path, smtp_server: Any) -> None:
+def test_temporary_refusal_retries_with_backoff_then_fails_after_max_attempts(
+    tmp_path: Path, smtp_server: Any
+) -> None:
     now = at("2024-10-08 10:00")
     rt, engine, row_id = _one_queued(tmp_path, smtp_server, now)
     smtp_server.data_reply = "451 4.3.0 try again later"
@@ -229,12 +268,15 @@ def test_temporary_refusal_retries_with_backoff_then_fails_after_max_attempts(tm
     assert "451" in row["last_error"]
 
 
-def test_auth_failure_is_clear_and_retried_later(tmp_path: Path, smtp_server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_auth_failure_is_clear_and_retried_later(
+    tmp_path: Path, smtp_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     smtp_server.require_auth("slamon", "right-password")
     monkeypatch.setenv("SLAMON_SMTP_PASSWORD", "wrong-password")
     now = at("2024-10-08 10:00")
-    rt, engine, row_id = _one_queued(tmp_path, smtp_server, now,
-                                     smtp=smtp_server.smtp_config(username="slamon"))
+    rt, engine, row_id = _one_queued(
+        tmp_path, smtp_server, now, smtp=smtp_server.smtp_config(username="slamon")
+    )
     report = deliver_due(engine, rt, now, "w")
     assert report.retried == 1 and report.sent == 0
     assert report.stopped and "SMTP 登录失败" in report.stopped and "535" in report.stopped
@@ -257,12 +299,19 @@ def test_script_in_resource_name_is_escaped_in_html(tmp_path: Path, smtp_server:
     rt, engine = setup(tmp_path, smtp_server)
     now = at("2024-10-08 10:00")
     evil = '<script>alert("x")</script>工程类'
-    ingest_records(engine, rt, [record("C", "2024-09-24 10:00", resource_name=evil,
-                                       applicant_dept="<b>省税务局</b>")], now, plan=True)
+    ingest_records(
+        engine,
+        rt,
+        [record("C", "2024-09-24 10:00", resource_name=evil, applicant_dept="<b>省税务局</b>")],
+        now,
+        plan=True,
+    )
     deliver_due(engine, rt, now, "w")
     (m,) = smtp_server.messages
     html, text = m.part("html"), m.part("plain")
-    assert "<script>" not in html and "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;工程类" in html
+    assert (
+        "<script>" not in html and "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;工程类" in html
+    )
     assert "&lt;b&gt;省税务局&lt;/b&gt;" in html
     assert evil in text and "<table" not in text and "<p>" not in text  # a real plain-text part
 
@@ -283,8 +332,11 @@ def test_answered_before_sending_is_dropped_or_cancelled(tmp_path: Path, smtp_se
     done = dataclasses.replace(recs[0], decision="approved", decided_at=at("2024-10-09 20:00"))
     ingest_records(engine, rt, [done, answered], at("2024-10-09 20:00"), plan=True)
     with engine.begin() as conn:  # force a planned row to exist for the 10th, listing C
-        conn.execute(update(OB).where(OB.c.working_day == dt.date(2024, 10, 8)).values(status="queued",
-                     attempts=0, not_before=at("2024-10-10 09:00")))
+        conn.execute(
+            update(OB)
+            .where(OB.c.working_day == dt.date(2024, 10, 8))
+            .values(status="queued", attempts=0, not_before=at("2024-10-10 09:00"))
+        )
     report = deliver_due(engine, rt, at("2024-10-10 09:00"), "w")
     assert report.cancelled == 1 and len(smtp_server.messages) == 1
 
@@ -318,18 +370,28 @@ def test_two_workers_at_once_send_each_message_once(tmp_path: Path, smtp_server:
 
 
 @pytest.mark.postgres
-def test_postgresql_idempotent_plan_and_exclusive_claims(pg_url: str, tmp_path: Path, smtp_server: Any) -> None:
+def test_postgresql_idempotent_plan_and_exclusive_claims(
+    pg_url: str, tmp_path: Path, smtp_server: Any
+) -> None:
     from storehelpers import fresh_pg_database
 
     with fresh_pg_database(pg_url) as url:
-        rt = make_runtime(tmp_path, smtp=smtp_server.smtp_config(), contacts={DEPT: [CONTACT]},
-                          supervisors=[SUPERVISOR])
+        rt = make_runtime(
+            tmp_path,
+            smtp=smtp_server.smtp_config(),
+            contacts={DEPT: [CONTACT]},
+            supervisors=[SUPERVISOR],
+        )
         engine = open_store(url)
         try:
             now = at("2024-10-10 10:00")
-            recs = [record(f"C{i}", "2024-09-24 10:00", provider_dept=f"部门{i:02d}") for i in range(20)]
+            recs = [
+                record(f"C{i}", "2024-09-24 10:00", provider_dept=f"部门{i:02d}") for i in range(20)
+            ]
             planned = ingest_records(engine, rt, recs, now, plan=True).planned
-            assert planned == 40  # a notice (to the supervisors: no contact) and a 督办 per department
+            assert (
+                planned == 40
+            )  # a notice (to the supervisors: no contact) and a 督办 per department
             assert ingest_records(engine, rt, recs, now, plan=True).planned == 0
             with engine.begin() as conn:
                 assert plan_notices(conn, rt, now) == 0

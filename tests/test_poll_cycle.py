@@ -29,7 +29,9 @@ def rt(tmp_path):
 
 def _events(engine):
     with engine.connect() as conn:
-        return conn.execute(text("SELECT application_id, kind, changes FROM application_event ORDER BY id")).all()
+        return conn.execute(
+            text("SELECT application_id, kind, changes FROM application_event ORDER BY id")
+        ).all()
 
 
 def _sla(engine, aid):
@@ -38,7 +40,12 @@ def _sla(engine, aid):
 
 
 def test_first_poll_inserts_and_evaluates(engine, rt):
-    s = ingest_records(engine, rt, [record("A1"), record("A2", received="2024-10-01 09:00")], at("2024-10-08 10:00"))
+    s = ingest_records(
+        engine,
+        rt,
+        [record("A1"), record("A2", received="2024-10-01 09:00")],
+        at("2024-10-08 10:00"),
+    )
     assert (s.inserted, s.updated, s.unchanged, s.evaluated) == (2, 0, 0, 2)
     a1 = _sla(engine, "A1")
     assert a1["stage"] == "pending"
@@ -89,21 +96,56 @@ def test_open_applications_reevaluated_each_cycle(engine, rt):
 
 def test_bad_rows_rejected_with_row_field_reason_good_rows_load(engine, rt):
     rows = [
-        RawRow("f.csv:2", {"申请编号": "A1", "申请部门": "省税务局", "提供部门": "省公安厅", "资源名称": "户籍信息",
-                           "共享类型": "有条件共享", "申请时间": "2024-12-02 09:00", "审核状态": "通过",
-                           "收到时间": "2024-12-02 10:00"}),
-        RawRow("f.csv:3", {"申请编号": "A2", "申请部门": "省税务局", "提供部门": "省公安厅", "资源名称": "户籍信息",
-                           "共享类型": "半条件", "申请时间": "2024-12-02 09:00"}),
-        RawRow("f.csv:4", {"申请编号": "A3", "申请部门": "省税务局", "提供部门": "省公安厅", "资源名称": "户籍信息",
-                           "共享类型": "有条件共享", "申请时间": "2024-12-02 09:00", "收到时间": "2024-12-03 09:00",
-                           "审批结果": "通过", "审批时间": "2024-12-01 09:00"}),
+        RawRow(
+            "f.csv:2",
+            {
+                "申请编号": "A1",
+                "申请部门": "省税务局",
+                "提供部门": "省公安厅",
+                "资源名称": "户籍信息",
+                "共享类型": "有条件共享",
+                "申请时间": "2024-12-02 09:00",
+                "审核状态": "通过",
+                "收到时间": "2024-12-02 10:00",
+            },
+        ),
+        RawRow(
+            "f.csv:3",
+            {
+                "申请编号": "A2",
+                "申请部门": "省税务局",
+                "提供部门": "省公安厅",
+                "资源名称": "户籍信息",
+                "共享类型": "半条件",
+                "申请时间": "2024-12-02 09:00",
+            },
+        ),
+        RawRow(
+            "f.csv:4",
+            {
+                "申请编号": "A3",
+                "申请部门": "省税务局",
+                "提供部门": "省公安厅",
+                "资源名称": "户籍信息",
+                "共享类型": "有条件共享",
+                "申请时间": "2024-12-02 09:00",
+                "收到时间": "2024-12-03 09:00",
+                "审批结果": "通过",
+                "审批时间": "2024-12-01 09:00",
+            },
+        ),
     ]
     s = apply_fetch(engine, rt, "file", FetchResult(rows), at("2024-12-05 10:00"))
     assert s.inserted == 1
-    assert [(e.row, e.field) for e in s.errors] == [("f.csv:3", "share_type"), ("f.csv:4", "decided_at")]
+    assert [(e.row, e.field) for e in s.errors] == [
+        ("f.csv:3", "share_type"),
+        ("f.csv:4", "decided_at"),
+    ]
     assert "半条件" in s.errors[0].message
     with engine.connect() as conn:
-        stored = conn.execute(text("SELECT row_ref, field FROM rejected_row ORDER BY row_ref")).all()
+        stored = conn.execute(
+            text("SELECT row_ref, field FROM rejected_row ORDER BY row_ref")
+        ).all()
     assert stored == [("f.csv:3", "share_type"), ("f.csv:4", "decided_at")]
     # the same file again: nothing new, the rejections are kept once
     apply_fetch(engine, rt, "file", FetchResult(rows), at("2024-12-05 11:00"))
@@ -121,9 +163,16 @@ def test_failure_mid_cycle_leaves_store_unchanged(engine, rt, step):
     ingest_records(engine, rt, [record("A1")], at("2024-10-08 10:00"))
     before = snapshot(engine)
     rows = FetchResult(
-        [RawRow("A1", dataclasses.asdict(record("A1", decision="approved", decided_at=at("2024-10-09 09:00")))),
-         RawRow("A9", dataclasses.asdict(record("A9"))),
-         RawRow("bad", {"application_id": "A10"})],
+        [
+            RawRow(
+                "A1",
+                dataclasses.asdict(
+                    record("A1", decision="approved", decided_at=at("2024-10-09 09:00"))
+                ),
+            ),
+            RawRow("A9", dataclasses.asdict(record("A9"))),
+            RawRow("bad", {"application_id": "A10"}),
+        ],
         cursor=at("2024-10-09 09:00"),
     )
 
@@ -144,8 +193,15 @@ def test_failure_mid_cycle_leaves_store_unchanged(engine, rt, step):
 
 def test_calendar_or_rule_change_recomputes_and_logs_moves(engine, tmp_path):
     rt5 = make_runtime(tmp_path)
-    ingest_records(engine, rt5, [record("A1"), record("A2", received="2024-10-01 09:00")], at("2024-10-08 10:00"))
-    rt10 = make_runtime(tmp_path, rules={"dir": str(rt5.settings.rules_dir), "active": ["guizhou-2020"]})
+    ingest_records(
+        engine,
+        rt5,
+        [record("A1"), record("A2", received="2024-10-01 09:00")],
+        at("2024-10-08 10:00"),
+    )
+    rt10 = make_runtime(
+        tmp_path, rules={"dir": str(rt5.settings.rules_dir), "active": ["guizhou-2020"]}
+    )
     s = ingest_records(engine, rt10, [], at("2024-10-08 11:00"))
     assert s.deadline_changes == 2
     # 29 Sep, 30 Sep, 8–12 Oct (12th a makeup Saturday), 14, 15, 16 Oct: the 10th working day
@@ -185,23 +241,43 @@ def test_bulk_writes_store_datetimes_exactly_as_the_orm_does(engine, rt):
 
     ingest_records(engine, rt, [record("A1", received="2024-10-01 23:30")], at("2024-10-08 10:00"))
     orm = Application(
-        application_id="ORM", applicant_dept="x", provider_dept="y", resource_name="z",
-        share_type="conditional", submitted_at=at("2024-09-26 09:00"), review_status="passed",
-        received_at=at("2024-10-01 23:30"), decision="pending", content_hash="h", source="s",
-        first_seen_at=at("2024-10-08 10:00"), last_changed_at=at("2024-10-08 10:00"),
+        application_id="ORM",
+        applicant_dept="x",
+        provider_dept="y",
+        resource_name="z",
+        share_type="conditional",
+        submitted_at=at("2024-09-26 09:00"),
+        review_status="passed",
+        received_at=at("2024-10-01 23:30"),
+        decision="pending",
+        content_hash="h",
+        source="s",
+        first_seen_at=at("2024-10-08 10:00"),
+        last_changed_at=at("2024-10-08 10:00"),
     )
     with Session(engine) as session:
         session.add(orm)
         session.commit()
     with engine.connect() as conn:
-        raw = dict(conn.exec_driver_sql(
-            "SELECT application_id, received_at FROM application ORDER BY application_id").all())
+        raw = dict(
+            conn.exec_driver_sql(
+                "SELECT application_id, received_at FROM application ORDER BY application_id"
+            ).all()
+        )
         deadline = conn.exec_driver_sql("SELECT deadline, deadline_date FROM sla_state").one()
     assert raw["A1"] == raw["ORM"] == "2024-10-01 15:30:00.000000"
     assert deadline == ("2024-10-12 15:59:59.999999", "2024-10-12")
     with engine.connect() as conn:  # and a range query through SQLAlchemy finds it
-        hits = conn.execute(select(repo.APP.c.application_id).where(
-            repo.APP.c.received_at >= at("2024-10-01 23:30"), repo.APP.c.received_at < at("2024-10-01 23:31"))).scalars().all()
+        hits = (
+            conn.execute(
+                select(repo.APP.c.application_id).where(
+                    repo.APP.c.received_at >= at("2024-10-01 23:30"),
+                    repo.APP.c.received_at < at("2024-10-01 23:31"),
+                )
+            )
+            .scalars()
+            .all()
+        )
     assert sorted(hits) == ["A1", "ORM"]
 
 
@@ -213,12 +289,18 @@ def test_postgres_store_round_trip(pg_url, tmp_path):
         pg = open_store(url)
         r = record("A1", received="2024-10-01 23:30")
         ingest_records(pg, rt, [r, record("A2")], at("2024-10-08 10:00"))
-        ingest_records(pg, rt, [record("A2", decision="approved", decided_at=at("2024-10-11 08:00"))],
-                       at("2024-10-11 10:00"))
+        ingest_records(
+            pg,
+            rt,
+            [record("A2", decision="approved", decided_at=at("2024-10-11 08:00"))],
+            at("2024-10-11 10:00"),
+        )
         with pg.connect() as conn:
             back = repo.load_records(conn, ["A1"])["A1"]
             states = repo.load_sla(conn)
-            kinds = conn.execute(text("SELECT kind FROM application_event ORDER BY id")).scalars().all()
+            kinds = (
+                conn.execute(text("SELECT kind FROM application_event ORDER BY id")).scalars().all()
+            )
         pg.dispose()
     assert back.received_at == r.received_at
     assert states["A1"]["deadline_date"].isoformat() == "2024-10-12"

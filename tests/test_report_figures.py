@@ -26,7 +26,14 @@ CITATION = (
 DECEMBER_PROBLEMS = CITATION + (
     "省公共资源交易中心在收到“工程类_招标项目”、“工程类-中标结果公告”有条件共享数据申请后，未按时完成审批。"
 )
-OTHERS = ("省公安厅", "省市场监管局", "省人力资源社会保障厅", "省税务局", "省民政厅", "省医疗保障局")
+OTHERS = (
+    "省公安厅",
+    "省市场监管局",
+    "省人力资源社会保障厅",
+    "省税务局",
+    "省民政厅",
+    "省医疗保障局",
+)
 FAST = (("省水利厅", 9), ("省残联", 7), ("省中医药管理局", 5))
 
 
@@ -46,8 +53,16 @@ class Maker:
         return f"{prefix}{self.n:05d}"
 
     def conditional(
-        self, provider: str, resource: str, received: dt.date, k: int | None = None,
-        decision: str = "approved", *, hour: int = 10, prefix: str = "SQ", applicant: str = "省政务服务中心",
+        self,
+        provider: str,
+        resource: str,
+        received: dt.date,
+        k: int | None = None,
+        decision: str = "approved",
+        *,
+        hour: int = 10,
+        prefix: str = "SQ",
+        applicant: str = "省政务服务中心",
     ) -> ApplicationRecord:
         recv = at(received, hour)
         decided = None
@@ -55,18 +70,31 @@ class Maker:
             day = received if k == 0 else self.cal.nth_working_day_after(received, k)
             decided = at(day, hour + 1 if k == 0 else 15)
         return ApplicationRecord(
-            application_id=self._id(prefix), applicant_dept=applicant, provider_dept=provider,
-            resource_name=resource, share_type="conditional", submitted_at=recv - dt.timedelta(hours=1),
-            review_status="passed", reviewed_at=recv, received_at=recv,
-            decision="pending" if k is None else decision, decided_at=decided,
+            application_id=self._id(prefix),
+            applicant_dept=applicant,
+            provider_dept=provider,
+            resource_name=resource,
+            share_type="conditional",
+            submitted_at=recv - dt.timedelta(hours=1),
+            review_status="passed",
+            reviewed_at=recv,
+            received_at=recv,
+            decision="pending" if k is None else decision,
+            decided_at=decided,
         )
 
     def unconditional(self, provider: str, resource: str, day: dt.date) -> ApplicationRecord:
         t = at(day, 11)
         return ApplicationRecord(
-            application_id=self._id("SQ"), applicant_dept="省税务局", provider_dept=provider,
-            resource_name=resource, share_type="unconditional", submitted_at=t, received_at=t,
-            decision="approved", decided_at=t + dt.timedelta(minutes=2),
+            application_id=self._id("SQ"),
+            applicant_dept="省税务局",
+            provider_dept=provider,
+            resource_name=resource,
+            share_type="unconditional",
+            submitted_at=t,
+            received_at=t,
+            decision="approved",
+            decided_at=t + dt.timedelta(minutes=2),
         )
 
 
@@ -86,16 +114,26 @@ def december_records(cal: WorkCalendar) -> list[ApplicationRecord]:
     days = working_days(cal, DEC)  # 22 working days, none a holiday
     early = [d for d in days if d.day <= 20]
     out: list[ApplicationRecord] = []
-    for i, received in enumerate((dt.date(2024, 12, 3), dt.date(2024, 12, 5), dt.date(2024, 12, 10), dt.date(2024, 12, 13))):
+    for i, received in enumerate(
+        (dt.date(2024, 12, 3), dt.date(2024, 12, 5), dt.date(2024, 12, 10), dt.date(2024, 12, 13))
+    ):
         out.append(mk.conditional(PUB, PUB_RESOURCES[i % 2], received))
     out += [mk.conditional(PUB, PUB_RESOURCES[i], early[i + 3], 2) for i in range(2)]
     for prov, count in FAST:
         out += [mk.conditional(prov, f"{prov}数据", early[i % len(early)], 0) for i in range(count)]
     late_month = [d for d in days if d >= dt.date(2024, 12, 26)]
-    out += [mk.conditional(OTHERS[i % 6], "资源甲", late_month[i % len(late_month)]) for i in range(30)]
-    out += [mk.conditional(OTHERS[i % 6], "资源乙", early[i % len(early)], 1 + i % 4, "rejected") for i in range(27)]
+    out += [
+        mk.conditional(OTHERS[i % 6], "资源甲", late_month[i % len(late_month)]) for i in range(30)
+    ]
+    out += [
+        mk.conditional(OTHERS[i % 6], "资源乙", early[i % len(early)], 1 + i % 4, "rejected")
+        for i in range(27)
+    ]
     approved = 2 + sum(c for _p, c in FAST)
-    out += [mk.conditional(OTHERS[i % 6], "资源丙", early[i % len(early)], 1 + i % 4) for i in range(336 - approved)]
+    out += [
+        mk.conditional(OTHERS[i % 6], "资源丙", early[i % len(early)], 1 + i % 4)
+        for i in range(336 - approved)
+    ]
     out += [mk.unconditional(OTHERS[i % 6], "资源丁", days[i % len(days)]) for i in range(230)]
     return out
 
@@ -112,8 +150,15 @@ def figures(records, ruleset, calendar, month=DEC, as_of=None):
 def test_december_dispatch_counts(december, ruleset, calendar) -> None:
     f = figures(december, ruleset, calendar)
     assert f.dispatch.as_dict() == {
-        "applications": 627, "conditional": 397, "unconditional": 230, "reviewed": 397,
-        "unreviewed": 0, "provider_decisions": 363, "approved": 336, "rejected": 27, "undecided": 34,
+        "applications": 627,
+        "conditional": 397,
+        "unconditional": 230,
+        "reviewed": 397,
+        "unreviewed": 0,
+        "provider_decisions": 363,
+        "approved": 336,
+        "rejected": 27,
+        "undecided": 34,
     }
     r = build_report(f, ruleset, TZ)
     assert r.dispatch_text == (
@@ -125,7 +170,10 @@ def test_december_dispatch_counts(december, ruleset, calendar) -> None:
 def test_december_timeliness_top(december, ruleset, calendar) -> None:
     r = build_report(figures(december, ruleset, calendar), ruleset, TZ)
     assert r.figures.timeliness_top == ["省水利厅", "省残联", "省中医药管理局"]
-    assert r.timeliness_text == "在数据申请审批工作中，申请响应及时度排名前三的部门为省水利厅、省残联、省中医药管理局。"
+    assert (
+        r.timeliness_text
+        == "在数据申请审批工作中，申请响应及时度排名前三的部门为省水利厅、省残联、省中医药管理局。"
+    )
 
 
 def test_december_problems_names_only_the_late_provider(december, ruleset, calendar) -> None:
@@ -148,7 +196,9 @@ def test_nobody_late_says_so(calendar, ruleset) -> None:
     assert r.problems_text == CITATION + "本月各数据提供部门均在规定时限内完成审批。"
 
 
-def test_applications_submitted_outside_the_month_are_not_counted(december, ruleset, calendar) -> None:
+def test_applications_submitted_outside_the_month_are_not_counted(
+    december, ruleset, calendar
+) -> None:
     mk = Maker(calendar)
     extra = [
         mk.conditional("省公安厅", "户籍", dt.date(2024, 11, 28), 1, prefix="NOV"),
@@ -194,7 +244,9 @@ def test_later_review_is_not_seen_before_it_happens(ruleset, calendar) -> None:
     r = mk.conditional("省公安厅", "户籍", dt.date(2024, 12, 31), 2)
     f = figures([r], ruleset, calendar)
     assert f.dispatch.reviewed == 1  # reviewed 31 Dec 10:00
-    early = dataclasses.replace(r, reviewed_at=at(dt.date(2025, 1, 2)), received_at=at(dt.date(2025, 1, 2)))
+    early = dataclasses.replace(
+        r, reviewed_at=at(dt.date(2025, 1, 2)), received_at=at(dt.date(2025, 1, 2))
+    )
     f2 = figures([early], ruleset, calendar)
     assert (f2.dispatch.reviewed, f2.dispatch.unreviewed, f2.dispatch.undecided) == (0, 1, 0)
 
@@ -211,8 +263,14 @@ def test_answered_late_wording_and_mixed(ruleset, calendar) -> None:
     ]
     f = figures(recs, ruleset, calendar)
     texts = {g.provider_dept: provider_sentence(g) for g in f.late}
-    assert texts["省住房城乡建设厅"] == "省住房城乡建设厅在收到“建筑业企业资质信息”有条件共享数据申请后，超期2个工作日才完成审批。"
-    assert texts["省自然资源厅"] == "省自然资源厅在收到“采矿许可证信息”有条件共享数据申请后，超期2至4个工作日才完成审批。"
+    assert (
+        texts["省住房城乡建设厅"]
+        == "省住房城乡建设厅在收到“建筑业企业资质信息”有条件共享数据申请后，超期2个工作日才完成审批。"
+    )
+    assert (
+        texts["省自然资源厅"]
+        == "省自然资源厅在收到“采矿许可证信息”有条件共享数据申请后，超期2至4个工作日才完成审批。"
+    )
     assert texts["省市场监管局"] == (
         "省市场监管局在收到“企业年报信息”、“行政处罚信息”有条件共享数据申请后，未按时完成审批，"
         "其中2件申请截至统计时仍未审批，1件申请超期3个工作日才完成审批。"
@@ -231,7 +289,9 @@ def test_fewer_than_three_ranked(ruleset, calendar) -> None:
     assert r.figures.timeliness_top == ["省水利厅", "省残联"]
     assert "仅有2个" in r.timeliness_text and "省水利厅、省残联" in r.timeliness_text
     none = build_report(figures(recs[6:], ruleset, calendar), ruleset, TZ)
-    assert none.figures.timeliness_top == [] and "暂不进行申请响应及时度排名" in none.timeliness_text
+    assert (
+        none.figures.timeliness_top == [] and "暂不进行申请响应及时度排名" in none.timeliness_text
+    )
 
 
 def test_timeliness_ties_broken_by_rate_then_answers_then_name(ruleset, calendar) -> None:
@@ -254,15 +314,22 @@ def test_several_governing_rules_are_each_cited(calendar) -> None:
 
     from slamon.rules import load_rules
 
-    rules = RuleSet(load_rules(Path(__file__).resolve().parent.parent / "rules"), ("guizhou-2023", "guizhou-2020"))
+    rules = RuleSet(
+        load_rules(Path(__file__).resolve().parent.parent / "rules"),
+        ("guizhou-2023", "guizhou-2020"),
+    )
     mk = Maker(calendar)
     june = Month(2023, 6)
     recs = [
-        mk.conditional("省公安厅", "户籍", dt.date(2023, 6, 1)),  # before guizhou-2023: 10 working days
+        mk.conditional(
+            "省公安厅", "户籍", dt.date(2023, 6, 1)
+        ),  # before guizhou-2023: 10 working days
         mk.conditional("省民政厅", "婚姻", dt.date(2023, 6, 8)),  # guizhou-2023: 5 working days
     ]
     f = figures(recs, rules, calendar, june)
     assert f.rule_ids == ("guizhou-2023", "guizhou-2020")
     text = build_report(f, rules, TZ).problems_text
-    assert text.startswith(CITATION + "根据《贵州省政府数据共享开放条例》规定，对有条件共享的政府数据")
+    assert text.startswith(
+        CITATION + "根据《贵州省政府数据共享开放条例》规定，对有条件共享的政府数据"
+    )
     assert text.index("省公安厅") > text.index("贵州省政府数据共享开放条例")

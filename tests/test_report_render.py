@@ -12,7 +12,13 @@ from slamon.reports.render_docx import build_docx, write_docx
 from slamon.reports.render_text import render_json, render_markdown, render_text
 from slamon.reports.wording import MonthlyReport, build_report
 
-HEADINGS = ["一、总体情况", "（一）数据调度情况", "三、部门数据共享服务情况", "（一）数据申请响应情况", "六、存在问题"]
+HEADINGS = [
+    "一、总体情况",
+    "（一）数据调度情况",
+    "三、部门数据共享服务情况",
+    "（一）数据申请响应情况",
+    "六、存在问题",
+]
 
 
 @pytest.fixture(scope="module")
@@ -48,12 +54,25 @@ def test_json_shape_follows_the_contract(report) -> None:
     assert data["month"] == "2024-12"
     assert data["as_of"] == "2024-12-31T23:59:59+08:00"
     assert list(data["dispatch"]) == [
-        "applications", "conditional", "unconditional", "reviewed", "unreviewed",
-        "provider_decisions", "approved", "rejected", "undecided",
+        "applications",
+        "conditional",
+        "unconditional",
+        "reviewed",
+        "unreviewed",
+        "provider_decisions",
+        "approved",
+        "rejected",
+        "undecided",
     ]
     assert data["timeliness_top"] == ["省水利厅", "省残联", "省中医药管理局"]
     (late,) = data["late"]
-    assert {"provider_dept", "resources", "applications", "answered_late", "unanswered_overdue"} <= set(late)
+    assert {
+        "provider_dept",
+        "resources",
+        "applications",
+        "answered_late",
+        "unanswered_overdue",
+    } <= set(late)
     assert late["resources"] == ["工程类_招标项目", "工程类-中标结果公告"]
     assert data["problems_text"] == DECEMBER_PROBLEMS
 
@@ -83,10 +102,14 @@ def test_docx_opens_and_holds_the_sections(report, tmp_path: Path) -> None:
     assert _east_asia(h1.runs[0]) == "黑体"
     assert _east_asia(body.runs[0]) == "仿宋"
     section = doc.sections[0]
-    assert abs(section.page_width - Cm(21)) < Cm(0.01) and abs(section.page_height - Cm(29.7)) < Cm(0.01)
+    assert abs(section.page_width - Cm(21)) < Cm(0.01) and abs(section.page_height - Cm(29.7)) < Cm(
+        0.01
+    )
     footer_xml = section.footer.paragraphs[0]._p.xml
     assert "PAGE" in footer_xml and 'w:fldCharType="begin"' in footer_xml
-    assert section.footer.paragraphs[0].text.startswith("- ") and section.footer.paragraphs[0].text.endswith(" -")
+    assert section.footer.paragraphs[0].text.startswith("- ") and section.footer.paragraphs[
+        0
+    ].text.endswith(" -")
     assert len(doc.tables) == 1 and len(doc.tables[0].rows) == 5  # header + 4 late applications
 
 

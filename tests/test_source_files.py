@@ -44,14 +44,17 @@ def test_csv_with_chinese_headers_in_each_encoding(tmp_path: Path, encoding: str
     assert first.received_at == dt.datetime(2024, 12, 2, 10, 1, tzinfo=TZ)
     assert records["导出.csv:3"].share_type == "unconditional"
     third = records["导出.csv:4"]
-    assert third.decision == "approved" and third.submitted_at == dt.datetime(2024, 12, 4, tzinfo=TZ)
+    assert third.decision == "approved" and third.submitted_at == dt.datetime(
+        2024, 12, 4, tzinfo=TZ
+    )
     assert notes == ["文件 导出.csv：忽略未识别的列：备注"]
 
 
 def test_csv_with_english_headers_tabs_and_blank_lines(tmp_path: Path) -> None:
     header = "application_id\tapplicant_dept\tprovider_dept\tresource_name\tshare_type\tsubmitted_at\tdecision\tdecided_at\treceived_at"
     lines = [
-        "", header,
+        "",
+        header,
         "E1\t省公安厅\t省医疗保障局\t医保参保信息\tconditional\t2024-12-02T09:00:00+08:00\trejected\t2024-12-03 10:00\t2024-12-02 10:00",
         "\t\t\t\t\t\t\t\t",
         "E2\t省公安厅\t省医疗保障局\t医保参保信息\tunconditional\t2024-12-02 09:00\t\t\t",
@@ -84,21 +87,78 @@ def test_malformed_rows_each_give_a_row_error(tmp_path: Path) -> None:
             assert e.message
     assert [g.application_id for g in good] == ["SQ001", "SQ003"]
     assert errors == [
-        ("bad.csv:3", "provider_dept"), ("bad.csv:4", "share_type"), ("bad.csv:5", "submitted_at"),
-        ("bad.csv:6", "decided_at"), ("bad.csv:7", "decided_at"),
+        ("bad.csv:3", "provider_dept"),
+        ("bad.csv:4", "share_type"),
+        ("bad.csv:5", "submitted_at"),
+        ("bad.csv:6", "decided_at"),
+        ("bad.csv:7", "decided_at"),
     ]
 
 
 def test_xlsx_with_datetime_cells_and_text_dates(tmp_path: Path) -> None:
     wb = Workbook()
     ws = wb.active
-    ws.append(["申请编号", "申请部门", "提供部门", "资源名称", "共享类型", "申请时间", "审核状态", "收到时间", "审批结果", "审批时间", "备注"])
-    ws.append([20241201, "省不动产登记中心", "省公共资源交易中心", "工程类-中标结果公告", "有条件共享",
-               dt.datetime(2024, 12, 2, 9, 30), "通过", dt.datetime(2024, 12, 2, 10, 0), None, None, "x"])
+    ws.append(
+        [
+            "申请编号",
+            "申请部门",
+            "提供部门",
+            "资源名称",
+            "共享类型",
+            "申请时间",
+            "审核状态",
+            "收到时间",
+            "审批结果",
+            "审批时间",
+            "备注",
+        ]
+    )
+    ws.append(
+        [
+            20241201,
+            "省不动产登记中心",
+            "省公共资源交易中心",
+            "工程类-中标结果公告",
+            "有条件共享",
+            dt.datetime(2024, 12, 2, 9, 30),
+            "通过",
+            dt.datetime(2024, 12, 2, 10, 0),
+            None,
+            None,
+            "x",
+        ]
+    )
     ws.append([None] * 11)  # an empty row in the middle is skipped
-    ws.append(["SQ-2", "省税务局", "省医疗保障局", "医保参保信息", "有条件共享", "2024-12-03 09:00",
-               "通过", "2024/12/03 10:00", "驳回", "2024-12-05 15:00:00", None])
-    ws.append(["SQ-3", "省税务局", "省医疗保障局", "医保参保信息", "有条件共享", "昨天", None, None, None, None, None])
+    ws.append(
+        [
+            "SQ-2",
+            "省税务局",
+            "省医疗保障局",
+            "医保参保信息",
+            "有条件共享",
+            "2024-12-03 09:00",
+            "通过",
+            "2024/12/03 10:00",
+            "驳回",
+            "2024-12-05 15:00:00",
+            None,
+        ]
+    )
+    ws.append(
+        [
+            "SQ-3",
+            "省税务局",
+            "省医疗保障局",
+            "医保参保信息",
+            "有条件共享",
+            "昨天",
+            None,
+            None,
+            None,
+            None,
+            None,
+        ]
+    )
     path = tmp_path / "月度导出.xlsx"
     wb.save(path)
     rows, notes = read_export(path)
@@ -107,7 +167,9 @@ def test_xlsx_with_datetime_cells_and_text_dates(tmp_path: Path) -> None:
     assert first.application_id == "20241201"
     assert first.submitted_at == dt.datetime(2024, 12, 2, 9, 30, tzinfo=TZ)
     second = validate_row(rows[1].data, rows[1].ref, TZ)
-    assert second.decision == "rejected" and second.received_at == dt.datetime(2024, 12, 3, 10, tzinfo=TZ)
+    assert second.decision == "rejected" and second.received_at == dt.datetime(
+        2024, 12, 3, 10, tzinfo=TZ
+    )
     with pytest.raises(RowError) as info:
         validate_row(rows[2].data, rows[2].ref, TZ)
     assert (info.value.row, info.value.field) == ("月度导出.xlsx:5", "submitted_at")
@@ -120,11 +182,15 @@ def test_xlsx_header_after_title_rows_keeps_spreadsheet_row_numbers(tmp_path: Pa
     ws["A3"] = "申请编号"
     for col, h in enumerate(["提供部门", "使用部门", "资源名称", "共享类型", "申请时间"], start=2):
         ws.cell(row=3, column=col, value=h)
-    ws.append(["X1", "省公安厅", "省民政厅", "户籍人口基本信息", "有条件共享", dt.date(2024, 12, 2)])
+    ws.append(
+        ["X1", "省公安厅", "省民政厅", "户籍人口基本信息", "有条件共享", dt.date(2024, 12, 2)]
+    )
     wb.save(tmp_path / "t.xlsx")
     rows, _ = read_export(tmp_path / "t.xlsx")
     assert [r.ref for r in rows] == ["t.xlsx:4"]
-    assert validate_row(rows[0].data, rows[0].ref, TZ).submitted_at == dt.datetime(2024, 12, 2, tzinfo=TZ)
+    assert validate_row(rows[0].data, rows[0].ref, TZ).submitted_at == dt.datetime(
+        2024, 12, 2, tzinfo=TZ
+    )
 
 
 def test_missing_id_column_names_file_and_expected_headers(tmp_path: Path) -> None:
@@ -135,14 +201,19 @@ def test_missing_id_column_names_file_and_expected_headers(tmp_path: Path) -> No
     assert "无编号.csv" in message and "申请编号" in message and "提供部门" in message
 
 
-@pytest.mark.parametrize("name, content, match", [
-    ("empty.csv", b"", "空"),
-    ("binary.csv", b"\xff\xfe\x00\x81\x30\x81", "编码"),
-    ("broken.xlsx", b"not a zip", "无法读取 Excel"),
-    ("old.xls", b"whatever", "xls"),
-    ("notes.txt", b"x", "不是 CSV"),
-])
-def test_unusable_files_raise_source_error(tmp_path: Path, name: str, content: bytes, match: str) -> None:
+@pytest.mark.parametrize(
+    "name, content, match",
+    [
+        ("empty.csv", b"", "空"),
+        ("binary.csv", b"\xff\xfe\x00\x81\x30\x81", "编码"),
+        ("broken.xlsx", b"not a zip", "无法读取 Excel"),
+        ("old.xls", b"whatever", "xls"),
+        ("notes.txt", b"x", "不是 CSV"),
+    ],
+)
+def test_unusable_files_raise_source_error(
+    tmp_path: Path, name: str, content: bytes, match: str
+) -> None:
     (tmp_path / name).write_bytes(content)
     with pytest.raises(SourceError, match=match):
         read_export(tmp_path / name)

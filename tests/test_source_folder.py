@@ -18,7 +18,10 @@ OLD = time.time() - 3600
 
 
 def export(folder: Path, name: str, ids: list[str], mtime: float = OLD) -> Path:
-    lines = [HEADER, *(f"{i},省公安厅,省民政厅,婚姻登记信息,有条件共享,2024-12-02 09:00" for i in ids)]
+    lines = [
+        HEADER,
+        *(f"{i},省公安厅,省民政厅,婚姻登记信息,有条件共享,2024-12-02 09:00" for i in ids),
+    ]
     path = folder / name
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     os.utime(path, (mtime, mtime))
@@ -67,7 +70,8 @@ def test_temporary_and_unsettled_files_are_skipped(tmp_path: Path) -> None:
     result = src.fetch(None, set())
     assert [r.ref for r in result.rows] == ["settled.csv:2"]
     later = FolderSource(tmp_path, settle_seconds=5, clock=lambda: now + 10).fetch(
-        None, {f.sha256 for f in result.files})
+        None, {f.sha256 for f in result.files}
+    )
     assert [r.ref for r in later.rows] == ["fresh.csv:2"]
 
 
@@ -80,7 +84,9 @@ def test_unreadable_file_is_noted_and_marked_so_it_is_not_retried(tmp_path: Path
     result = src.fetch(None, set())
     assert [r.ref for r in result.rows] == ["good.csv:2"]
     assert [f.name for f in result.files] == ["坏文件.csv", "good.csv"]
-    assert len(result.notes) == 1 and "坏文件.csv" in result.notes[0] and "申请编号" in result.notes[0]
+    assert (
+        len(result.notes) == 1 and "坏文件.csv" in result.notes[0] and "申请编号" in result.notes[0]
+    )
     again = src.fetch(None, {f.sha256 for f in result.files})
     assert again.rows == [] and again.notes == []
     # Fixed: new content, new hash, imported.

@@ -37,27 +37,66 @@ def n(s: str) -> dt.datetime:
 
 def row(no: str, **kw: object) -> dict[str, object]:
     base: dict[str, object] = {
-        "apply_no": no, "apply_org_name": "省不动产登记中心", "provide_org_name": "省公安厅",
-        "res_name": "居民身份证信息", "share_mode": "有条件共享", "apply_time": n("2024-12-02 09:10:00"),
-        "audit_state": "通过", "audit_time": n("2024-12-02 10:00:00"),
-        "receive_time": n("2024-12-02 10:01:00"), "approve_result": None, "approve_time": None,
-        "apply_area": "省级", "provide_area": "省级", "modify_time": n("2024-12-02 10:01:00"),
+        "apply_no": no,
+        "apply_org_name": "省不动产登记中心",
+        "provide_org_name": "省公安厅",
+        "res_name": "居民身份证信息",
+        "share_mode": "有条件共享",
+        "apply_time": n("2024-12-02 09:10:00"),
+        "audit_state": "通过",
+        "audit_time": n("2024-12-02 10:00:00"),
+        "receive_time": n("2024-12-02 10:01:00"),
+        "approve_result": None,
+        "approve_time": None,
+        "apply_area": "省级",
+        "provide_area": "省级",
+        "modify_time": n("2024-12-02 10:01:00"),
     }
     base.update(kw)
     return base
 
 
 ROWS = [
-    row("A001", approve_result="通过", approve_time=n("2024-12-03 15:00:00"), modify_time=n("2024-12-03 15:00:00")),
-    row("A002", provide_org_name="省公共资源交易中心", res_name="工程类_招标项目",
-        approve_result="驳回", approve_time=n("2024-12-04 11:00:00"), modify_time=n("2024-12-04 11:00:00")),
-    row("A003", res_name="户籍人口基本信息", approve_result="签发",
-        approve_time=n("2024-12-06 16:30:00"), modify_time=n("2024-12-06 16:30:00")),
-    row("A004", share_mode="无条件共享", audit_state=None, audit_time=None,
-        receive_time=n("2024-12-02 09:10:00"), approve_result="通过",
-        approve_time=n("2024-12-02 09:11:00"), modify_time=n("2024-12-02 09:11:00")),
-    row("A005", audit_state="待审核", audit_time=None, receive_time=None, modify_time=n("2024-12-02 09:10:00"),
-        apply_area="黔南布依族苗族自治州", apply_org_name="黔南州大数据局"),
+    row(
+        "A001",
+        approve_result="通过",
+        approve_time=n("2024-12-03 15:00:00"),
+        modify_time=n("2024-12-03 15:00:00"),
+    ),
+    row(
+        "A002",
+        provide_org_name="省公共资源交易中心",
+        res_name="工程类_招标项目",
+        approve_result="驳回",
+        approve_time=n("2024-12-04 11:00:00"),
+        modify_time=n("2024-12-04 11:00:00"),
+    ),
+    row(
+        "A003",
+        res_name="户籍人口基本信息",
+        approve_result="签发",
+        approve_time=n("2024-12-06 16:30:00"),
+        modify_time=n("2024-12-06 16:30:00"),
+    ),
+    row(
+        "A004",
+        share_mode="无条件共享",
+        audit_state=None,
+        audit_time=None,
+        receive_time=n("2024-12-02 09:10:00"),
+        approve_result="通过",
+        approve_time=n("2024-12-02 09:11:00"),
+        modify_time=n("2024-12-02 09:11:00"),
+    ),
+    row(
+        "A005",
+        audit_state="待审核",
+        audit_time=None,
+        receive_time=None,
+        modify_time=n("2024-12-02 09:10:00"),
+        apply_area="黔南布依族苗族自治州",
+        apply_org_name="黔南州大数据局",
+    ),
     row("A006", approve_result="待审批", modify_time=n("2024-12-05 09:00:00")),
 ]
 LAST_MODIFIED = dt.datetime(2024, 12, 6, 16, 30, tzinfo=TZ)
@@ -100,13 +139,21 @@ def test_fetch_maps_platform_columns_to_valid_records(platform: tuple[str, str])
     result = src.fetch(None, ())
     assert sorted(r.ref for r in result.rows) == [r["apply_no"] for r in ROWS]
     assert result.cursor == LAST_MODIFIED
-    records = {r.ref: validate_row(r.data, r.ref, TZ, {"黔南布依族苗族自治州": "黔南州"}) for r in result.rows}
+    records = {
+        r.ref: validate_row(r.data, r.ref, TZ, {"黔南布依族苗族自治州": "黔南州"})
+        for r in result.rows
+    }
     assert records["A001"].decision == "approved"
     assert records["A001"].decided_at == dt.datetime(2024, 12, 3, 15, 0, tzinfo=TZ)
-    assert records["A002"].decision == "rejected" and records["A002"].provider_dept == "省公共资源交易中心"
+    assert (
+        records["A002"].decision == "rejected"
+        and records["A002"].provider_dept == "省公共资源交易中心"
+    )
     assert records["A003"].decision == "approved"  # 签发
     assert records["A004"].share_type == "unconditional"
-    assert records["A005"].review_status == "pending" and records["A005"].applicant_region == "黔南州"
+    assert (
+        records["A005"].review_status == "pending" and records["A005"].applicant_region == "黔南州"
+    )
     assert records["A006"].decision == "pending" and records["A006"].received_at.tzinfo is not None
     src.dispose()
 
@@ -128,8 +175,15 @@ def test_incremental_since_returns_only_later_rows(platform: tuple[str, str]) ->
     engine = create_engine(url)
     t = platform_table(name)
     with engine.begin() as conn:
-        conn.execute(t.update().where(t.c.apply_no == "A006").values(
-            approve_result="驳回", approve_time=n("2024-12-09 10:00:00"), modify_time=n("2024-12-09 10:00:00")))
+        conn.execute(
+            t.update()
+            .where(t.c.apply_no == "A006")
+            .values(
+                approve_result="驳回",
+                approve_time=n("2024-12-09 10:00:00"),
+                modify_time=n("2024-12-09 10:00:00"),
+            )
+        )
     engine.dispose()
     again = src.fetch(got.cursor, ())
     assert [r.ref for r in again.rows] == ["A006"]
@@ -148,17 +202,21 @@ def test_postgres_numeric_ids_and_timestamptz_columns(pg_url: str) -> None:
     name = unique_name()
     engine = create_engine(pg_url)
     with engine.begin() as conn:
-        conn.execute(text(
-            f"CREATE TABLE {name} (id numeric(12,0) PRIMARY KEY, seq bigint, dept text, res text,"
-            " mode text, created timestamptz, changed timestamptz)"
-        ))
-        conn.execute(text(
-            f"INSERT INTO {name} VALUES"
-            " (20241201, 1, '省公安厅', '居民身份证信息', '无条件共享',"
-            "  '2024-12-02 09:00+08', '2024-12-02 09:00+08'),"
-            " (20241202, 2, '省税务局', '纳税人基本信息', '无条件共享',"
-            "  '2024-12-02 09:30+08', '2024-12-02 09:30+08')"
-        ))
+        conn.execute(
+            text(
+                f"CREATE TABLE {name} (id numeric(12,0) PRIMARY KEY, seq bigint, dept text, res text,"
+                " mode text, created timestamptz, changed timestamptz)"
+            )
+        )
+        conn.execute(
+            text(
+                f"INSERT INTO {name} VALUES"
+                " (20241201, 1, '省公安厅', '居民身份证信息', '无条件共享',"
+                "  '2024-12-02 09:00+08', '2024-12-02 09:00+08'),"
+                " (20241202, 2, '省税务局', '纳税人基本信息', '无条件共享',"
+                "  '2024-12-02 09:30+08', '2024-12-02 09:30+08')"
+            )
+        )
     query = (
         "SELECT id AS application_id, seq AS applicant_dept, dept AS provider_dept,"
         " res AS resource_name, mode AS share_type, created AS submitted_at, changed AS updated_at"
@@ -168,7 +226,9 @@ def test_postgres_numeric_ids_and_timestamptz_columns(pg_url: str) -> None:
         src = SqlSource(pg_url, query, tz=TZ)
         rows = src.fetch(None, ()).rows
         assert [r.ref for r in rows] == ["20241201", "20241202"]
-        assert rows[0].data["application_id"] == "20241201" and rows[0].data["applicant_dept"] == "1"
+        assert (
+            rows[0].data["application_id"] == "20241201" and rows[0].data["applicant_dept"] == "1"
+        )
         record = validate_row(rows[0].data, rows[0].ref, TZ)
         assert record.submitted_at == dt.datetime(2024, 12, 2, 9, 0, tzinfo=TZ)
         later = src.fetch(dt.datetime(2024, 12, 2, 9, 0, tzinfo=TZ), ())
@@ -189,7 +249,10 @@ def test_postgres_refuses_data_modifying_cte(pg_url: str) -> None:
         t.create(conn)
         conn.execute(t.insert(), ROWS)
     try:
-        src = SqlSource(pg_url, f"WITH x AS (DELETE FROM {name} RETURNING *) SELECT apply_no AS application_id FROM x")
+        src = SqlSource(
+            pg_url,
+            f"WITH x AS (DELETE FROM {name} RETURNING *) SELECT apply_no AS application_id FROM x",
+        )
         with pytest.raises(SourceError, match="read-only|只读|READ ONLY|read only"):
             src.fetch(None, ())
         src.dispose()
@@ -210,9 +273,11 @@ def test_mariadb_refuses_writes_from_a_select(mysql_url: str) -> None:
     with engine.begin() as conn:
         t.create(conn)
         conn.execute(t.insert(), ROWS)
-        conn.execute(text(
-            f"CREATE FUNCTION {fn}() RETURNS INT MODIFIES SQL DATA BEGIN DELETE FROM {name}; RETURN 1; END"
-        ))
+        conn.execute(
+            text(
+                f"CREATE FUNCTION {fn}() RETURNS INT MODIFIES SQL DATA BEGIN DELETE FROM {name}; RETURN 1; END"
+            )
+        )
     try:
         src = SqlSource(mysql_url, f"SELECT {fn}() AS application_id")
         with pytest.raises(SourceError, match="READ ONLY"):
@@ -242,19 +307,22 @@ def test_sqlite_connection_is_query_only(tmp_path: Path) -> None:
     src.dispose()
 
 
-@pytest.mark.parametrize("query, reason", [
-    ("DELETE FROM t_share_apply", "DELETE"),
-    ("update t_share_apply set audit_state = '通过'", "UPDATE"),
-    ("INSERT INTO t VALUES (1)", "INSERT"),
-    ("DROP TABLE t_share_apply", "DROP"),
-    ("CREATE TABLE x (a int)", "CREATE"),
-    ("SELECT 1 AS application_id; DROP TABLE t_share_apply", "多条语句"),
-    ("select 1; select 2;", "多条语句"),
-    ("SELECT * INTO copy FROM t_share_apply", "INTO"),
-    ("SELECT 1 INTO OUTFILE '/tmp/x'", "INTO"),
-    ("   ", "为空"),
-    ("SELECT 'unterminated", "未闭合"),
-])
+@pytest.mark.parametrize(
+    "query, reason",
+    [
+        ("DELETE FROM t_share_apply", "DELETE"),
+        ("update t_share_apply set audit_state = '通过'", "UPDATE"),
+        ("INSERT INTO t VALUES (1)", "INSERT"),
+        ("DROP TABLE t_share_apply", "DROP"),
+        ("CREATE TABLE x (a int)", "CREATE"),
+        ("SELECT 1 AS application_id; DROP TABLE t_share_apply", "多条语句"),
+        ("select 1; select 2;", "多条语句"),
+        ("SELECT * INTO copy FROM t_share_apply", "INTO"),
+        ("SELECT 1 INTO OUTFILE '/tmp/x'", "INTO"),
+        ("   ", "为空"),
+        ("SELECT 'unterminated", "未闭合"),
+    ],
+)
 def test_only_a_single_select_is_accepted(query: str, reason: str) -> None:
     with pytest.raises(SourceError, match=reason):
         check_query(query)
@@ -262,12 +330,15 @@ def test_only_a_single_select_is_accepted(query: str, reason: str) -> None:
         SqlSource("sqlite:///x.db", query)
 
 
-@pytest.mark.parametrize("query, expected", [
-    ("SELECT ';' AS a -- trailing; comment\n;", "SELECT ';' AS a"),
-    ("WITH a AS (SELECT 1 AS x) SELECT * FROM a;", "WITH a AS (SELECT 1 AS x) SELECT * FROM a"),
-    ("/* 导出 */ (SELECT 1)", "/* 导出 */ (SELECT 1)"),
-    ("SELECT \"into\" FROM t WHERE note = 'a;b -- c' AND x > :since", None),
-])
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("SELECT ';' AS a -- trailing; comment\n;", "SELECT ';' AS a"),
+        ("WITH a AS (SELECT 1 AS x) SELECT * FROM a;", "WITH a AS (SELECT 1 AS x) SELECT * FROM a"),
+        ("/* 导出 */ (SELECT 1)", "/* 导出 */ (SELECT 1)"),
+        ("SELECT \"into\" FROM t WHERE note = 'a;b -- c' AND x > :since", None),
+    ],
+)
 def test_selects_with_comments_and_literals_are_accepted(query: str, expected: str | None) -> None:
     assert check_query(query) == (expected if expected is not None else query)
 
@@ -276,7 +347,11 @@ def test_bad_password_is_masked(server_url: str) -> None:
     from sqlalchemy.engine import make_url
 
     secret = "S3cr3t-密码-Xy"
-    bad = make_url(server_url).set(username="slamon_nobody", password=secret).render_as_string(hide_password=False)
+    bad = (
+        make_url(server_url)
+        .set(username="slamon_nobody", password=secret)
+        .render_as_string(hide_password=False)
+    )
     src = SqlSource(bad, "SELECT 1 AS application_id")
     assert secret not in src.name and "***" in src.name
     with pytest.raises(SourceError) as info:
@@ -291,7 +366,7 @@ def test_unreachable_server_and_missing_driver() -> None:
     with pytest.raises(SourceError, match="无法连接数据源") as info:
         src.fetch(None, ())
     assert "pw-xyz" not in str(info.value)
-    with pytest.raises(SourceError, match=r'slamon\[postgres\]'):
+    with pytest.raises(SourceError, match=r"slamon\[postgres\]"):
         SqlSource("postgresql+pg8000://u:pw@127.0.0.1/x", "SELECT 1").fetch(None, ())
     with pytest.raises(SourceError, match="不存在"):
         SqlSource("sqlite:////nonexistent/dir/p.db", "SELECT 1").fetch(None, ())
@@ -326,21 +401,41 @@ def test_poll_end_to_end_records_each_transition_once(pg_url: str, tmp_path: Pat
         first = run_poll_cycle(store, rt, src, now)
         assert (first.inserted, first.updated, first.rejected) == (len(ROWS), 0, 0)
         with platform_engine.begin() as conn:
-            conn.execute(t.update().where(t.c.apply_no == "A006").values(
-                approve_result="通过", approve_time=n("2024-12-10 11:00:00"), modify_time=n("2024-12-10 11:00:00")))
-            conn.execute(t.insert(), [row("A007", modify_time=n("2024-12-10 11:05:00"),
-                                          receive_time=n("2024-12-10 11:05:00"), audit_time=n("2024-12-10 11:04:00"),
-                                          apply_time=n("2024-12-10 11:00:00"))])
+            conn.execute(
+                t.update()
+                .where(t.c.apply_no == "A006")
+                .values(
+                    approve_result="通过",
+                    approve_time=n("2024-12-10 11:00:00"),
+                    modify_time=n("2024-12-10 11:00:00"),
+                )
+            )
+            conn.execute(
+                t.insert(),
+                [
+                    row(
+                        "A007",
+                        modify_time=n("2024-12-10 11:05:00"),
+                        receive_time=n("2024-12-10 11:05:00"),
+                        audit_time=n("2024-12-10 11:04:00"),
+                        apply_time=n("2024-12-10 11:00:00"),
+                    )
+                ],
+            )
         second = run_poll_cycle(store, rt, src, now + dt.timedelta(hours=2))
         assert (second.fetched, second.inserted, second.updated) == (2, 1, 1)
         third = run_poll_cycle(store, rt, src, now + dt.timedelta(hours=3))
         assert (third.fetched, third.inserted, third.updated) == (0, 0, 0)
         ev = ApplicationEvent.__table__
         with store.connect() as conn:
-            events = conn.execute(select(ev.c.application_id, ev.c.kind, ev.c.decision).order_by(ev.c.id)).all()
+            events = conn.execute(
+                select(ev.c.application_id, ev.c.kind, ev.c.decision).order_by(ev.c.id)
+            ).all()
         created = [e.application_id for e in events if e.kind == "created"]
         assert sorted(created) == sorted([r["apply_no"] for r in ROWS] + ["A007"])
-        assert [(e.application_id, e.decision) for e in events if e.kind == "changed"] == [("A006", "approved")]
+        assert [(e.application_id, e.decision) for e in events if e.kind == "changed"] == [
+            ("A006", "approved")
+        ]
         store.dispose()
     finally:
         with platform_engine.begin() as conn:

@@ -14,8 +14,14 @@ _SHARE_TYPE_INPUT = {**{t: t for t in SHARE_TYPES}, **{v: k for k, v in SHARE_TY
 
 def deadline(
     received: list[str] = typer.Argument(..., metavar="RECEIVED...", help="提供方收到申请的时间"),
-    rule: str = typer.Option(None, "--rule", help="按此规则计算（默认：适用的生效规则中最早到期者）"),
-    share_type: str = typer.Option("conditional", "--share-type", help="conditional / unconditional（或 有条件共享 / 无条件共享）"),
+    rule: str = typer.Option(
+        None, "--rule", help="按此规则计算（默认：适用的生效规则中最早到期者）"
+    ),
+    share_type: str = typer.Option(
+        "conditional",
+        "--share-type",
+        help="conditional / unconditional（或 有条件共享 / 无条件共享）",
+    ),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
 ) -> None:
     """计算答复期限：收到申请之日后第 N 个工作日的 24:00。"""
@@ -34,27 +40,31 @@ def deadline(
     for raw, start in zip(received, starts, strict=True):
         d = governing_deadline(start, stype, rt.rules, rt.calendar, rt.tz, only=only)
         if d is None:
-            which = f"规则 {rule}" if rule else "生效规则（" + "、".join(rt.settings.active_rules) + "）"
-            raise InputError(
-                f"{raw}：{which}不适用于该日期的{SHARE_TYPE_NAMES[stype]}申请"
+            which = (
+                f"规则 {rule}"
+                if rule
+                else "生效规则（" + "、".join(rt.settings.active_rules) + "）"
             )
+            raise InputError(f"{raw}：{which}不适用于该日期的{SHARE_TYPE_NAMES[stype]}申请")
         results.append(d)
         message = rt.unofficial_warning(start.astimezone(rt.tz).date(), d.deadline_date)
         if message:
             warn(message)
     if as_json:
-        print_json([
-            {
-                "received": d.start.isoformat(),
-                "rule": d.rule_id,
-                "share_type": d.share_type,
-                "working_days": d.working_days,
-                "deadline_date": d.deadline_date.isoformat(),
-                "deadline": d.deadline.isoformat(timespec="seconds"),
-                "calendar_official": d.calendar_official,
-            }
-            for d in results
-        ])
+        print_json(
+            [
+                {
+                    "received": d.start.isoformat(),
+                    "rule": d.rule_id,
+                    "share_type": d.share_type,
+                    "working_days": d.working_days,
+                    "deadline_date": d.deadline_date.isoformat(),
+                    "deadline": d.deadline.isoformat(timespec="seconds"),
+                    "calendar_official": d.calendar_official,
+                }
+                for d in results
+            ]
+        )
         return
     table = Table(title="答复期限")
     for col in ("收到时间", "规则", "共享类型", "时限", "答复期限", "日历"):
@@ -82,18 +92,27 @@ def calendar(
     holidays = cal.holidays_in(year)
     makeup = cal.makeup_workdays_in(year)
     if not info.official:
-        warn(rt.unofficial_warning(__import__("datetime").date(year, 1, 1), __import__("datetime").date(year, 12, 31)) or "")
+        warn(
+            rt.unofficial_warning(
+                __import__("datetime").date(year, 1, 1), __import__("datetime").date(year, 12, 31)
+            )
+            or ""
+        )
     if as_json:
-        print_json({
-            "year": year,
-            "official": info.official,
-            "source": info.source,
-            "source_detail": info.describe(),
-            "holidays": [{"date": d.isoformat(), "name": n} for d, n in holidays],
-            "makeup_workdays": [d.isoformat() for d in makeup],
-        })
+        print_json(
+            {
+                "year": year,
+                "official": info.official,
+                "source": info.source,
+                "source_detail": info.describe(),
+                "holidays": [{"date": d.isoformat(), "name": n} for d, n in holidays],
+                "makeup_workdays": [d.isoformat() for d in makeup],
+            }
+        )
         return
-    console.print(f"[bold]{year} 年[/bold]  {'官方' if info.official else '非官方'}：{info.describe()}")
+    console.print(
+        f"[bold]{year} 年[/bold]  {'官方' if info.official else '非官方'}：{info.describe()}"
+    )
     table = Table(title=f"{year} 年节假日")
     table.add_column("日期")
     table.add_column("星期")
@@ -103,7 +122,10 @@ def calendar(
         table.add_row(d.isoformat(), f"周{weekdays[d.weekday()]}", n)
     console.print(table)
     if makeup:
-        console.print("调休上班：" + "、".join(f"{d.isoformat()}（周{weekdays[d.weekday()]}）" for d in makeup))
+        console.print(
+            "调休上班："
+            + "、".join(f"{d.isoformat()}（周{weekdays[d.weekday()]}）" for d in makeup)
+        )
     else:
         console.print("调休上班：无")
 
@@ -114,23 +136,36 @@ def rules(as_json: bool = typer.Option(False, "--json", help="输出 JSON")) -> 
     rs = rt.rules
     rows = []
     for rule in sorted(rs.rules.values(), key=lambda r: r.id):
-        rows.append({
-            "id": rule.id,
-            "active": rule.id in rs.active_ids,
-            "title": rule.title,
-            "instrument": rule.instrument,
-            "article": rule.article,
-            "citation": rule.citation,
-            "effective_from": rule.effective_from.isoformat(),
-            "effective_until": rule.effective_until.isoformat() if rule.effective_until else None,
-            "working_days": {t: rule.limit_for(t) for t in rule.share_types},
-            "clock": {"start": rule.answer_stage.start, "fallback": rule.answer_stage.fallback, "stop": rule.answer_stage.stop},
-            "ends_at": rule.ends_at.strftime("%H:%M") if rule.ends_at else "24:00",
-            "due_soon_working_days": rule.due_soon_working_days,
-            "extension": {"max_working_days": rule.extension.max_working_days, "approver": rule.extension.approver} if rule.extension else None,
-            "stages": [s.id for s in rule.stages],
-            "path": rule.path,
-        })
+        rows.append(
+            {
+                "id": rule.id,
+                "active": rule.id in rs.active_ids,
+                "title": rule.title,
+                "instrument": rule.instrument,
+                "article": rule.article,
+                "citation": rule.citation,
+                "effective_from": rule.effective_from.isoformat(),
+                "effective_until": rule.effective_until.isoformat()
+                if rule.effective_until
+                else None,
+                "working_days": {t: rule.limit_for(t) for t in rule.share_types},
+                "clock": {
+                    "start": rule.answer_stage.start,
+                    "fallback": rule.answer_stage.fallback,
+                    "stop": rule.answer_stage.stop,
+                },
+                "ends_at": rule.ends_at.strftime("%H:%M") if rule.ends_at else "24:00",
+                "due_soon_working_days": rule.due_soon_working_days,
+                "extension": {
+                    "max_working_days": rule.extension.max_working_days,
+                    "approver": rule.extension.approver,
+                }
+                if rule.extension
+                else None,
+                "stages": [s.id for s in rule.stages],
+                "path": rule.path,
+            }
+        )
     if as_json:
         print_json(rows)
         return
@@ -139,15 +174,24 @@ def rules(as_json: bool = typer.Option(False, "--json", help="输出 JSON")) -> 
     for col in ("生效", "依据", "时限", "起算", "适用期间"):
         table.add_column(col)
     for r in rows:
-        limits = "，".join(f"{SHARE_TYPE_NAMES[t]} {n} 个工作日" for t, n in r["working_days"].items())
+        limits = "，".join(
+            f"{SHARE_TYPE_NAMES[t]} {n} 个工作日" for t, n in r["working_days"].items()
+        )
         table.add_row(
-            r["id"], "是" if r["active"] else "否", f"《{r['title']}》{r['instrument']}", limits,
-            r["clock"]["start"], f"{r['effective_from']} 起" + (f"至 {r['effective_until']}" if r["effective_until"] else ""),
+            r["id"],
+            "是" if r["active"] else "否",
+            f"《{r['title']}》{r['instrument']}",
+            limits,
+            r["clock"]["start"],
+            f"{r['effective_from']} 起"
+            + (f"至 {r['effective_until']}" if r["effective_until"] else ""),
         )
     console.print(table)
 
 
-def check_config(now: str = typer.Option(None, "--now", help="按此时刻检查（默认当前时间）")) -> None:
+def check_config(
+    now: str = typer.Option(None, "--now", help="按此时刻检查（默认当前时间）"),
+) -> None:
     """检查配置、规则、日历覆盖、数据源与邮件服务器。"""
     from slamon.checks import ERROR, OK, WARN, run_checks
 

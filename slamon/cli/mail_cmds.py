@@ -36,12 +36,20 @@ def _local(value: Any) -> str:
 
 def _json_row(r: dict[str, Any]) -> dict[str, Any]:
     return {
-        "id": r["id"], "key": r["key"], "kind": r["kind"], "department": r["department"],
-        "working_day": r["working_day"].isoformat(), "recipients": json.loads(r["recipients"]),
-        "subject": r["subject"], "status": r["status"], "attempts": r["attempts"],
+        "id": r["id"],
+        "key": r["key"],
+        "kind": r["kind"],
+        "department": r["department"],
+        "working_day": r["working_day"].isoformat(),
+        "recipients": json.loads(r["recipients"]),
+        "subject": r["subject"],
+        "status": r["status"],
+        "attempts": r["attempts"],
         "not_before": r["not_before"].isoformat() if r["not_before"] else None,
-        "claimed_by": r["claimed_by"], "sent_at": r["sent_at"].isoformat() if r["sent_at"] else None,
-        "last_error": r["last_error"], "refused": json.loads(r["refused"]) if r["refused"] else {},
+        "claimed_by": r["claimed_by"],
+        "sent_at": r["sent_at"].isoformat() if r["sent_at"] else None,
+        "last_error": r["last_error"],
+        "refused": json.loads(r["refused"]) if r["refused"] else {},
         "message_id": r["message_id"],
     }
 
@@ -72,7 +80,17 @@ def outbox(
         console.print("没有待发送或发送失败的邮件。")
         return
     table = Table(title="邮件队列")
-    for col in ("编号", "类别", "部门", "收件人", "主题", "状态", "尝试", "最早发送", "错误 / 拒收"):
+    for col in (
+        "编号",
+        "类别",
+        "部门",
+        "收件人",
+        "主题",
+        "状态",
+        "尝试",
+        "最早发送",
+        "错误 / 拒收",
+    ):
         table.add_column(col)
     for r in rows:
         refused = json.loads(r["refused"]) if r["refused"] else {}
@@ -80,16 +98,24 @@ def outbox(
         if refused:
             problem = (problem + "；" if problem else "") + "拒收：" + "、".join(refused)
         table.add_row(
-            str(r["id"]), KIND_NAMES.get(r["kind"], r["kind"]), r["department"] or "",
-            "、".join(json.loads(r["recipients"])), r["subject"], STATUS_NAMES.get(r["status"], r["status"]),
-            str(r["attempts"]), _local(r["not_before"]), problem,
+            str(r["id"]),
+            KIND_NAMES.get(r["kind"], r["kind"]),
+            r["department"] or "",
+            "、".join(json.loads(r["recipients"])),
+            r["subject"],
+            STATUS_NAMES.get(r["status"], r["status"]),
+            str(r["attempts"]),
+            _local(r["not_before"]),
+            problem,
         )
     console.print(table)
 
 
 @outbox_app.command("retry")
 def retry(
-    message_id: int = typer.Argument(..., metavar="ID", help="邮件编号（slamon outbox 的“编号”列）"),
+    message_id: int = typer.Argument(
+        ..., metavar="ID", help="邮件编号（slamon outbox 的“编号”列）"
+    ),
     now: str = typer.Option(None, "--now", help="按此时刻重新排队（默认当前时间）"),
 ) -> None:
     """把一封发送失败（或待重试）的邮件重新排队，下一个发送时段发出。"""
@@ -104,7 +130,9 @@ def retry(
         raise InputError(f"邮件队列中没有编号为 {message_id} 的邮件")
     if old in ("sent", "sending"):
         raise InputError(f"邮件 {message_id} 的状态为“{STATUS_NAMES[old]}”，不能重新排队")
-    console.print(f"邮件 {message_id} 已重新排队（原状态：{STATUS_NAMES.get(old, old)}），将在下一个发送时段发出。")
+    console.print(
+        f"邮件 {message_id} 已重新排队（原状态：{STATUS_NAMES.get(old, old)}），将在下一个发送时段发出。"
+    )
 
 
 def register(app: typer.Typer) -> None:

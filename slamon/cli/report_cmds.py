@@ -37,7 +37,9 @@ def _emit(text: str, output: Path | None) -> None:
     console.print(f"已写入 {output}", markup=False)
 
 
-def _report(month: str, as_of: str | None, fmt: str, output: Path | None, problems_only: bool) -> None:
+def _report(
+    month: str, as_of: str | None, fmt: str, output: Path | None, problems_only: bool
+) -> None:
     from slamon.reports.periods import Month
     from slamon.reports.service import monthly_report
 
@@ -74,26 +76,36 @@ def _report(month: str, as_of: str | None, fmt: str, output: Path | None, proble
 _MONTH = typer.Option(..., "--month", metavar="YYYY-MM", help="统计月份")
 _AS_OF = typer.Option(None, "--as-of", metavar="T", help="统计截至时刻（默认该月最后一天 24:00）")
 _FORMAT = typer.Option("text", "--format", metavar="text|md|docx|json", help="输出格式")
-_OUTPUT = typer.Option(None, "--output", metavar="PATH", help="写入文件（docx 默认写入当前目录 report-YYYY-MM.docx）")
+_OUTPUT = typer.Option(
+    None, "--output", metavar="PATH", help="写入文件（docx 默认写入当前目录 report-YYYY-MM.docx）"
+)
 
 
 @report_app.command("monthly")
-def monthly(month: str = _MONTH, as_of: str = _AS_OF, fmt: str = _FORMAT, output: Path = _OUTPUT) -> None:
+def monthly(
+    month: str = _MONTH, as_of: str = _AS_OF, fmt: str = _FORMAT, output: Path = _OUTPUT
+) -> None:
     """月报各节：一、（一）数据调度情况；三、（一）数据申请响应情况；六、存在问题。"""
     _report(month, as_of, fmt, output, problems_only=False)
 
 
 @report_app.command("problems")
-def problems(month: str = _MONTH, as_of: str = _AS_OF, fmt: str = _FORMAT, output: Path = _OUTPUT) -> None:
+def problems(
+    month: str = _MONTH, as_of: str = _AS_OF, fmt: str = _FORMAT, output: Path = _OUTPUT
+) -> None:
     """只输出月报“六、存在问题”一节。"""
     _report(month, as_of, fmt, output, problems_only=True)
 
 
 def digest(
-    week: str = typer.Option(None, "--week", metavar="YYYY-Www", help="ISO 周（默认：上一个完整的周）"),
+    week: str = typer.Option(
+        None, "--week", metavar="YYYY-Www", help="ISO 周（默认：上一个完整的周）"
+    ),
     now: str = typer.Option(None, "--now", help="按此时刻统计（默认当前时间）"),
     send: bool = typer.Option(False, "--send", help="加入发件队列并发送给 supervisors"),
-    output: Path = typer.Option(None, "--output", metavar="PATH.html", help="把 HTML 邮件正文写入文件"),
+    output: Path = typer.Option(
+        None, "--output", metavar="PATH.html", help="把 HTML 邮件正文写入文件"
+    ),
 ) -> None:
     """每周合规周报：各提供部门收到、审批、按时率、超期与即将到期，以及与上周的比较。"""
     from slamon.reports.periods import IsoWeek
@@ -115,7 +127,9 @@ def digest(
 
         queued = queue_digest(engine, rt, w, at)
         console.print(
-            f"{w.key} 周报已加入发件队列" if queued else f"{w.key} 周报此前已加入发件队列，不重复发送",
+            f"{w.key} 周报已加入发件队列"
+            if queued
+            else f"{w.key} 周报此前已加入发件队列，不重复发送",
             markup=False,
         )
         deliver_job(engine, rt, at, "cli")
@@ -133,4 +147,3 @@ def digest(
 def register(app: typer.Typer) -> None:
     app.add_typer(report_app, name="report")
     app.command("digest")(digest)
-

@@ -74,9 +74,14 @@ def poll(
     delivery = None if dry_run else deliver_job(engine, rt, at, "cli")
     if as_json:
         data = {
-            "source": summary.source, "fetched": summary.fetched, **summary.as_import_json(),
-            "evaluated": summary.evaluated, "deadline_changes": summary.deadline_changes,
-            "planned": summary.planned, "dry_run": dry_run, "notes": summary.notes,
+            "source": summary.source,
+            "fetched": summary.fetched,
+            **summary.as_import_json(),
+            "evaluated": summary.evaluated,
+            "deadline_changes": summary.deadline_changes,
+            "planned": summary.planned,
+            "dry_run": dry_run,
+            "notes": summary.notes,
             "planned_notices": summary.preview,
         }
         if delivery is not None and hasattr(delivery, "as_json"):
@@ -88,14 +93,19 @@ def poll(
         f"未变 {summary.unchanged}，拒绝 {summary.rejected}；评估 {summary.evaluated} 件申请。"
     )
     if summary.deadline_changes:
-        warn(f"日历或规则已变化：{summary.deadline_changes} 件申请的答复期限随之改变（slamon status 查看）")
+        warn(
+            f"日历或规则已变化：{summary.deadline_changes} 件申请的答复期限随之改变（slamon status 查看）"
+        )
     for note in summary.notes:
         warn(note)
     _print_errors(summary.errors, limit=20)
     if dry_run:
         console.print(f"试运行：计划 {summary.planned} 封通知（未写入、未发送）")
         for p in summary.preview:
-            console.print(f"  [{p['kind']}] {p['department'] or ''} → {', '.join(p['recipients'])}：{p['subject']}", markup=False)
+            console.print(
+                f"  [{p['kind']}] {p['department'] or ''} → {', '.join(p['recipients'])}：{p['subject']}",
+                markup=False,
+            )
     else:
         console.print(f"计划通知 {summary.planned} 封。")
         if delivery is not None:
@@ -120,7 +130,9 @@ def status(
 
 
 def run(
-    log_json: bool = typer.Option(False, "--log-json", help="日志输出为 JSON 行（默认按 daemon.log_format）"),
+    log_json: bool = typer.Option(
+        False, "--log-json", help="日志输出为 JSON 行（默认按 daemon.log_format）"
+    ),
 ) -> None:
     """守护进程：定时读取数据源、发送通知、生成月报和周报；SIGTERM/SIGINT 平稳退出。"""
     from slamon.daemon import Daemon
@@ -143,9 +155,15 @@ def demo(
 
     result = run_demo(output)
     rt, now, p = result.runtime, result.now, result.poll
-    console.print(f"[bold]slamon 演示[/bold]：演示时刻 {now:%Y-%m-%d %H:%M}，规则 guizhou-2023（5 个工作日）")
-    console.print(f"读取演示平台数据库（2024 年 12 月）：{p.fetched} 行，入库 {p.inserted} 件，拒绝 {p.rejected} 行。")
-    render_status(build_status(open_store(result.store_url), rt, now), rt, stages=("overdue", "due_soon"))
+    console.print(
+        f"[bold]slamon 演示[/bold]：演示时刻 {now:%Y-%m-%d %H:%M}，规则 guizhou-2023（5 个工作日）"
+    )
+    console.print(
+        f"读取演示平台数据库（2024 年 12 月）：{p.fetched} 行，入库 {p.inserted} 件，拒绝 {p.rejected} 行。"
+    )
+    render_status(
+        build_status(open_store(result.store_url), rt, now), rt, stages=("overdue", "due_soon")
+    )
     console.print(f"{result.delivery}；邮件已保存到 {result.output / 'mail'}：", markup=False)
     for line in result.mail_lines:
         console.print(f"  {line}", markup=False, soft_wrap=True)
@@ -163,15 +181,26 @@ def render_status(report, rt, stages: tuple[str, ...] | None = None) -> None:  #
 
     at = report.now
     tz = rt.tz
-    cols = ("overdue", "due_soon", "pending", "awaiting_review", "answered_late", "answered_on_time")
+    cols = (
+        "overdue",
+        "due_soon",
+        "pending",
+        "awaiting_review",
+        "answered_late",
+        "answered_on_time",
+    )
     t = Table(title=f"各提供部门（{at.astimezone(tz):%Y-%m-%d %H:%M}）")
     t.add_column("提供部门")
     for c in cols:
         t.add_column(STAGE_NAMES[c], justify="right")
-    for dept, counts in sorted(report.by_department.items(), key=lambda kv: (-kv[1]["overdue"], kv[0])):
+    for dept, counts in sorted(
+        report.by_department.items(), key=lambda kv: (-kv[1]["overdue"], kv[0])
+    ):
         t.add_row(dept, *(str(counts.get(c, 0)) for c in cols))
     console.print(t)
-    open_items = [it for it in report.items if (it.state.stage in stages if stages else it.state.is_open)]
+    open_items = [
+        it for it in report.items if (it.state.stage in stages if stages else it.state.is_open)
+    ]
     title = "、".join(STAGE_NAMES[s] for s in stages) if stages else "未办结"
     t2 = Table(title=f"{title}申请（{len(open_items)} 件）")
     for c in ("申请编号", "提供部门", "资源名称", "收到时间", "答复期限", "阶段", "超期工作日"):
@@ -179,7 +208,9 @@ def render_status(report, rt, stages: tuple[str, ...] | None = None) -> None:  #
     for it in open_items[:200]:
         r, s = it.record, it.state
         t2.add_row(
-            r.application_id, r.provider_dept, r.resource_name,
+            r.application_id,
+            r.provider_dept,
+            r.resource_name,
             f"{r.clock_start.astimezone(tz):%Y-%m-%d %H:%M}" if r.clock_start else "—",
             s.deadline_date.isoformat() if s.deadline_date else "—",
             STAGE_NAMES[s.stage] + ("" if s.calendar_official else "（非官方日历）"),
@@ -190,7 +221,9 @@ def render_status(report, rt, stages: tuple[str, ...] | None = None) -> None:  #
         console.print(f"……另有 {len(open_items) - 200} 件未列出（--json 输出全部）")
     ok = report.last_ok_poll
     console.print(
-        f"上次成功读取：{ok['finished_at'].astimezone(tz):%Y-%m-%d %H:%M}（{ok['source']}）" if ok else "上次成功读取：无"
+        f"上次成功读取：{ok['finished_at'].astimezone(tz):%Y-%m-%d %H:%M}（{ok['source']}）"
+        if ok
+        else "上次成功读取：无"
     )
     bad = report.last_failed_poll
     if bad and (not ok or bad["id"] > ok["id"]):
@@ -201,8 +234,11 @@ def render_status(report, rt, stages: tuple[str, ...] | None = None) -> None:  #
             t3.add_column(c)
         for ch in report.deadline_changes[:100]:
             old, new = ch["old_deadline"], ch["new_deadline"]
-            t3.add_row(ch["application_id"], f"{old.astimezone(tz):%Y-%m-%d}" if old else "—",
-                       f"{new.astimezone(tz):%Y-%m-%d}" if new else "—")
+            t3.add_row(
+                ch["application_id"],
+                f"{old.astimezone(tz):%Y-%m-%d}" if old else "—",
+                f"{new.astimezone(tz):%Y-%m-%d}" if new else "—",
+            )
         console.print(t3)
     if report.rejected:
         t4 = Table(title=f"被拒绝的行（{len(report.rejected)} 行）")

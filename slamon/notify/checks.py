@@ -21,7 +21,7 @@ def known_departments(rt: Runtime) -> tuple[set[str], str | None]:
     s = rt.settings
     names = {normalise(d, s.aliases) for d in s.contacts}
     prefix = "sqlite:///"
-    if s.store_url.startswith(prefix) and not Path(s.store_url[len(prefix):]).exists():
+    if s.store_url.startswith(prefix) and not Path(s.store_url[len(prefix) :]).exists():
         return names, None  # no store yet: nothing to read, and a check must not create one
     try:
         from sqlalchemy import inspect, select
@@ -51,9 +51,20 @@ def check_contacts(rt: Runtime, now: dt.datetime) -> Iterator[Finding]:
     missing = departments_without_contact(s, departments)
     if not s.supervisors:
         level = ERROR if missing else WARN
-        yield Finding(level, "督办人", "未配置 supervisors：督办邮件" + ("和无联系人部门的通知无人可收" if missing else "无人可收"))
+        yield Finding(
+            level,
+            "督办人",
+            "未配置 supervisors：督办邮件"
+            + ("和无联系人部门的通知无人可收" if missing else "无人可收"),
+        )
     if missing:
-        shown = "、".join(missing[:30]) + (f" 等 {len(missing)} 个部门" if len(missing) > 30 else "")
-        yield Finding(WARN, ITEM, f"以下提供部门未配置联系人（contacts），其通知将改发督办人并标注“未配置联系人”：{shown}")
+        shown = "、".join(missing[:30]) + (
+            f" 等 {len(missing)} 个部门" if len(missing) > 30 else ""
+        )
+        yield Finding(
+            WARN,
+            ITEM,
+            f"以下提供部门未配置联系人（contacts），其通知将改发督办人并标注“未配置联系人”：{shown}",
+        )
     else:
         yield Finding(OK, ITEM, f"已知的 {len(departments)} 个提供部门均已配置联系人")

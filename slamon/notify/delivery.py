@@ -83,8 +83,13 @@ class DeliveryReport:
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "sent": self.sent, "retried": self.retried, "failed": self.failed, "cancelled": self.cancelled,
-            "lost_claims": self.lost_claims, "outside_window": self.outside_window, "stopped": self.stopped,
+            "sent": self.sent,
+            "retried": self.retried,
+            "failed": self.failed,
+            "cancelled": self.cancelled,
+            "lost_claims": self.lost_claims,
+            "outside_window": self.outside_window,
+            "stopped": self.stopped,
             "refused": {str(k): v for k, v in self.refused.items()},
             "errors": {str(k): v for k, v in self.errors.items()},
         }
@@ -143,8 +148,15 @@ def deliver_due(
                     report.cancelled += 1
                     continue
             if not message.recipients:
-                _record(engine, partial(outbox.mark_failed, row_id=row_id, worker=worker,
-                                        error=row["last_error"] or "没有收件人"))
+                _record(
+                    engine,
+                    partial(
+                        outbox.mark_failed,
+                        row_id=row_id,
+                        worker=worker,
+                        error=row["last_error"] or "没有收件人",
+                    ),
+                )
                 report.failed += 1
                 continue
             try:
@@ -152,7 +164,9 @@ def deliver_due(
                     mailer = factory()
                 result = mailer.send(message)
             except DeliveryError as exc:
-                _on_error(engine, rt, row, worker, now, exc, report, backoff, max_backoff, max_attempts)
+                _on_error(
+                    engine, rt, row, worker, now, exc, report, backoff, max_backoff, max_attempts
+                )
                 if exc.connection:
                     report.stopped = str(exc)
                     break
@@ -160,17 +174,29 @@ def deliver_due(
             except Exception as exc:  # a bug or an unexpected library error: keep the row, log it
                 log.exception("notify.send_crashed id=%s", row_id)
                 err = DeliveryError(f"发送时出现意外错误：{exc.__class__.__name__}: {exc}")
-                _on_error(engine, rt, row, worker, now, err, report, backoff, max_backoff, max_attempts)
+                _on_error(
+                    engine, rt, row, worker, now, err, report, backoff, max_backoff, max_attempts
+                )
                 continue
-            if not _record(engine, partial(outbox.mark_sent, row_id=row_id, worker=worker, now=now,
-                                           refused=result.refused)):
+            if not _record(
+                engine,
+                partial(
+                    outbox.mark_sent, row_id=row_id, worker=worker, now=now, refused=result.refused
+                ),
+            ):
                 log.warning("notify.sent_after_claim_lost id=%s key=%s", row_id, row["key"])
             report.sent += 1
             if result.refused:
                 report.refused[row_id] = result.refused
-                log.warning("notify.partly_refused id=%s key=%s refused=%s", row_id, row["key"],
-                            json.dumps(result.refused, ensure_ascii=False))
-            log.info("notify.sent id=%s key=%s recipients=%d", row_id, row["key"], len(result.accepted))
+                log.warning(
+                    "notify.partly_refused id=%s key=%s refused=%s",
+                    row_id,
+                    row["key"],
+                    json.dumps(result.refused, ensure_ascii=False),
+                )
+            log.info(
+                "notify.sent id=%s key=%s recipients=%d", row_id, row["key"], len(result.accepted)
+            )
     finally:
         if own_mailer and mailer is not None:
             mailer.close()
@@ -183,8 +209,16 @@ def _record(engine: Engine, fn: Callable[[Any], bool]) -> bool:
 
 
 def _on_error(
-    engine: Engine, rt: Runtime, row: dict[str, Any], worker: str, now: dt.datetime, exc: DeliveryError,
-    report: DeliveryReport, backoff: dt.timedelta, max_backoff: dt.timedelta, max_attempts: int,
+    engine: Engine,
+    rt: Runtime,
+    row: dict[str, Any],
+    worker: str,
+    now: dt.datetime,
+    exc: DeliveryError,
+    report: DeliveryReport,
+    backoff: dt.timedelta,
+    max_backoff: dt.timedelta,
+    max_attempts: int,
 ) -> None:
     row_id, attempts, error = row["id"], row["attempts"], str(exc)
     report.errors[row_id] = error
@@ -192,9 +226,16 @@ def _on_error(
         report.refused[row_id] = exc.refused
     n = rt.settings.notify
     if exc.permanent or (not exc.connection and attempts >= max_attempts):
-        _record(engine, partial(outbox.mark_failed, row_id=row_id, worker=worker, error=error, refused=exc.refused))
+        _record(
+            engine,
+            partial(
+                outbox.mark_failed, row_id=row_id, worker=worker, error=error, refused=exc.refused
+            ),
+        )
         report.failed += 1
-        log.error("notify.failed id=%s key=%s attempts=%d error=%s", row_id, row["key"], attempts, error)
+        log.error(
+            "notify.failed id=%s key=%s attempts=%d error=%s", row_id, row["key"], attempts, error
+        )
         return
     if exc.connection:
         # The server, not the message: this attempt does not count towards max_attempts.
@@ -210,13 +251,23 @@ def _on_error(
         if ok and attempts_after != attempts:
             from sqlalchemy import update
 
-            c.execute(update(outbox.OUTBOX).where(outbox.OUTBOX.c.id == row_id).values(attempts=attempts_after))
+            c.execute(
+                update(outbox.OUTBOX)
+                .where(outbox.OUTBOX.c.id == row_id)
+                .values(attempts=attempts_after)
+            )
         return ok
 
     _record(engine, retry)
     report.retried += 1
-    log.warning("notify.retry id=%s key=%s attempts=%d not_before=%s error=%s",
-                row_id, row["key"], attempts_after, at.isoformat(), error)
+    log.warning(
+        "notify.retry id=%s key=%s attempts=%d not_before=%s error=%s",
+        row_id,
+        row["key"],
+        attempts_after,
+        at.isoformat(),
+        error,
+    )
 
 
 def _prepare(conn: Any, rt: Runtime, row: dict[str, Any], worker: str) -> OutgoingMessage | None:
@@ -229,7 +280,11 @@ def _prepare(conn: Any, rt: Runtime, row: dict[str, Any], worker: str) -> Outgoi
 
         sla = SlaStateRow.__table__
         ids = [i["application_id"] for i in items]
-        stages = dict(conn.execute(select(sla.c.application_id, sla.c.stage).where(sla.c.application_id.in_(ids))).all())
+        stages = dict(
+            conn.execute(
+                select(sla.c.application_id, sla.c.stage).where(sla.c.application_id.in_(ids))
+            ).all()
+        )
         keep = [i for i in items if stages.get(i["application_id"], "pending") in STILL_OPEN]
         if not keep:
             outbox.mark_cancelled(conn, row["id"], worker, "所列申请均已答复，无需发送")
@@ -237,14 +292,31 @@ def _prepare(conn: Any, rt: Runtime, row: dict[str, Any], worker: str) -> Outgoi
             return None
         if len(keep) < len(items):
             n = rt.settings.notify
-            ctx = notice_context(row["kind"], row["department"] or "", row["working_day"], keep,
-                                 unassigned=bool(row["unassigned"]), repeat_every=n.repeat_overdue_every,
-                                 escalate_after=n.escalate_after)
+            ctx = notice_context(
+                row["kind"],
+                row["department"] or "",
+                row["working_day"],
+                keep,
+                unassigned=bool(row["unassigned"]),
+                repeat_every=n.repeat_overdue_every,
+                escalate_after=n.escalate_after,
+            )
             r = render(row["kind"], ctx, n.templates_dir)
             subject, text, html = r.subject, r.text, r.html
-            outbox.update_content(conn, row["id"], worker, subject=subject, body_text=text, body_html=html,
-                                  items=json.dumps(keep, ensure_ascii=False))
+            outbox.update_content(
+                conn,
+                row["id"],
+                worker,
+                subject=subject,
+                body_text=text,
+                body_html=html,
+                items=json.dumps(keep, ensure_ascii=False),
+            )
     return OutgoingMessage(
-        recipients=tuple(json.loads(row["recipients"])), subject=subject, text=text, html=html,
-        message_id=row["message_id"], date=None,
+        recipients=tuple(json.loads(row["recipients"])),
+        subject=subject,
+        text=text,
+        html=html,
+        message_id=row["message_id"],
+        date=None,
     )

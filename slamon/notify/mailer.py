@@ -75,7 +75,11 @@ class DeliveryError(MailError):
     """
 
     def __init__(
-        self, message: str, *, connection: bool = False, permanent: bool = False,
+        self,
+        message: str,
+        *,
+        connection: bool = False,
+        permanent: bool = False,
         refused: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
@@ -100,7 +104,9 @@ def _yag_class() -> type:
     class _Client(yagmail.SMTP):
         """yagmail with connection reuse, our own MIME message and a login that never asks keyring."""
 
-        def __init__(self, *args: Any, login_user: str | None, login_password: str | None, **kwargs: Any) -> None:
+        def __init__(
+            self, *args: Any, login_user: str | None, login_password: str | None, **kwargs: Any
+        ) -> None:
             super().__init__(*args, **kwargs)
             self._login_user, self._login_password = login_user, login_password
 
@@ -116,7 +122,14 @@ def _yag_class() -> type:
             if self._login_user:
                 self.smtp.login(self._login_user, self._login_password or "")
 
-        def prepare_send(self, to: Any = None, subject: Any = None, contents: Any = None, *args: Any, **kwargs: Any) -> tuple[list[str], str]:
+        def prepare_send(
+            self,
+            to: Any = None,
+            subject: Any = None,
+            contents: Any = None,
+            *args: Any,
+            **kwargs: Any,
+        ) -> tuple[list[str], str]:
             # 7-bit ASCII (encoded headers, base64 bodies): smtplib turns the newlines into CRLF.
             msg: MIMEMultipart = contents
             return list(to), msg.as_string()
@@ -162,28 +175,46 @@ class YagmailMailer:
             ) from exc
         except smtplib.SMTPNotSupportedError as exc:
             self._drop_connection()
-            raise DeliveryError(f"SMTP 服务器 {where} 不支持所需功能（{exc}）：请检查 smtp.ssl / smtp.starttls / smtp.username", connection=True) from exc
+            raise DeliveryError(
+                f"SMTP 服务器 {where} 不支持所需功能（{exc}）：请检查 smtp.ssl / smtp.starttls / smtp.username",
+                connection=True,
+            ) from exc
         except smtplib.SMTPRecipientsRefused as exc:
             refused = {a: _reason(code, resp) for a, (code, resp) in exc.recipients.items()}
             permanent = all(code >= 500 for code, _ in exc.recipients.values())
-            raise DeliveryError(f"全部收件人被拒收：{'；'.join(f'{a}（{r}）' for a, r in refused.items())}",
-                                permanent=permanent, refused=refused) from exc
+            raise DeliveryError(
+                f"全部收件人被拒收：{'；'.join(f'{a}（{r}）' for a, r in refused.items())}",
+                permanent=permanent,
+                refused=refused,
+            ) from exc
         except smtplib.SMTPSenderRefused as exc:
             self._drop_connection()
-            hint = "服务器要求登录：请配置 smtp.username 和密码" if exc.smtp_code == 530 else "请检查 smtp.sender"
-            raise DeliveryError(f"发件人 {exc.sender} 被拒绝（{_reason(exc.smtp_code, exc.smtp_error)}）：{hint}",
-                                connection=True) from exc
+            hint = (
+                "服务器要求登录：请配置 smtp.username 和密码"
+                if exc.smtp_code == 530
+                else "请检查 smtp.sender"
+            )
+            raise DeliveryError(
+                f"发件人 {exc.sender} 被拒绝（{_reason(exc.smtp_code, exc.smtp_error)}）：{hint}",
+                connection=True,
+            ) from exc
         except smtplib.SMTPDataError as exc:
-            raise DeliveryError(f"邮件内容被拒绝（{_reason(exc.smtp_code, exc.smtp_error)}）",
-                                permanent=exc.smtp_code >= 500) from exc
+            raise DeliveryError(
+                f"邮件内容被拒绝（{_reason(exc.smtp_code, exc.smtp_error)}）",
+                permanent=exc.smtp_code >= 500,
+            ) from exc
         except (smtplib.SMTPException, OSError) as exc:
             self._drop_connection()
-            raise DeliveryError(f"无法连接或发送到邮件服务器 {where}（{exc.__class__.__name__}: {exc}）",
-                                connection=True) from exc
+            raise DeliveryError(
+                f"无法连接或发送到邮件服务器 {where}（{exc.__class__.__name__}: {exc}）",
+                connection=True,
+            ) from exc
         if result is False:  # yagmail gave up after three attempts and kept the message in .unsent
             c.unsent.clear()
             self._drop_connection()
-            raise DeliveryError(f"与邮件服务器 {where} 的连接反复中断，yagmail 重试 3 次后仍未发出", connection=True)
+            raise DeliveryError(
+                f"与邮件服务器 {where} 的连接反复中断，yagmail 重试 3 次后仍未发出", connection=True
+            )
         refused = {a: _reason(code, resp) for a, (code, resp) in (result or {}).items()}
         return SendResult([a for a in recipients if a not in refused], refused)
 

@@ -101,16 +101,20 @@ def item_dicts(planned: Sequence[Any], tz: dt.tzinfo) -> list[dict[str, Any]]:
     out = []
     for p in planned:
         it = p.item
-        out.append({
-            "application_id": it.application_id,
-            "kind": p.kind,
-            "resource_name": it.resource_name,
-            "applicant_dept": it.applicant_dept,
-            "received_at": it.received_at.astimezone(tz).isoformat() if it.received_at else None,
-            "deadline": it.deadline.astimezone(tz).isoformat() if it.deadline else None,
-            "deadline_date": it.deadline_date.isoformat(),
-            "overdue_working_days": p.overdue_working_days,
-        })
+        out.append(
+            {
+                "application_id": it.application_id,
+                "kind": p.kind,
+                "resource_name": it.resource_name,
+                "applicant_dept": it.applicant_dept,
+                "received_at": it.received_at.astimezone(tz).isoformat()
+                if it.received_at
+                else None,
+                "deadline": it.deadline.astimezone(tz).isoformat() if it.deadline else None,
+                "deadline_date": it.deadline_date.isoformat(),
+                "overdue_working_days": p.overdue_working_days,
+            }
+        )
     return out
 
 

@@ -26,8 +26,22 @@ from sqlalchemy.dialects import mysql, postgresql, sqlite
 from slamon.store.models import Outbox
 
 OUTBOX = Outbox.__table__
-QUEUED, SENDING, SENT, RETRY, FAILED, CANCELLED = "queued", "sending", "sent", "retry", "failed", "cancelled"
-STATUS_NAMES = {QUEUED: "待发送", SENDING: "发送中", SENT: "已发送", RETRY: "待重试", FAILED: "发送失败", CANCELLED: "已取消"}
+QUEUED, SENDING, SENT, RETRY, FAILED, CANCELLED = (
+    "queued",
+    "sending",
+    "sent",
+    "retry",
+    "failed",
+    "cancelled",
+)
+STATUS_NAMES = {
+    QUEUED: "待发送",
+    SENDING: "发送中",
+    SENT: "已发送",
+    RETRY: "待重试",
+    FAILED: "发送失败",
+    CANCELLED: "已取消",
+}
 
 
 def insert_if_absent(conn: Connection, row: dict[str, Any]) -> bool:
@@ -51,8 +65,9 @@ def insert_if_absent(conn: Connection, row: dict[str, Any]) -> bool:
 def history_rows(conn: Connection, kinds: Sequence[str], since: dt.date) -> Iterable[Any]:
     """(kind, working_day, items) of planned rows of ``kinds`` from ``since`` on."""
     return conn.execute(
-        select(OUTBOX.c.kind, OUTBOX.c.working_day, OUTBOX.c["items"])
-        .where(OUTBOX.c.kind.in_(kinds), OUTBOX.c.working_day >= since)
+        select(OUTBOX.c.kind, OUTBOX.c.working_day, OUTBOX.c["items"]).where(
+            OUTBOX.c.kind.in_(kinds), OUTBOX.c.working_day >= since
+        )
     )
 
 
@@ -63,17 +78,26 @@ def _claimable(now: dt.datetime, claim_timeout: dt.timedelta) -> Any:
     )
 
 
-def due_ids(conn: Connection, now: dt.datetime, claim_timeout: dt.timedelta, limit: int) -> list[int]:
-    return list(conn.execute(
-        select(OUTBOX.c.id).where(_claimable(now, claim_timeout))
-        .order_by(OUTBOX.c.not_before, OUTBOX.c.id).limit(limit)
-    ).scalars())
+def due_ids(
+    conn: Connection, now: dt.datetime, claim_timeout: dt.timedelta, limit: int
+) -> list[int]:
+    return list(
+        conn.execute(
+            select(OUTBOX.c.id)
+            .where(_claimable(now, claim_timeout))
+            .order_by(OUTBOX.c.not_before, OUTBOX.c.id)
+            .limit(limit)
+        ).scalars()
+    )
 
 
-def claim(conn: Connection, row_id: int, worker: str, now: dt.datetime, claim_timeout: dt.timedelta) -> bool:
+def claim(
+    conn: Connection, row_id: int, worker: str, now: dt.datetime, claim_timeout: dt.timedelta
+) -> bool:
     """Take the row for sending; False when another worker has it (or it is no longer due)."""
     won = conn.execute(
-        update(OUTBOX).where(OUTBOX.c.id == row_id, _claimable(now, claim_timeout))
+        update(OUTBOX)
+        .where(OUTBOX.c.id == row_id, _claimable(now, claim_timeout))
         .values(status=SENDING, claimed_by=worker, claimed_at=now, attempts=OUTBOX.c.attempts + 1)
     ).rowcount
     return won == 1
@@ -86,22 +110,41 @@ def load(conn: Connection, row_id: int) -> dict[str, Any] | None:
 
 def _finish(conn: Connection, row_id: int, worker: str, **values: Any) -> bool:
     """Record an outcome, only while this worker still holds the claim."""
-    return conn.execute(
-        update(OUTBOX).where(OUTBOX.c.id == row_id, OUTBOX.c.status == SENDING, OUTBOX.c.claimed_by == worker)
-        .values(**values)
-    ).rowcount == 1
+    return (
+        conn.execute(
+            update(OUTBOX)
+            .where(OUTBOX.c.id == row_id, OUTBOX.c.status == SENDING, OUTBOX.c.claimed_by == worker)
+            .values(**values)
+        ).rowcount
+        == 1
+    )
 
 
-def mark_sent(conn: Connection, row_id: int, worker: str, now: dt.datetime, refused: dict[str, str]) -> bool:
-    return _finish(conn, row_id, worker, status=SENT, sent_at=now, last_error=None,
-                   refused=json.dumps(refused, ensure_ascii=False) if refused else None)
+def mark_sent(
+    conn: Connection, row_id: int, worker: str, now: dt.datetime, refused: dict[str, str]
+) -> bool:
+    return _finish(
+        conn,
+        row_id,
+        worker,
+        status=SENT,
+        sent_at=now,
+        last_error=None,
+        refused=json.dumps(refused, ensure_ascii=False) if refused else None,
+    )
 
 
-def mark_retry(conn: Connection, row_id: int, worker: str, not_before: dt.datetime, error: str) -> bool:
-    return _finish(conn, row_id, worker, status=RETRY, not_before=not_before, last_error=error[:2000])
+def mark_retry(
+    conn: Connection, row_id: int, worker: str, not_before: dt.datetime, error: str
+) -> bool:
+    return _finish(
+        conn, row_id, worker, status=RETRY, not_before=not_before, last_error=error[:2000]
+    )
 
 
-def mark_failed(conn: Connection, row_id: int, worker: str, error: str, refused: dict[str, str] | None = None) -> bool:
+def mark_failed(
+    conn: Connection, row_id: int, worker: str, error: str, refused: dict[str, str] | None = None
+) -> bool:
     values: dict[str, Any] = {"status": FAILED, "last_error": error[:2000]}
     if refused:
         values["refused"] = json.dumps(refused, ensure_ascii=False)
@@ -114,10 +157,14 @@ def mark_cancelled(conn: Connection, row_id: int, worker: str, reason: str) -> b
 
 def update_content(conn: Connection, row_id: int, worker: str, **values: Any) -> bool:
     """Replace subject/bodies/items of a claimed row (items answered since planning dropped)."""
-    return conn.execute(
-        update(OUTBOX).where(OUTBOX.c.id == row_id, OUTBOX.c.claimed_by == worker, OUTBOX.c.status == SENDING)
-        .values(**values)
-    ).rowcount == 1
+    return (
+        conn.execute(
+            update(OUTBOX)
+            .where(OUTBOX.c.id == row_id, OUTBOX.c.claimed_by == worker, OUTBOX.c.status == SENDING)
+            .values(**values)
+        ).rowcount
+        == 1
+    )
 
 
 def requeue(conn: Connection, row_id: int, now: dt.datetime) -> str | None:
@@ -128,18 +175,41 @@ def requeue(conn: Connection, row_id: int, now: dt.datetime) -> str | None:
     status = row[0]
     if status in (FAILED, RETRY, CANCELLED, QUEUED):
         conn.execute(
-            update(OUTBOX).where(OUTBOX.c.id == row_id, OUTBOX.c.status == status)
+            update(OUTBOX)
+            .where(OUTBOX.c.id == row_id, OUTBOX.c.status == status)
             .values(status=QUEUED, attempts=0, not_before=now, claimed_by=None, claimed_at=None)
         )
     return status
 
 
 def listing(conn: Connection, statuses: Sequence[str], limit: int = 500) -> list[dict[str, Any]]:
-    cols = [OUTBOX.c[c] for c in ("id", "key", "kind", "department", "working_day", "recipients", "subject",
-                                  "status", "attempts", "not_before", "claimed_by", "claimed_at", "sent_at",
-                                  "last_error", "refused", "created_at", "message_id")]
+    cols = [
+        OUTBOX.c[c]
+        for c in (
+            "id",
+            "key",
+            "kind",
+            "department",
+            "working_day",
+            "recipients",
+            "subject",
+            "status",
+            "attempts",
+            "not_before",
+            "claimed_by",
+            "claimed_at",
+            "sent_at",
+            "last_error",
+            "refused",
+            "created_at",
+            "message_id",
+        )
+    ]
     rows = conn.execute(
-        select(*cols).where(OUTBOX.c.status.in_(statuses)).order_by(OUTBOX.c.not_before, OUTBOX.c.id).limit(limit)
+        select(*cols)
+        .where(OUTBOX.c.status.in_(statuses))
+        .order_by(OUTBOX.c.not_before, OUTBOX.c.id)
+        .limit(limit)
     ).mappings()
     return [dict(r) for r in rows]
 

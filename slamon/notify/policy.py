@@ -97,12 +97,18 @@ class History:
 
 
 # -- the sending window ------------------------------------------------------------------------
-def in_window(now: dt.datetime, calendar: WorkCalendar, tz: dt.tzinfo, start: dt.time, end: dt.time) -> bool:
+def in_window(
+    now: dt.datetime, calendar: WorkCalendar, tz: dt.tzinfo, start: dt.time, end: dt.time
+) -> bool:
     local = now.astimezone(tz)
-    return calendar.is_working_day(local.date()) and start <= local.time().replace(tzinfo=None) < end
+    return (
+        calendar.is_working_day(local.date()) and start <= local.time().replace(tzinfo=None) < end
+    )
 
 
-def next_opening(now: dt.datetime, calendar: WorkCalendar, tz: dt.tzinfo, start: dt.time, end: dt.time) -> dt.datetime:
+def next_opening(
+    now: dt.datetime, calendar: WorkCalendar, tz: dt.tzinfo, start: dt.time, end: dt.time
+) -> dt.datetime:
     """``now`` when mail may leave now, else the start of the next sending window (aware, in tz)."""
     local = now.astimezone(tz)
     day = local.date()
@@ -116,7 +122,9 @@ def next_opening(now: dt.datetime, calendar: WorkCalendar, tz: dt.tzinfo, start:
     return dt.datetime.combine(nxt, start, tzinfo=tz)
 
 
-def sending_day(now: dt.datetime, calendar: WorkCalendar, tz: dt.tzinfo, start: dt.time, end: dt.time) -> tuple[dt.date, dt.datetime]:
+def sending_day(
+    now: dt.datetime, calendar: WorkCalendar, tz: dt.tzinfo, start: dt.time, end: dt.time
+) -> tuple[dt.date, dt.datetime]:
     """The working day a notice planned at ``now`` goes out on, and its not-before instant."""
     opening = next_opening(now, calendar, tz, start, end)
     return opening.astimezone(tz).date(), opening
@@ -173,6 +181,13 @@ def plan(
             add(ESCALATION, PlannedItem(it, OVERDUE, late))
     out = list(notices.values())
     for n in out:
-        n.items.sort(key=lambda p: (p.kind != OVERDUE, -p.overdue_working_days, p.item.deadline_date, p.item.application_id))
+        n.items.sort(
+            key=lambda p: (
+                p.kind != OVERDUE,
+                -p.overdue_working_days,
+                p.item.deadline_date,
+                p.item.application_id,
+            )
+        )
     out.sort(key=lambda n: (n.kind, n.department))
     return out

@@ -30,14 +30,20 @@ def contact_map(settings: Settings) -> dict[str, tuple[str, ...]]:
     return out
 
 
-def for_department(settings: Settings, department: str, contacts: Mapping[str, tuple[str, ...]] | None = None) -> Recipients:
+def for_department(
+    settings: Settings, department: str, contacts: Mapping[str, tuple[str, ...]] | None = None
+) -> Recipients:
     contacts = contact_map(settings) if contacts is None else contacts
     found = contacts.get(normalise(department, settings.aliases))
     if found:
         return Recipients(found)
     if settings.supervisors:
         return Recipients(settings.supervisors, unassigned=True)
-    return Recipients((), unassigned=True, problem=f"部门“{department}”未配置联系人（contacts），也未配置督办人（supervisors），无人可收")
+    return Recipients(
+        (),
+        unassigned=True,
+        problem=f"部门“{department}”未配置联系人（contacts），也未配置督办人（supervisors），无人可收",
+    )
 
 
 def for_escalation(settings: Settings) -> Recipients:
@@ -53,7 +59,9 @@ def for_operators(settings: Settings) -> Recipients:
         return Recipients(settings.operators)
     if settings.supervisors:
         return Recipients(settings.supervisors)
-    return Recipients((), problem="未配置运维人员（operators）或督办人（supervisors），数据源告警无人可收")
+    return Recipients(
+        (), problem="未配置运维人员（operators）或督办人（supervisors），数据源告警无人可收"
+    )
 
 
 def departments_without_contact(settings: Settings, departments: Iterable[str]) -> list[str]:

@@ -56,30 +56,52 @@ def notice_key(department: str, kind: str, day: dt.date) -> str:
     return f"{department}|{kind}|{day.isoformat()}"
 
 
-def load_open_items(conn: Connection, horizon: dt.date, aliases: dict[str, str] | Any) -> list[OpenItem]:
+def load_open_items(
+    conn: Connection, horizon: dt.date, aliases: dict[str, str] | Any
+) -> list[OpenItem]:
     """Unanswered applications whose deadline is on or before ``horizon``."""
     from slamon.store.models import Application, SlaStateRow
 
     app, sla = Application.__table__, SlaStateRow.__table__
     rows = conn.execute(
-        select(app.c.application_id, app.c.provider_dept, app.c.resource_name, app.c.applicant_dept,
-               app.c.received_at, app.c.reviewed_at, sla.c.deadline, sla.c.deadline_date)
+        select(
+            app.c.application_id,
+            app.c.provider_dept,
+            app.c.resource_name,
+            app.c.applicant_dept,
+            app.c.received_at,
+            app.c.reviewed_at,
+            sla.c.deadline,
+            sla.c.deadline_date,
+        )
         .join(sla, sla.c.application_id == app.c.application_id)
-        .where(sla.c.stage.in_(OPEN_WITH_DEADLINE), sla.c.deadline_date.is_not(None),
-               sla.c.deadline_date <= horizon)
+        .where(
+            sla.c.stage.in_(OPEN_WITH_DEADLINE),
+            sla.c.deadline_date.is_not(None),
+            sla.c.deadline_date <= horizon,
+        )
     )
     return [
-        OpenItem(aid, normalise(dept, aliases), res, applicant, received or reviewed, deadline, ddate)
+        OpenItem(
+            aid, normalise(dept, aliases), res, applicant, received or reviewed, deadline, ddate
+        )
         for aid, dept, res, applicant, received, reviewed, deadline, ddate in rows
     ]
 
 
 def load_history(conn: Connection, day: dt.date) -> History:
     history = History()
-    for kinds, since in (((NOTICE,), day - dt.timedelta(days=HISTORY_DAYS)), ((ESCALATION,), dt.date.min)):
+    for kinds, since in (
+        ((NOTICE,), day - dt.timedelta(days=HISTORY_DAYS)),
+        ((ESCALATION,), dt.date.min),
+    ):
         for kind, working_day, items in outbox.history_rows(conn, kinds, since):
             parsed = json.loads(items or "[]")
-            history.add(kind, working_day, ((i["application_id"], i.get("kind", "")) for i in parsed if isinstance(i, dict)))
+            history.add(
+                kind,
+                working_day,
+                ((i["application_id"], i.get("kind", "")) for i in parsed if isinstance(i, dict)),
+            )
     return history
 
 
@@ -90,41 +112,94 @@ def plan_notices(conn: Connection, rt: Runtime, now: dt.datetime) -> int:
     day, not_before = sending_day(now, cal, tz, n.window_start, n.window_end)
     horizon = cal.nth_working_day_after(day, 2)
     items = load_open_items(conn, horizon, s.aliases)
-    notices = plan(items, day, cal, Policy(n.repeat_overdue_every, n.escalate_after), load_history(conn, day))
+    notices = plan(
+        items, day, cal, Policy(n.repeat_overdue_every, n.escalate_after), load_history(conn, day)
+    )
     contacts = contact_map(s)
     inserted = 0
     for notice in notices:
-        rec = for_department(s, notice.department, contacts) if notice.kind == NOTICE else for_escalation(s)
+        rec = (
+            for_department(s, notice.department, contacts)
+            if notice.kind == NOTICE
+            else for_escalation(s)
+        )
         snapshots = item_dicts(notice.items, tz)
         context = notice_context(
-            notice.kind, notice.department, day, snapshots, unassigned=rec.unassigned,
-            repeat_every=n.repeat_overdue_every, escalate_after=n.escalate_after,
+            notice.kind,
+            notice.department,
+            day,
+            snapshots,
+            unassigned=rec.unassigned,
+            repeat_every=n.repeat_overdue_every,
+            escalate_after=n.escalate_after,
         )
         rendered = render(notice.kind, context, n.templates_dir)
         key = notice_key(notice.department, notice.kind, day)
-        row = _row(key, notice.kind, notice.department, day, rec.addresses, rendered.subject, rendered.text,
-                   rendered.html, s.smtp.sender, not_before, now, items=snapshots, unassigned=rec.unassigned,
-                   problem=rec.problem)
+        row = _row(
+            key,
+            notice.kind,
+            notice.department,
+            day,
+            rec.addresses,
+            rendered.subject,
+            rendered.text,
+            rendered.html,
+            s.smtp.sender,
+            not_before,
+            now,
+            items=snapshots,
+            unassigned=rec.unassigned,
+            problem=rec.problem,
+        )
         if outbox.insert_if_absent(conn, row):
             inserted += 1
             level = logging.WARNING if rec.problem or rec.unassigned else logging.INFO
-            log.log(level, "notify.planned key=%s items=%d recipients=%d unassigned=%s problem=%s",
-                    key, len(snapshots), len(rec.addresses), rec.unassigned, rec.problem or "")
+            log.log(
+                level,
+                "notify.planned key=%s items=%d recipients=%d unassigned=%s problem=%s",
+                key,
+                len(snapshots),
+                len(rec.addresses),
+                rec.unassigned,
+                rec.problem or "",
+            )
     return inserted
 
 
 def _row(
-    key: str, kind: str, department: str | None, day: dt.date, recipients: Sequence[str], subject: str,
-    text: str, html: str, sender: str, not_before: dt.datetime, now: dt.datetime, *,
-    items: list[dict[str, Any]] | None = None, unassigned: bool = False, problem: str | None = None,
+    key: str,
+    kind: str,
+    department: str | None,
+    day: dt.date,
+    recipients: Sequence[str],
+    subject: str,
+    text: str,
+    html: str,
+    sender: str,
+    not_before: dt.datetime,
+    now: dt.datetime,
+    *,
+    items: list[dict[str, Any]] | None = None,
+    unassigned: bool = False,
+    problem: str | None = None,
 ) -> dict[str, Any]:
     return {
-        "key": key, "kind": kind, "department": department, "working_day": day,
-        "recipients": json.dumps(list(recipients), ensure_ascii=False), "subject": subject,
-        "body_text": text, "body_html": html, "items": json.dumps(items or [], ensure_ascii=False),
-        "unassigned": unassigned, "message_id": message_id(key, sender),
-        "status": outbox.FAILED if problem else outbox.QUEUED, "attempts": 0, "not_before": not_before,
-        "last_error": problem, "created_at": now,
+        "key": key,
+        "kind": kind,
+        "department": department,
+        "working_day": day,
+        "recipients": json.dumps(list(recipients), ensure_ascii=False),
+        "subject": subject,
+        "body_text": text,
+        "body_html": html,
+        "items": json.dumps(items or [], ensure_ascii=False),
+        "unassigned": unassigned,
+        "message_id": message_id(key, sender),
+        "status": outbox.FAILED if problem else outbox.QUEUED,
+        "attempts": 0,
+        "not_before": not_before,
+        "last_error": problem,
+        "created_at": now,
     }
 
 
@@ -153,8 +228,20 @@ def queue_message(
     day, not_before = sending_day(now, rt.calendar, rt.tz, n.window_start, n.window_end)
     recipients = tuple(dict.fromkeys(r.strip() for r in recipients if r and r.strip()))
     problem = None if recipients else f"邮件 {key} 没有收件人"
-    row = _row(key, kind, department, working_day or day, recipients, subject, text, html, s.smtp.sender,
-               not_before, now, problem=problem)
+    row = _row(
+        key,
+        kind,
+        department,
+        working_day or day,
+        recipients,
+        subject,
+        text,
+        html,
+        s.smtp.sender,
+        not_before,
+        now,
+        problem=problem,
+    )
     if isinstance(target, Engine):
         with target.begin() as conn:
             done = outbox.insert_if_absent(conn, row)
@@ -166,7 +253,11 @@ def queue_message(
 
 
 def notify_stale_source(
-    engine: Engine | Connection, rt: Runtime, now: dt.datetime, message: str, source: str | None = None
+    engine: Engine | Connection,
+    rt: Runtime,
+    now: dt.datetime,
+    message: str,
+    source: str | None = None,
 ) -> bool:
     """Tell the operators (else the supervisors) that the source is failing or silent: once per
     working day and source. True when a message was queued by this call."""
@@ -174,10 +265,22 @@ def notify_stale_source(
     source = source or s.source.kind
     day, _nb = sending_day(now, rt.calendar, rt.tz, n.window_start, n.window_end)
     rec = for_operators(s)
-    rendered = render(STALE_SOURCE, {"message": message, "day": day, "now": now.astimezone(rt.tz)}, n.templates_dir)
+    rendered = render(
+        STALE_SOURCE,
+        {"message": message, "day": day, "now": now.astimezone(rt.tz)},
+        n.templates_dir,
+    )
     if rec.problem:
         log.error("notify.stale_source_unaddressed problem=%s", rec.problem)
     return queue_message(
-        engine, rt, now, key=f"stale|{source}|{day.isoformat()}", kind=STALE_SOURCE, recipients=rec.addresses,
-        subject=rendered.subject, text=rendered.text, html=rendered.html, working_day=day,
+        engine,
+        rt,
+        now,
+        key=f"stale|{source}|{day.isoformat()}",
+        kind=STALE_SOURCE,
+        recipients=rec.addresses,
+        subject=rendered.subject,
+        text=rendered.text,
+        html=rendered.html,
+        working_day=day,
     )

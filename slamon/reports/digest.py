@@ -111,8 +111,12 @@ def week_as_of(week: IsoWeek, now: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
 
 
 def week_figures(
-    records: Iterable[ApplicationRecord], week: IsoWeek, as_of: dt.datetime,
-    rules: RuleSet, calendar: WorkCalendar, tz: dt.tzinfo,
+    records: Iterable[ApplicationRecord],
+    week: IsoWeek,
+    as_of: dt.datetime,
+    rules: RuleSet,
+    calendar: WorkCalendar,
+    tz: dt.tzinfo,
 ) -> WeekFigures:
     start = week.start(tz)
     horizon = calendar.nth_working_day_after(as_of.astimezone(tz).date(), DUE_WITHIN_WORKING_DAYS)
@@ -138,20 +142,40 @@ def week_figures(
         elif s.stage == OVERDUE:
             d.overdue += 1
             assert s.deadline_date is not None
-            out.overdue_items.append(OverdueItem(
-                r.application_id, r.provider_dept, r.resource_name, r.applicant_dept, clock,
-                s.deadline_date, s.overdue_working_days,
-            ))
-        elif s.stage in (PENDING, DUE_SOON) and s.deadline_date is not None and s.deadline_date <= horizon:
+            out.overdue_items.append(
+                OverdueItem(
+                    r.application_id,
+                    r.provider_dept,
+                    r.resource_name,
+                    r.applicant_dept,
+                    clock,
+                    s.deadline_date,
+                    s.overdue_working_days,
+                )
+            )
+        elif (
+            s.stage in (PENDING, DUE_SOON)
+            and s.deadline_date is not None
+            and s.deadline_date <= horizon
+        ):
             d.due_soon += 1
-    for name in [n for n, d in out.departments.items() if not (d.received or d.answered or d.overdue or d.due_soon)]:
+    for name in [
+        n
+        for n, d in out.departments.items()
+        if not (d.received or d.answered or d.overdue or d.due_soon)
+    ]:
         del out.departments[name]
     return out
 
 
 def weekly_digest(
-    records: Iterable[ApplicationRecord], week: IsoWeek, now: dt.datetime,
-    rules: RuleSet, calendar: WorkCalendar, tz: dt.tzinfo, top: int = LONGEST_OVERDUE,
+    records: Iterable[ApplicationRecord],
+    week: IsoWeek,
+    now: dt.datetime,
+    rules: RuleSet,
+    calendar: WorkCalendar,
+    tz: dt.tzinfo,
+    top: int = LONGEST_OVERDUE,
 ) -> Digest:
     records = list(records)
     prev_week = week.previous()
@@ -162,11 +186,24 @@ def weekly_digest(
         DigestRow(current.departments.get(n, DeptWeek(n)), previous.departments.get(n, DeptWeek(n)))
         for n in names
     ]
-    rows.sort(key=lambda r: (-r.current.overdue, -r.current.due_soon, -r.current.received, r.current.provider_dept))
+    rows.sort(
+        key=lambda r: (
+            -r.current.overdue,
+            -r.current.due_soon,
+            -r.current.received,
+            r.current.provider_dept,
+        )
+    )
     longest = sorted(
-        current.overdue_items, key=lambda i: (-i.overdue_working_days, i.deadline_date, i.application_id)
+        current.overdue_items,
+        key=lambda i: (-i.overdue_working_days, i.deadline_date, i.application_id),
     )[:top]
     return Digest(
-        week=week, now=now, current=current, previous=previous, rows=tuple(rows),
-        total=DigestRow(current.total, previous.total), longest_overdue=tuple(longest),
+        week=week,
+        now=now,
+        current=current,
+        previous=previous,
+        rows=tuple(rows),
+        total=DigestRow(current.total, previous.total),
+        longest_overdue=tuple(longest),
     )

@@ -62,10 +62,14 @@ class LateItem:
             return None if v is None else v.astimezone(tz).isoformat(timespec="seconds")
 
         return {
-            "application_id": self.application_id, "provider_dept": self.provider_dept,
-            "resource_name": self.resource_name, "applicant_dept": self.applicant_dept,
-            "received_at": iso(self.received_at), "deadline": iso(self.deadline),
-            "deadline_date": self.deadline_date.isoformat(), "rule": self.rule_id,
+            "application_id": self.application_id,
+            "provider_dept": self.provider_dept,
+            "resource_name": self.resource_name,
+            "applicant_dept": self.applicant_dept,
+            "received_at": iso(self.received_at),
+            "deadline": iso(self.deadline),
+            "deadline_date": self.deadline_date.isoformat(),
+            "rule": self.rule_id,
             "status": "answered_late" if self.answered else "unanswered_overdue",
             "decided_at": iso(self.decided_at),
             "overdue_working_days": self.overdue_working_days,
@@ -96,8 +100,10 @@ class LateProvider:
 
     def as_dict(self, tz: dt.tzinfo) -> dict[str, object]:
         return {
-            "provider_dept": self.provider_dept, "resources": self.resources,
-            "applications": self.applications, "answered_late": len(self.answered_late),
+            "provider_dept": self.provider_dept,
+            "resources": self.resources,
+            "applications": self.applications,
+            "answered_late": len(self.answered_late),
             "unanswered_overdue": len(self.unanswered),
             "details": [i.as_dict(tz) for i in self.items],
         }
@@ -169,9 +175,15 @@ def dispatch_counts(records: Iterable[ApplicationRecord]) -> Dispatch:
         elif r.review_status == "passed":
             undecided += 1
     return Dispatch(
-        applications=n, conditional=cond, unconditional=n - cond, reviewed=reviewed,
-        unreviewed=unreviewed, provider_decisions=approved + rejected, approved=approved,
-        rejected=rejected, undecided=undecided,
+        applications=n,
+        conditional=cond,
+        unconditional=n - cond,
+        reviewed=reviewed,
+        unreviewed=unreviewed,
+        provider_decisions=approved + rejected,
+        approved=approved,
+        rejected=rejected,
+        undecided=undecided,
     )
 
 
@@ -180,10 +192,17 @@ def _late_item(r: ApplicationRecord, s: SlaState) -> LateItem:
     start = r.clock_start
     assert start is not None
     return LateItem(
-        application_id=r.application_id, provider_dept=r.provider_dept, resource_name=r.resource_name,
-        applicant_dept=r.applicant_dept, submitted_at=r.submitted_at, received_at=start,
-        deadline=s.deadline, deadline_date=s.deadline_date, rule_id=s.rule_id,
-        answered=s.stage == ANSWERED_LATE, decided_at=r.decided_at,
+        application_id=r.application_id,
+        provider_dept=r.provider_dept,
+        resource_name=r.resource_name,
+        applicant_dept=r.applicant_dept,
+        submitted_at=r.submitted_at,
+        received_at=start,
+        deadline=s.deadline,
+        deadline_date=s.deadline_date,
+        rule_id=s.rule_id,
+        answered=s.stage == ANSWERED_LATE,
+        decided_at=r.decided_at,
         overdue_working_days=s.overdue_working_days,
     )
 
@@ -202,9 +221,7 @@ def group_late(items: Iterable[LateItem]) -> tuple[LateProvider, ...]:
 
 def rank_timeliness(stats: dict[str, list[int]]) -> tuple[Timeliness, ...]:
     """``stats``: provider → [answers, on_time, total working days]; eligible ones, best first."""
-    eligible = [
-        Timeliness(dept, a, o, w) for dept, (a, o, w) in stats.items() if a >= MIN_ANSWERS
-    ]
+    eligible = [Timeliness(dept, a, o, w) for dept, (a, o, w) in stats.items() if a >= MIN_ANSWERS]
     return tuple(sorted(eligible, key=Timeliness.sort_key))
 
 
@@ -252,6 +269,10 @@ def monthly_figures(
     order = [*rules.active_ids, *(rid for rid in rules.rules if rid not in rules.active_ids)]
     rule_ids = tuple(rid for rid in order if rid in used)
     return MonthlyFigures(
-        month=month, as_of=as_of, dispatch=dispatch_counts(in_month), ranking=rank_timeliness(stats),
-        late=groups, rule_ids=rule_ids,
+        month=month,
+        as_of=as_of,
+        dispatch=dispatch_counts(in_month),
+        ranking=rank_timeliness(stats),
+        late=groups,
+        rule_ids=rule_ids,
     )

@@ -30,7 +30,9 @@ def _rows(conn: Connection, *where: object) -> Iterable[ApplicationRecord]:
 
 
 def _open_or_decided_since(
-    conn: Connection, since: dt.datetime, until: dt.datetime,
+    conn: Connection,
+    since: dt.datetime,
+    until: dt.datetime,
     skip_submitted: tuple[dt.datetime, dt.datetime] | None = None,
 ) -> dict[str, ApplicationRecord]:
     """Conditional applications submitted by ``until`` (outside ``skip_submitted``, already
@@ -67,7 +69,9 @@ def month_records(
         r.application_id: r
         for r in _rows(target, APP.c.submitted_at >= start, APP.c.submitted_at <= end)
     }
-    for aid, rec in _open_or_decided_since(target, start, as_of, skip_submitted=(start, end)).items():
+    for aid, rec in _open_or_decided_since(
+        target, start, as_of, skip_submitted=(start, end)
+    ).items():
         out.setdefault(aid, rec)
     return list(out.values())
 

@@ -117,15 +117,17 @@ _TDN = 'style="padding:6px 8px;border-bottom:1px solid #e5e7eb;font-size:13px;te
 def _dept_row(row: DigestRow, max_overdue: int) -> str:
     r = row.current
     rate = r.on_time_rate
-    rate_cell = "—" if rate is None else f"{_bar(rate, GREEN if rate >= 0.9 else AMBER)} {_rate(rate)}"
+    rate_cell = (
+        "—" if rate is None else f"{_bar(rate, GREEN if rate >= 0.9 else AMBER)} {_rate(rate)}"
+    )
     over_cell = f"{_bar(r.overdue / max_overdue, RED, 80)} {r.overdue}" if r.overdue else "0"
     change = row.overdue_change
     change_color = RED if change > 0 else GREEN if change < 0 else "#6b7280"
     return (
         f"<tr><td {_TD}>{escape(r.provider_dept)}</td><td {_TDN}>{r.received}</td>"
         f"<td {_TDN}>{r.answered}</td><td {_TDN}>{r.on_time}</td>"
-        f'<td {_TDW}>{rate_cell}</td>'
-        f'<td {_TDW}>{over_cell}</td>'
+        f"<td {_TDW}>{rate_cell}</td>"
+        f"<td {_TDW}>{over_cell}</td>"
         f'<td {_TDN}>{r.due_soon}</td><td {_TDN}><span style="color:{change_color}">{escape(_signed(change))}</span></td></tr>'
     )
 
@@ -133,28 +135,65 @@ def _dept_row(row: DigestRow, max_overdue: int) -> str:
 def render_digest_html(d: Digest, tz: dt.tzinfo) -> str:
     c, p = d.total.current, d.total.previous
     rate_color = GREEN if (c.on_time_rate or 0) >= 0.9 else AMBER
-    cards = "".join([
-        _card("本周收到申请", str(c.received), f"上周 {p.received}"),
-        _card("本周完成审批", str(c.answered), f"上周 {p.answered}"),
-        _card("按时审批率", _rate(c.on_time_rate), f"较上周 {_points(d.total.rate_change)}", rate_color),
-        _card("超期未审批", str(c.overdue), f"较上周 {_signed(d.total.overdue_change)}", RED if c.overdue else GREEN),
-        _card(f"{DUE_WITHIN_WORKING_DAYS}个工作日内到期", str(c.due_soon), "请提醒相关部门及时答复", AMBER if c.due_soon else "#111827"),
-    ])
+    cards = "".join(
+        [
+            _card("本周收到申请", str(c.received), f"上周 {p.received}"),
+            _card("本周完成审批", str(c.answered), f"上周 {p.answered}"),
+            _card(
+                "按时审批率",
+                _rate(c.on_time_rate),
+                f"较上周 {_points(d.total.rate_change)}",
+                rate_color,
+            ),
+            _card(
+                "超期未审批",
+                str(c.overdue),
+                f"较上周 {_signed(d.total.overdue_change)}",
+                RED if c.overdue else GREEN,
+            ),
+            _card(
+                f"{DUE_WITHIN_WORKING_DAYS}个工作日内到期",
+                str(c.due_soon),
+                "请提醒相关部门及时答复",
+                AMBER if c.due_soon else "#111827",
+            ),
+        ]
+    )
     max_overdue = max([r.current.overdue for r in d.rows] + [1])
     dept_rows = "".join(_dept_row(r, max_overdue) for r in d.rows) or (
         f'<tr><td {_TD} colspan="8">本周无有条件共享数据申请需要统计。</td></tr>'
     )
-    heads = ("提供部门", "收到", "审批", "按时", "按时率", "超期未审批", f"{DUE_WITHIN_WORKING_DAYS}个工作日内到期", "超期较上周")
+    heads = (
+        "提供部门",
+        "收到",
+        "审批",
+        "按时",
+        "按时率",
+        "超期未审批",
+        f"{DUE_WITHIN_WORKING_DAYS}个工作日内到期",
+        "超期较上周",
+    )
     max_days = max([i.overdue_working_days for i in d.longest_overdue] + [1])
-    overdue_rows = "".join(
-        f"<tr><td {_TD}>{escape(i.application_id)}</td><td {_TD}>{escape(i.provider_dept)}</td>"
-        f"<td {_TD}>{escape(i.resource_name)}</td><td {_TD}>{escape(i.applicant_dept)}</td>"
-        f"<td {_TDW}>{escape(format_day(i.received_at.astimezone(tz).date()))}</td>"
-        f"<td {_TDW}>{escape(format_day(i.deadline_date))}</td>"
-        f"<td {_TDW}>{_bar(i.overdue_working_days / max_days, RED, 70)} {i.overdue_working_days}</td></tr>"
-        for i in d.longest_overdue
-    ) or f'<tr><td {_TD} colspan="7">截至统计时无超期未审批的申请。</td></tr>'
-    overdue_heads = ("申请编号", "提供部门", "资源名称", "申请部门", "收到日期", "答复期限", "超期工作日")
+    overdue_rows = (
+        "".join(
+            f"<tr><td {_TD}>{escape(i.application_id)}</td><td {_TD}>{escape(i.provider_dept)}</td>"
+            f"<td {_TD}>{escape(i.resource_name)}</td><td {_TD}>{escape(i.applicant_dept)}</td>"
+            f"<td {_TDW}>{escape(format_day(i.received_at.astimezone(tz).date()))}</td>"
+            f"<td {_TDW}>{escape(format_day(i.deadline_date))}</td>"
+            f"<td {_TDW}>{_bar(i.overdue_working_days / max_days, RED, 70)} {i.overdue_working_days}</td></tr>"
+            for i in d.longest_overdue
+        )
+        or f'<tr><td {_TD} colspan="7">截至统计时无超期未审批的申请。</td></tr>'
+    )
+    overdue_heads = (
+        "申请编号",
+        "提供部门",
+        "资源名称",
+        "申请部门",
+        "收到日期",
+        "答复期限",
+        "超期工作日",
+    )
     return f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <title>{escape(subject(d))}</title></head>

@@ -32,7 +32,9 @@ TITLE_PT = 22  # 二号
 LINE_PT = 28
 
 
-def set_fonts(element: Any, name: str, size_pt: float | None = None, bold: bool | None = None) -> None:
+def set_fonts(
+    element: Any, name: str, size_pt: float | None = None, bold: bool | None = None
+) -> None:
     """Set the Latin and East Asian font (and size, weight) on a run or a style, dropping theme fonts."""
     from docx.oxml.ns import qn
     from docx.shared import Pt
@@ -90,7 +92,13 @@ def _page_number_footer(doc: Any) -> None:
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
         p.paragraph_format.first_line_indent = 0
         set_fonts(p.add_run("- "), PAGE_NUMBER_FONT, 14)
-        for kind, text in (("begin", None), ("instr", " PAGE "), ("separate", None), ("text", "1"), ("end", None)):
+        for kind, text in (
+            ("begin", None),
+            ("instr", " PAGE "),
+            ("separate", None),
+            ("text", "1"),
+            ("end", None),
+        ):
             run = p.add_run()
             set_fonts(run, PAGE_NUMBER_FONT, 14)
             if kind == "instr":

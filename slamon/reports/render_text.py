@@ -45,10 +45,17 @@ def detail_rows(r: MonthlyReport) -> list[tuple[str, ...]]:
                 state = f"{format_day(i.decided_at.astimezone(r.tz).date())}审批，超期{i.overdue_working_days}个工作日"
             else:
                 state = f"未审批，已超期{i.overdue_working_days}个工作日"
-            rows.append((
-                str(n), g.provider_dept, i.resource_name, i.application_id,
-                format_day(i.received_at.astimezone(r.tz).date()), format_day(i.deadline_date), state,
-            ))
+            rows.append(
+                (
+                    str(n),
+                    g.provider_dept,
+                    i.resource_name,
+                    i.application_id,
+                    format_day(i.received_at.astimezone(r.tz).date()),
+                    format_day(i.deadline_date),
+                    state,
+                )
+            )
     return rows
 
 

@@ -29,7 +29,9 @@ REPORT_FORMATS = ("txt", "md", "docx")
 DIGEST_KIND = "digest"
 
 
-def monthly_report(engine: Engine, rt: Runtime, month: str | Month, as_of: dt.datetime | None = None) -> MonthlyReport:
+def monthly_report(
+    engine: Engine, rt: Runtime, month: str | Month, as_of: dt.datetime | None = None
+) -> MonthlyReport:
     """The month's report as of ``as_of`` (default: 24:00 of the month's last day)."""
     m = Month.parse(month)
     at = as_of or m.end(rt.tz)
@@ -49,7 +51,9 @@ def digest(engine: Engine, rt: Runtime, week: str | IsoWeek | None, now: dt.date
     return weekly_digest(records, w, now, rt.rules, rt.calendar, rt.tz)
 
 
-def rendered_digest(engine: Engine, rt: Runtime, week: str | IsoWeek | None, now: dt.datetime) -> tuple[Digest, RenderedDigest]:
+def rendered_digest(
+    engine: Engine, rt: Runtime, week: str | IsoWeek | None, now: dt.datetime
+) -> tuple[Digest, RenderedDigest]:
     d = digest(engine, rt, week, now)
     return d, render_digest(d, rt.tz)
 
@@ -66,7 +70,9 @@ def _atomic_write(path: Path, data: str | bytes) -> Path:
     return path
 
 
-def write_report_files(report: MonthlyReport, folder: Path, formats: tuple[str, ...] = REPORT_FORMATS) -> list[Path]:
+def write_report_files(
+    report: MonthlyReport, folder: Path, formats: tuple[str, ...] = REPORT_FORMATS
+) -> list[Path]:
     """``report-YYYY-MM.<ext>`` for each format, written atomically."""
     from slamon.reports.render_text import render_json, render_markdown, render_text
 
@@ -133,8 +139,15 @@ def queue_digest(engine: Engine, rt: Runtime, week: str | IsoWeek, now: dt.datet
 
     d, mail = rendered_digest(engine, rt, week, now)
     return queue_message(
-        engine, rt, now, key=f"digest|{d.week.key}", kind=DIGEST_KIND,
-        recipients=list(rt.settings.supervisors), subject=mail.subject, text=mail.text, html=mail.html,
+        engine,
+        rt,
+        now,
+        key=f"digest|{d.week.key}",
+        kind=DIGEST_KIND,
+        recipients=list(rt.settings.supervisors),
+        subject=mail.subject,
+        text=mail.text,
+        html=mail.html,
     )
 
 
@@ -163,7 +176,9 @@ def queue_weekly_digest_if_due(engine: Engine, rt: Runtime, now: dt.datetime) ->
     return False
 
 
-def write_digest_files(engine: Engine, rt: Runtime, week: str | IsoWeek | None, now: dt.datetime, folder: Path) -> list[Path]:
+def write_digest_files(
+    engine: Engine, rt: Runtime, week: str | IsoWeek | None, now: dt.datetime, folder: Path
+) -> list[Path]:
     d, mail = rendered_digest(engine, rt, week, now)
     base = Path(folder) / f"digest-{d.week.key}"
     return [
@@ -172,7 +187,9 @@ def write_digest_files(engine: Engine, rt: Runtime, week: str | IsoWeek | None, 
     ]
 
 
-def write_demo_reports(engine: Engine, rt: Runtime, month: str, out_dir: Path, now: dt.datetime) -> list[Path]:
+def write_demo_reports(
+    engine: Engine, rt: Runtime, month: str, out_dir: Path, now: dt.datetime
+) -> list[Path]:
     """The demo month's report (text, md, docx) and the digest of the last week before ``now``."""
     report = monthly_report(engine, rt, month)
     paths = write_report_files(report, Path(out_dir))

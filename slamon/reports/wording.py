@@ -81,8 +81,10 @@ def governing_rules(f: MonthlyFigures, rules: RuleSet) -> list[Rule]:
         return [rules.get(r) for r in f.rule_ids]
     first, last = f.month.first_day, f.month.last_day
     return [
-        r for r in rules.active
-        if "conditional" in r.share_types and r.effective_from <= last
+        r
+        for r in rules.active
+        if "conditional" in r.share_types
+        and r.effective_from <= last
         and (r.effective_until is None or r.effective_until >= first)
     ]
 
@@ -123,12 +125,17 @@ def problems_paragraph(f: MonthlyFigures, rules: RuleSet, tz: dt.tzinfo) -> str:
         parts.extend(provider_sentence(g) for g in f.late)
     else:
         whole = f.as_of >= f.month.end(tz)
-        parts.append(f"{'本月' if whole else '截至统计时，本月'}各数据提供部门均在规定时限内完成审批。")
+        parts.append(
+            f"{'本月' if whole else '截至统计时，本月'}各数据提供部门均在规定时限内完成审批。"
+        )
     return "".join(parts)
 
 
 def build_report(f: MonthlyFigures, rules: RuleSet, tz: dt.tzinfo) -> MonthlyReport:
     return MonthlyReport(
-        figures=f, dispatch_text=dispatch_sentence(f), timeliness_text=timeliness_sentence(f),
-        problems_text=problems_paragraph(f, rules, tz), tz=tz,
+        figures=f,
+        dispatch_text=dispatch_sentence(f),
+        timeliness_text=timeliness_sentence(f),
+        problems_text=problems_paragraph(f, rules, tz),
+        tz=tz,
     )

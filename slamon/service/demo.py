@@ -74,8 +74,18 @@ def run_demo(output: Path) -> DemoResult:
         mails = list(sink.saved)
     reports = write_demo_reports(engine, rt, DEMO_MONTH, output / "reports", now)
     problems = monthly_report(engine, rt, DEMO_MONTH).problems_text
-    return DemoResult(output, rt, now, summary, rt.settings.store_url, delivery, mails,
-                      [_mail_line(p) for p in mails], reports, problems)
+    return DemoResult(
+        output,
+        rt,
+        now,
+        summary,
+        rt.settings.store_url,
+        delivery,
+        mails,
+        [_mail_line(p) for p in mails],
+        reports,
+        problems,
+    )
 
 
 def _mail_line(path: Path) -> str:

@@ -18,10 +18,14 @@ log = logging.getLogger("slamon.jobs")
 def _in_office_hours(rt: Runtime, now: dt.datetime) -> bool:
     local = now.astimezone(rt.tz)
     n = rt.settings.notify
-    return rt.calendar.is_working_day(local.date()) and n.window_start <= local.time() <= n.window_end
+    return (
+        rt.calendar.is_working_day(local.date()) and n.window_start <= local.time() <= n.window_end
+    )
 
 
-def source_health(engine: Engine, rt: Runtime, source_name: str, now: dt.datetime, ok: bool, fetched: int) -> str | None:
+def source_health(
+    engine: Engine, rt: Runtime, source_name: str, now: dt.datetime, ok: bool, fetched: int
+) -> str | None:
     """Remember when the source started failing and when it last delivered rows; return a problem
     message when it has failed, or stayed silent in office hours, for longer than stale_minutes."""
     stale = dt.timedelta(minutes=rt.settings.source.stale_minutes)
@@ -30,7 +34,9 @@ def source_health(engine: Engine, rt: Runtime, source_name: str, now: dt.datetim
         if ok:
             repo.set_meta(conn, keys["last_ok"], now.isoformat())
             repo.set_meta(conn, keys["failing_since"], "")
-            if fetched or not repo.get_meta(conn, keys["last_data"]):  # silence counts from first sight
+            if fetched or not repo.get_meta(
+                conn, keys["last_data"]
+            ):  # silence counts from first sight
                 repo.set_meta(conn, keys["last_data"], now.isoformat())
         elif not repo.get_meta(conn, keys["failing_since"]):
             repo.set_meta(conn, keys["failing_since"], now.isoformat())
@@ -42,7 +48,11 @@ def source_health(engine: Engine, rt: Runtime, source_name: str, now: dt.datetim
         if now - since > stale:
             return f"数据源 {source_name} 自 {since.astimezone(rt.tz):%Y-%m-%d %H:%M} 起无法读取，已超过 {minutes} 分钟"
         return None
-    if last_data and now - dt.datetime.fromisoformat(last_data) > stale and _in_office_hours(rt, now):
+    if (
+        last_data
+        and now - dt.datetime.fromisoformat(last_data) > stale
+        and _in_office_hours(rt, now)
+    ):
         return f"数据源 {source_name} 已超过 {minutes} 分钟没有新的或变更的申请记录"
     return None
 
@@ -68,7 +78,9 @@ def poll_job(engine: Engine, rt: Runtime, now: dt.datetime, worker: str) -> Any:
         if problem:
             _notify_stale(engine, rt, now, problem, source.name)
         return None
-    problem = source_health(engine, rt, source.name, now, ok=True, fetched=summary.inserted + summary.updated)
+    problem = source_health(
+        engine, rt, source.name, now, ok=True, fetched=summary.inserted + summary.updated
+    )
     if problem:
         _notify_stale(engine, rt, now, problem, source.name)
     deliver_job(engine, rt, now, worker)

@@ -51,7 +51,9 @@ class PollSummary:
     def as_import_json(self) -> dict[str, Any]:
         """The ``import --json`` shape of CONTRACT §2."""
         return {
-            "inserted": self.inserted, "updated": self.updated, "unchanged": self.unchanged,
+            "inserted": self.inserted,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
             "rejected": self.rejected,
             "errors": [{"row": e.row, "field": e.field, "message": e.message} for e in self.errors],
         }
@@ -108,7 +110,12 @@ def ingest_records(
     rows = [RawRow(r.application_id, {}) for r in records]
     fetched = FetchResult(rows=rows)
     return apply_fetch(
-        engine, rt, source_name, fetched, now, planner=default_planner() if plan else None,
+        engine,
+        rt,
+        source_name,
+        fetched,
+        now,
+        planner=default_planner() if plan else None,
         validated=list(records),
     )
 
@@ -127,14 +134,18 @@ def apply_fetch(
 ) -> PollSummary:
     """Validate and store one fetch in a single transaction. ``inject`` is a test hook called
     between steps with the step's name, to prove that a failure anywhere rolls everything back."""
-    summary = PollSummary(source=source_name, fetched=len(fetched.rows), notes=list(fetched.notes), dry_run=dry_run)
+    summary = PollSummary(
+        source=source_name, fetched=len(fetched.rows), notes=list(fetched.notes), dry_run=dry_run
+    )
     step = inject or (lambda _name: None)
     try:
         with engine.begin() as conn:
             summary.run_id = conn.execute(
                 RUN.insert().values(source=source_name, started_at=now, status="running")
             ).inserted_primary_key[0]
-            records, rejections = (validated, []) if validated is not None else _validate(fetched.rows, rt, summary)
+            records, rejections = (
+                (validated, []) if validated is not None else _validate(fetched.rows, rt, summary)
+            )
             step("validated")
             changed = _upsert(conn, records, source_name, summary, now)
             step("upserted")
@@ -144,15 +155,24 @@ def apply_fetch(
             step("evaluated")
             if fetched.cursor is not None:
                 repo.set_meta(conn, cursor_key(source_name), fetched.cursor.isoformat())
-            repo.mark_imported(conn, [(f.sha256, f.name) for f in fetched.files], summary.run_id, now)
+            repo.mark_imported(
+                conn, [(f.sha256, f.name) for f in fetched.files], summary.run_id, now
+            )
             if planner is not None:
                 summary.planned = planner(conn, rt, now)
                 summary.preview = _planned_this_cycle(conn, now)
             step("planned")
             conn.execute(
-                update(RUN).where(RUN.c.id == summary.run_id).values(
-                    finished_at=now, status="ok", fetched=summary.fetched, inserted=summary.inserted,
-                    updated=summary.updated, unchanged=summary.unchanged, rejected=summary.rejected,
+                update(RUN)
+                .where(RUN.c.id == summary.run_id)
+                .values(
+                    finished_at=now,
+                    status="ok",
+                    fetched=summary.fetched,
+                    inserted=summary.inserted,
+                    updated=summary.updated,
+                    unchanged=summary.unchanged,
+                    rejected=summary.rejected,
                 )
             )
             if dry_run:
@@ -164,8 +184,13 @@ def apply_fetch(
         raise
     log.info(
         "poll.done source=%s fetched=%d inserted=%d updated=%d unchanged=%d rejected=%d evaluated=%d",
-        source_name, summary.fetched, summary.inserted, summary.updated, summary.unchanged,
-        summary.rejected, summary.evaluated,
+        source_name,
+        summary.fetched,
+        summary.inserted,
+        summary.updated,
+        summary.unchanged,
+        summary.rejected,
+        summary.evaluated,
     )
     return summary
 
@@ -177,11 +202,17 @@ def _planned_this_cycle(conn: Connection, now: dt.datetime) -> list[dict[str, An
     ob = Outbox.__table__
     rows = conn.execute(
         select(ob.c.kind, ob.c.department, ob.c.recipients, ob.c.subject, ob.c.not_before)
-        .where(ob.c.created_at == now).order_by(ob.c.id)
+        .where(ob.c.created_at == now)
+        .order_by(ob.c.id)
     ).mappings()
     return [
-        {"kind": r["kind"], "department": r["department"], "recipients": json.loads(r["recipients"]),
-         "subject": r["subject"], "not_before": r["not_before"].isoformat()}
+        {
+            "kind": r["kind"],
+            "department": r["department"],
+            "recipients": json.loads(r["recipients"]),
+            "subject": r["subject"],
+            "not_before": r["not_before"].isoformat(),
+        }
         for r in rows
     ]
 
@@ -205,7 +236,11 @@ def _validate(
 
 
 def _upsert(
-    conn: Connection, records: list[ApplicationRecord], source: str, summary: PollSummary, now: dt.datetime
+    conn: Connection,
+    records: list[ApplicationRecord],
+    source: str,
+    summary: PollSummary,
+    now: dt.datetime,
 ) -> list[ApplicationRecord]:
     """Insert new and update changed applications with their history; return those touched."""
     stored = repo.existing_hashes(conn, [r.application_id for r in records])
@@ -243,21 +278,36 @@ def _store_rejections(
     if fixed:
         repo.clear_rejections(conn, source, sorted(fixed))
     repo.record_rejections(
-        conn, source,
-        [(raw.ref, err.field, err.message, json.dumps(dict(raw.data), ensure_ascii=False, default=str))
-         for raw, err in rejections],
-        summary.run_id, now,
+        conn,
+        source,
+        [
+            (
+                raw.ref,
+                err.field,
+                err.message,
+                json.dumps(dict(raw.data), ensure_ascii=False, default=str),
+            )
+            for raw, err in rejections
+        ],
+        summary.run_id,
+        now,
     )
 
 
 def _evaluate(
-    conn: Connection, rt: Runtime, changed: list[ApplicationRecord], summary: PollSummary, now: dt.datetime
+    conn: Connection,
+    rt: Runtime,
+    changed: list[ApplicationRecord],
+    summary: PollSummary,
+    now: dt.datetime,
 ) -> None:
     """Evaluate changed and open applications; everything when the calendar or rules changed."""
     fingerprint = rt.fingerprint()
     previous = repo.get_meta(conn, "fingerprint")
     if previous is not None and previous != fingerprint:
-        summary.evaluated, summary.deadline_changes = reevaluate_all(conn, rt, now, previous, fingerprint)
+        summary.evaluated, summary.deadline_changes = reevaluate_all(
+            conn, rt, now, previous, fingerprint
+        )
         return
     targets = {r.application_id: r for r in changed}
     missing = [i for i in repo.open_application_ids(conn) if i not in targets]
@@ -276,7 +326,11 @@ def _evaluate_all(records: Any, rt: Runtime, now: dt.datetime) -> list[SlaState]
 
 
 def reevaluate_all(
-    conn: Connection, rt: Runtime, now: dt.datetime, previous: str | None = None, fingerprint: str | None = None
+    conn: Connection,
+    rt: Runtime,
+    now: dt.datetime,
+    previous: str | None = None,
+    fingerprint: str | None = None,
 ) -> tuple[int, int]:
     """Recompute every application's SLA state; return (evaluated, deadlines moved), logging each move."""
     fingerprint = fingerprint or rt.fingerprint()
@@ -285,15 +339,26 @@ def reevaluate_all(
     moves = []
     for s in states:
         before = old.get(s.application_id)
-        if before is not None and (before["deadline"] != s.deadline or before["rule_id"] != s.rule_id):
-            moves.append({
-                "application_id": s.application_id, "old_deadline": before["deadline"],
-                "new_deadline": s.deadline, "old_rule_id": before["rule_id"], "new_rule_id": s.rule_id,
-                "old_fingerprint": before["fingerprint"], "new_fingerprint": fingerprint, "changed_at": now,
-            })
+        if before is not None and (
+            before["deadline"] != s.deadline or before["rule_id"] != s.rule_id
+        ):
+            moves.append(
+                {
+                    "application_id": s.application_id,
+                    "old_deadline": before["deadline"],
+                    "new_deadline": s.deadline,
+                    "old_rule_id": before["rule_id"],
+                    "new_rule_id": s.rule_id,
+                    "old_fingerprint": before["fingerprint"],
+                    "new_fingerprint": fingerprint,
+                    "changed_at": now,
+                }
+            )
             log.warning(
                 "sla.deadline_moved application_id=%s old=%s new=%s",
-                s.application_id, before["deadline"], s.deadline,
+                s.application_id,
+                before["deadline"],
+                s.deadline,
             )
     repo.replace_all_sla(conn, states, fingerprint, now)
     repo.insert_deadline_changes(conn, moves)
@@ -307,8 +372,14 @@ def _log_failed_run(engine: Engine, source: str, now: dt.datetime, exc: BaseExce
     log.error("poll.failed source=%s error=%s", source, message)
     try:
         with engine.begin() as conn:
-            conn.execute(RUN.insert().values(
-                source=source, started_at=now, finished_at=now, status="failed", error=message,
-            ))
+            conn.execute(
+                RUN.insert().values(
+                    source=source,
+                    started_at=now,
+                    finished_at=now,
+                    status="failed",
+                    error=message,
+                )
+            )
     except Exception:  # the store itself may be what failed
         log.exception("poll.failed_run_not_recorded source=%s", source)

@@ -58,7 +58,9 @@ def _iso(v: dt.datetime | None) -> str | None:
     return v.isoformat(timespec="seconds") if v is not None else None
 
 
-def build_status(engine: Engine, rt: Runtime, now: dt.datetime, department: str | None = None) -> StatusReport:
+def build_status(
+    engine: Engine, rt: Runtime, now: dt.datetime, department: str | None = None
+) -> StatusReport:
     """Open applications plus those submitted or answered in the last 30 days, evaluated at ``now``."""
     app, sla = repo.APP, repo.SLA
     since = now - dt.timedelta(days=RECENT_DAYS)
@@ -66,8 +68,14 @@ def build_status(engine: Engine, rt: Runtime, now: dt.datetime, department: str 
     query = (
         select(*(app.c[f] for f in FIELDS))
         .outerjoin(sla, sla.c.application_id == app.c.application_id)
-        .where(or_(sla.c.stage.is_(None), sla.c.stage.in_(OPEN_STAGES), app.c.decided_at >= since,
-                   app.c.submitted_at >= since))
+        .where(
+            or_(
+                sla.c.stage.is_(None),
+                sla.c.stage.in_(OPEN_STAGES),
+                app.c.decided_at >= since,
+                app.c.submitted_at >= since,
+            )
+        )
     )
     if dept:
         query = query.where(app.c.provider_dept == dept)
@@ -77,38 +85,81 @@ def build_status(engine: Engine, rt: Runtime, now: dt.datetime, department: str 
             record = repo.record_from_row(row)
             items.append(StatusItem(record, evaluate(record, now, rt.rules, rt.calendar, rt.tz)))
         runs = PollRun.__table__
-        last_ok = conn.execute(
-            select(runs).where(runs.c.status == "ok").order_by(runs.c.id.desc()).limit(1)
-        ).mappings().first()
-        last_failed = conn.execute(
-            select(runs).where(runs.c.status == "failed").order_by(runs.c.id.desc()).limit(1)
-        ).mappings().first()
+        last_ok = (
+            conn.execute(
+                select(runs).where(runs.c.status == "ok").order_by(runs.c.id.desc()).limit(1)
+            )
+            .mappings()
+            .first()
+        )
+        last_failed = (
+            conn.execute(
+                select(runs).where(runs.c.status == "failed").order_by(runs.c.id.desc()).limit(1)
+            )
+            .mappings()
+            .first()
+        )
         rej = RejectedRow.__table__
-        rejected = [dict(r) for r in conn.execute(
-            select(rej.c.source, rej.c.row_ref, rej.c.field, rej.c.message, rej.c.last_seen_at)
-            .order_by(rej.c.last_seen_at.desc(), rej.c.id).limit(200)
-        ).mappings()]
+        rejected = [
+            dict(r)
+            for r in conn.execute(
+                select(rej.c.source, rej.c.row_ref, rej.c.field, rej.c.message, rej.c.last_seen_at)
+                .order_by(rej.c.last_seen_at.desc(), rej.c.id)
+                .limit(200)
+            ).mappings()
+        ]
         ch = DeadlineChange.__table__
-        latest = conn.execute(select(ch.c.new_fingerprint).order_by(ch.c.id.desc()).limit(1)).scalar()
+        latest = conn.execute(
+            select(ch.c.new_fingerprint).order_by(ch.c.id.desc()).limit(1)
+        ).scalar()
         changes = []
         if latest:
-            changes = [dict(r) for r in conn.execute(
-                select(ch.c.application_id, ch.c.old_deadline, ch.c.new_deadline, ch.c.changed_at)
-                .where(ch.c.new_fingerprint == latest).order_by(ch.c.application_id)
-            ).mappings()]
+            changes = [
+                dict(r)
+                for r in conn.execute(
+                    select(
+                        ch.c.application_id, ch.c.old_deadline, ch.c.new_deadline, ch.c.changed_at
+                    )
+                    .where(ch.c.new_fingerprint == latest)
+                    .order_by(ch.c.application_id)
+                ).mappings()
+            ]
     items.sort(key=_sort_key)
     by_dept: dict[str, Counter[str]] = defaultdict(Counter)
     for it in items:
         by_dept[it.record.provider_dept][it.state.stage] += 1
-    return StatusReport(now, items, dict(by_dept), dict(last_ok) if last_ok else None,
-                        dict(last_failed) if last_failed else None, rejected, changes)
+    return StatusReport(
+        now,
+        items,
+        dict(by_dept),
+        dict(last_ok) if last_ok else None,
+        dict(last_failed) if last_failed else None,
+        rejected,
+        changes,
+    )
 
 
-_STAGE_ORDER = {s: i for i, s in enumerate(("overdue", "due_soon", "pending", "awaiting_review",
-                                            "answered_late", "answered_on_time", "not_applicable"))}
+_STAGE_ORDER = {
+    s: i
+    for i, s in enumerate(
+        (
+            "overdue",
+            "due_soon",
+            "pending",
+            "awaiting_review",
+            "answered_late",
+            "answered_on_time",
+            "not_applicable",
+        )
+    )
+}
 
 
 def _sort_key(item: StatusItem) -> tuple[int, int, str, str]:
     s = item.state
-    return (_STAGE_ORDER.get(s.stage, 9), -s.overdue_working_days,
-            s.deadline_date.isoformat() if s.deadline_date else "9999", item.record.application_id)
+    return (
+        _STAGE_ORDER.get(s.stage, 9),
+        -s.overdue_working_days,
+        s.deadline_date.isoformat() if s.deadline_date else "9999",
+        item.record.application_id,
+    )

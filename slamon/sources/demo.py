@@ -67,15 +67,29 @@ CATALOG: tuple[tuple[str, str, bool, int, str], ...] = (
 )
 # (applicant, area, weight); some written the long way, as platforms do (see demo_aliases).
 APPLICANTS: tuple[tuple[str, str, int], ...] = (
-    ("省不动产登记中心", "省级", 14), ("省人力资源社会保障厅", "省级", 10),
-    ("省住房城乡建设厅", "省级", 9), ("省政务服务中心", "省级", 9), ("省公安厅", "省级", 7),
-    ("省税务局", "省级", 7), ("省市场监管局", "省级", 6), ("贵州省市场监督管理局", "省级", 2),
-    ("省医疗保障局", "省级", 6), ("省大数据局", "省级", 5), ("省自然资源厅", "省级", 4),
-    ("省发展改革委", "省级", 4), ("省民政厅", "省级", 4), ("省生态环境厅", "省级", 3),
-    ("省司法厅", "省级", 2), ("贵阳市大数据局", "贵阳市", 8), ("遵义市大数据局", "遵义市", 6),
-    ("黔南州大数据局", "黔南州", 2), ("黔南州大数据局", "黔南布依族苗族自治州", 2),
-    ("毕节市大数据局", "毕节市", 2), ("黔东南州大数据局", "黔东南苗族侗族自治州", 2),
-    ("六盘水市大数据局", "六盘水市", 1), ("贵安新区大数据局", "贵安新区", 1),
+    ("省不动产登记中心", "省级", 14),
+    ("省人力资源社会保障厅", "省级", 10),
+    ("省住房城乡建设厅", "省级", 9),
+    ("省政务服务中心", "省级", 9),
+    ("省公安厅", "省级", 7),
+    ("省税务局", "省级", 7),
+    ("省市场监管局", "省级", 6),
+    ("贵州省市场监督管理局", "省级", 2),
+    ("省医疗保障局", "省级", 6),
+    ("省大数据局", "省级", 5),
+    ("省自然资源厅", "省级", 4),
+    ("省发展改革委", "省级", 4),
+    ("省民政厅", "省级", 4),
+    ("省生态环境厅", "省级", 3),
+    ("省司法厅", "省级", 2),
+    ("贵阳市大数据局", "贵阳市", 8),
+    ("遵义市大数据局", "遵义市", 6),
+    ("黔南州大数据局", "黔南州", 2),
+    ("黔南州大数据局", "黔南布依族苗族自治州", 2),
+    ("毕节市大数据局", "毕节市", 2),
+    ("黔东南州大数据局", "黔东南苗族侗族自治州", 2),
+    ("六盘水市大数据局", "六盘水市", 1),
+    ("贵安新区大数据局", "贵安新区", 1),
 )
 
 _META = MetaData()
@@ -92,7 +106,8 @@ def platform_table(name: str = TABLE, metadata: MetaData | None = None) -> Table
     """The platform-like table (its own column names, naive local-time stamps)."""
     metadata = metadata or MetaData()
     return Table(
-        name, metadata,
+        name,
+        metadata,
         Column("apply_no", String(32), primary_key=True),
         Column("apply_org_name", String(100), nullable=False),
         Column("provide_org_name", String(100), nullable=False),
@@ -133,7 +148,8 @@ def _working_days(year: int, month: int) -> tuple[dt.date, ...]:
     first = dt.date(year, month, 1)
     nxt = dt.date(year + month // 12, month % 12 + 1, 1)
     return tuple(
-        first + dt.timedelta(days=i) for i in range((nxt - first).days)
+        first + dt.timedelta(days=i)
+        for i in range((nxt - first).days)
         if cal.is_working_day(first + dt.timedelta(days=i))
     )
 
@@ -145,7 +161,9 @@ def _month(month: str) -> tuple[int, int]:
 
 def _at(rng: random.Random, day: dt.date, minute: int) -> dt.datetime:
     """``minute`` minutes after 09:00 on ``day``, at a random second (naive local time)."""
-    return dt.datetime.combine(day, dt.time(9)) + dt.timedelta(minutes=minute, seconds=rng.randrange(60))
+    return dt.datetime.combine(day, dt.time(9)) + dt.timedelta(
+        minutes=minute, seconds=rng.randrange(60)
+    )
 
 
 class _Maker:
@@ -175,7 +193,11 @@ class _Maker:
         return self.rng.choice(self.by_provider[provider])
 
     def conditional(
-        self, res: tuple[str, str, str], recv: int, k: int | None, result: str | None = None,
+        self,
+        res: tuple[str, str, str],
+        recv: int,
+        k: int | None,
+        result: str | None = None,
         r: int | None = None,
     ) -> None:
         """Received on working day ``recv`` (index in the month); answered ``k`` working days
@@ -204,13 +226,23 @@ class _Maker:
             prov = "省人社厅"  # the platform's short form; demo_aliases maps it back
         applicant, app_area = self.applicant(res[0])
         outcome = rng.choice((None, "待审批")) if k is None else (result or "通过")
-        self.rows.append({
-            "apply_org_name": applicant, "provide_org_name": prov, "res_name": name,
-            "share_mode": "有条件共享", "apply_time": submitted, "audit_state": "通过",
-            "audit_time": reviewed, "receive_time": received, "approve_result": outcome,
-            "approve_time": decided, "apply_area": app_area, "provide_area": area,
-            "modify_time": decided or received,
-        })
+        self.rows.append(
+            {
+                "apply_org_name": applicant,
+                "provide_org_name": prov,
+                "res_name": name,
+                "share_mode": "有条件共享",
+                "apply_time": submitted,
+                "audit_state": "通过",
+                "audit_time": reviewed,
+                "receive_time": received,
+                "approve_result": outcome,
+                "approve_time": decided,
+                "apply_area": app_area,
+                "provide_area": area,
+                "modify_time": decided or received,
+            }
+        )
 
     def answered(self, res: tuple[str, str, str], k: int, result: str | None = None) -> None:
         recv = self.rng.randint(1, len(self.days) - 1 - k)
@@ -224,17 +256,28 @@ class _Maker:
         applicant, app_area = self.applicant(prov)
         submitted = _at(rng, rng.choice(self.days), rng.randint(0, 500))
         decided = submitted + dt.timedelta(minutes=rng.randint(1, 3))
-        self.rows.append({
-            "apply_org_name": applicant, "provide_org_name": prov, "res_name": name,
-            "share_mode": "无条件共享", "apply_time": submitted, "audit_state": None,
-            "audit_time": None, "receive_time": submitted, "approve_result": "通过",
-            "approve_time": decided, "apply_area": app_area, "provide_area": area,
-            "modify_time": decided,
-        })
+        self.rows.append(
+            {
+                "apply_org_name": applicant,
+                "provide_org_name": prov,
+                "res_name": name,
+                "share_mode": "无条件共享",
+                "apply_time": submitted,
+                "audit_state": None,
+                "audit_time": None,
+                "receive_time": submitted,
+                "approve_result": "通过",
+                "approve_time": decided,
+                "apply_area": app_area,
+                "provide_area": area,
+                "modify_time": decided,
+            }
+        )
 
 
 def _normal_k(rng: random.Random) -> int:
     return rng.choices((1, 2, 3, 4), (40, 30, 20, 10))[0]
+
 
 def demo_rows(month: str = "2024-12", seed: int = 20241231) -> list[dict[str, Any]]:
     """The month's applications as platform rows, ordered and numbered by submission time."""
@@ -281,12 +324,14 @@ def _insert(url: str, rows: list[dict[str, Any]], table: str) -> None:
             t.drop(conn, checkfirst=True)
             t.create(conn)
             for i in range(0, len(rows), 5000):
-                conn.execute(t.insert(), rows[i:i + 5000])
+                conn.execute(t.insert(), rows[i : i + 5000])
     finally:
         engine.dispose()
 
 
-def build_demo_platform(path: Path, month: str = "2024-12", seed: int = 20241231) -> tuple[str, str]:
+def build_demo_platform(
+    path: Path, month: str = "2024-12", seed: int = 20241231
+) -> tuple[str, str]:
     """(Re)create the demo platform database at ``path``; return (SQLAlchemy URL, query)."""
     path = Path(path).resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -297,7 +342,9 @@ def build_demo_platform(path: Path, month: str = "2024-12", seed: int = 20241231
     return url, platform_query(TABLE)
 
 
-def build_platform_table(url: str, n: int, seed: int = 1, table: str = TABLE, year: int = 2024) -> str:
+def build_platform_table(
+    url: str, n: int, seed: int = 1, table: str = TABLE, year: int = 2024
+) -> str:
     """Create (or recreate) a platform table of ``n`` applications over ``year``; return the query.
 
     For benchmarks: bulk insert, works on SQLite, PostgreSQL and MySQL/MariaDB.
@@ -311,8 +358,11 @@ def build_platform_table(url: str, n: int, seed: int = 1, table: str = TABLE, ye
         elif rng.random() < 0.03:
             mk.conditional(mk.pick(), rng.randint(len(days) - 5, len(days) - 1), None)
         else:
-            mk.answered(mk.pick(), rng.choice((0, 1, 2, 3, 4, 4, 5, 6)),
-                        "驳回" if rng.random() < 0.07 else None)
+            mk.answered(
+                mk.pick(),
+                rng.choice((0, 1, 2, 3, 4, 4, 5, 6)),
+                "驳回" if rng.random() < 0.07 else None,
+            )
     for i, row in enumerate(mk.rows, start=1):
         row["apply_no"] = f"BM{year:04d}{i:08d}"
     _insert(url, mk.rows, table)
@@ -334,22 +384,28 @@ def mutate_demo_platform(
     try:
         with engine.begin() as conn:
             cond = t.c.share_mode == "有条件共享"
-            open_q = select(t.c.apply_no).where(
-                cond, t.c.audit_state == "通过", t.c.approve_time.is_(None)
-            ).order_by(t.c.apply_no)
+            open_q = (
+                select(t.c.apply_no)
+                .where(cond, t.c.audit_state == "通过", t.c.approve_time.is_(None))
+                .order_by(t.c.apply_no)
+            )
             pending = list(conn.execute(open_q).scalars())
             chosen = rng.sample(pending, min(n, len(pending)))
             updates = [{"b_no": no, "b_res": rng.choice(("通过", "通过", "驳回"))} for no in chosen]
             if len(chosen) < n:
-                done_q = select(t.c.apply_no, t.c.approve_result).where(
-                    cond, t.c.approve_time.is_not(None)
-                ).order_by(t.c.apply_no)
+                done_q = (
+                    select(t.c.apply_no, t.c.approve_result)
+                    .where(cond, t.c.approve_time.is_not(None))
+                    .order_by(t.c.apply_no)
+                )
                 done = list(conn.execute(done_q))
                 for no, res in rng.sample(done, min(n - len(chosen), len(done))):
                     updates.append({"b_no": no, "b_res": "驳回" if res != "驳回" else "通过"})
             if updates:
                 conn.execute(
-                    t.update().where(t.c.apply_no == bindparam("b_no")).values(
+                    t.update()
+                    .where(t.c.apply_no == bindparam("b_no"))
+                    .values(
                         approve_result=bindparam("b_res"), approve_time=stamp, modify_time=stamp
                     ),
                     updates,
@@ -379,11 +435,23 @@ def demo_aliases() -> dict[str, str]:
 
 
 _CONTACTS = {
-    PUB: "ggzy", "省市场监管局": "scjgj", "省公安厅": "gat", "省人力资源社会保障厅": "rst",
-    "省医疗保障局": "ybj", "省税务局": "swj", "省大数据局": "dsjj", "省住房城乡建设厅": "zjt",
-    "省不动产登记中心": "bdcdj", "省民政厅": "mzt", "省卫生健康委": "wjw", "省教育厅": "jyt",
-    "贵阳市大数据局": "gy.dsjj", "遵义市大数据局": "zy.dsjj", "省水利厅": "slt",
-    "省残联": "cl", "省中医药管理局": "zyyj",
+    PUB: "ggzy",
+    "省市场监管局": "scjgj",
+    "省公安厅": "gat",
+    "省人力资源社会保障厅": "rst",
+    "省医疗保障局": "ybj",
+    "省税务局": "swj",
+    "省大数据局": "dsjj",
+    "省住房城乡建设厅": "zjt",
+    "省不动产登记中心": "bdcdj",
+    "省民政厅": "mzt",
+    "省卫生健康委": "wjw",
+    "省教育厅": "jyt",
+    "贵阳市大数据局": "gy.dsjj",
+    "遵义市大数据局": "zy.dsjj",
+    "省水利厅": "slt",
+    "省残联": "cl",
+    "省中医药管理局": "zyyj",
 }
 
 

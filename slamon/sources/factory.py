@@ -26,7 +26,9 @@ def make_source(settings: Settings) -> Source | None:
         from slamon.sources.sql import SqlSource
 
         if not src.url or not src.query:
-            raise ConfigError("配置项 source.url / source.query：source.kind 为 sql 时两者都必须填写")
+            raise ConfigError(
+                "配置项 source.url / source.query：source.kind 为 sql 时两者都必须填写"
+            )
         return SqlSource(src.url, src.query, tz=settings.tz, overlap=SQL_OVERLAP)
     if src.kind == "folder":
         from slamon.sources.folder import FolderSource

@@ -66,14 +66,18 @@ def _xlsx_rows(path: Path) -> Iterable[Sequence[Any]]:
 
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a broken file
-        raise SourceError(f"无法读取 Excel 文件 {path.name}：{exc.__class__.__name__} {exc}".strip()) from None
+        raise SourceError(
+            f"无法读取 Excel 文件 {path.name}：{exc.__class__.__name__} {exc}".strip()
+        ) from None
     try:
         ws = wb.active if wb.active is not None else wb.worksheets[0]
         if hasattr(ws, "reset_dimensions"):
             ws.reset_dimensions()  # some writers store a wrong <dimension>; read everything
         return [tuple(r) for r in ws.iter_rows(values_only=True)]
     except Exception as exc:  # noqa: BLE001
-        raise SourceError(f"无法读取 Excel 文件 {path.name}：{exc.__class__.__name__} {exc}".strip()) from None
+        raise SourceError(
+            f"无法读取 Excel 文件 {path.name}：{exc.__class__.__name__} {exc}".strip()
+        ) from None
     finally:
         wb.close()
 

@@ -25,9 +25,8 @@ from slamon.sources.files import SUFFIXES, file_sha256, read_export
 
 def is_temporary(name: str) -> bool:
     """Office/LibreOffice lock and temp files, hidden files, editor backups."""
-    return (
-        name.startswith(("~$", ".~lock", ".", "~"))
-        or name.endswith(("#", "~", ".tmp", ".part", ".crdownload"))
+    return name.startswith(("~$", ".~lock", ".", "~")) or name.endswith(
+        ("#", "~", ".tmp", ".part", ".crdownload")
     )
 
 
@@ -72,7 +71,9 @@ class FolderSource:
             try:
                 sha = file_sha256(path)
             except OSError as exc:  # vanished or locked: try again next poll, not marked
-                notes.append(f"文件 {path.name} 暂时无法读取（{exc.strerror or exc}），下次轮询重试")
+                notes.append(
+                    f"文件 {path.name} 暂时无法读取（{exc.strerror or exc}），下次轮询重试"
+                )
                 continue
             if sha in imported or sha in seen:
                 continue
@@ -80,10 +81,14 @@ class FolderSource:
             try:
                 file_rows, file_notes = read_export(path)
             except SourceError as exc:
-                notes.append(f"文件 {path.name} 无法导入：{exc}；已记为已处理，修正后重新放入目录即可导入")
+                notes.append(
+                    f"文件 {path.name} 无法导入：{exc}；已记为已处理，修正后重新放入目录即可导入"
+                )
             except OSError as exc:
                 seen.discard(sha)
-                notes.append(f"文件 {path.name} 暂时无法读取（{exc.strerror or exc}），下次轮询重试")
+                notes.append(
+                    f"文件 {path.name} 暂时无法读取（{exc.strerror or exc}），下次轮询重试"
+                )
                 continue
             else:
                 rows.extend(file_rows)

@@ -83,7 +83,7 @@ def _driver_hint(url: str) -> str:
     backend = url.split(":", 1)[0].split("+", 1)[0].lower()
     hint = _DRIVER_EXTRAS.get(backend)
     if hint:
-        return f"；请安装驱动 pip install \"slamon[{hint[0]}]\"，并使用 {hint[1]} 开头的地址"
+        return f'；请安装驱动 pip install "slamon[{hint[0]}]"，并使用 {hint[1]} 开头的地址'
     return ""
 
 
@@ -183,7 +183,9 @@ class SqlSource:
                 f"缺少数据库驱动 {exc.name or u.drivername}，无法连接 {self.masked_url}{_driver_hint(self.url)}"
             ) from exc
         except ArgumentError as exc:
-            raise SourceError(f"数据源地址无效：{self.masked_url}（{_scrub(str(exc), self.url)}）") from exc
+            raise SourceError(
+                f"数据源地址无效：{self.masked_url}（{_scrub(str(exc), self.url)}）"
+            ) from exc
         if backend == "sqlite":
             event.listen(engine, "connect", _sqlite_read_only)
         elif backend in ("mysql", "mariadb"):
@@ -225,7 +227,9 @@ class SqlSource:
             reason = _scrub(str(exc.orig), self.url)
             raise SourceError(f"数据源 {self.masked_url} 查询失败：{reason}") from None
         except SQLAlchemyError as exc:
-            raise SourceError(f"数据源 {self.masked_url} 查询失败：{_scrub(str(exc), self.url)}") from None
+            raise SourceError(
+                f"数据源 {self.masked_url} 查询失败：{_scrub(str(exc), self.url)}"
+            ) from None
         return keys, rows
 
     def _params(self, since: dt.datetime | None) -> dict[str, Any]:
@@ -330,7 +334,8 @@ def probe_sql_source(source: SourceConfig, tz: dt.tzinfo | str | None = None) ->
     fields = [f for f in FIELDS if f in mapped]
     if not src.incremental:
         return Finding(
-            WARN, "数据源",
+            WARN,
+            "数据源",
             f"{src.masked_url} 可连接，查询映射 {len(fields)} 个字段{extra}；查询未使用 :since，每轮都读取全部记录",
         )
     return Finding(OK, "数据源", f"{src.masked_url} 可连接，查询映射 {len(fields)} 个字段{extra}")

@@ -58,14 +58,21 @@ def open_store(url: str) -> Engine:
                 )
             SQLModel.metadata.create_all(conn, tables=[t.__table__ for t in _tables()])
             if version is None:
-                conn.execute(Meta.__table__.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
+                conn.execute(
+                    Meta.__table__.insert().values(key="schema_version", value=str(SCHEMA_VERSION))
+                )
     except OperationalError as exc:
-        raise StoreError(f"无法打开存储库 {mask_url(url)}：{str(exc.orig).splitlines()[0]}") from exc
+        raise StoreError(
+            f"无法打开存储库 {mask_url(url)}：{str(exc.orig).splitlines()[0]}"
+        ) from exc
     return engine
 
 
 def _tables() -> list[type[SQLModel]]:
     return [
-        m for m in vars(models).values()
-        if isinstance(m, type) and issubclass(m, SQLModel) and getattr(m, "__table__", None) is not None
+        m
+        for m in vars(models).values()
+        if isinstance(m, type)
+        and issubclass(m, SQLModel)
+        and getattr(m, "__table__", None) is not None
     ]

@@ -153,7 +153,9 @@ class Outbox(SQLModel, table=True):
         Index("ix_outbox_kind_working_day", "kind", "working_day"),
     )
     id: int | None = Field(default=None, primary_key=True)
-    key: str = Field(max_length=300, unique=True)  # department|kind|working day (stale|source|day ...)
+    key: str = Field(
+        max_length=300, unique=True
+    )  # department|kind|working day (stale|source|day ...)
     kind: str = Field(max_length=32)  # notice / escalation / stale_source / digest ...
     department: str | None = Field(default=None, max_length=200, index=True)
     working_day: dt.date
@@ -165,7 +167,9 @@ class Outbox(SQLModel, table=True):
     items: str = Field(sa_column=Column(Text, nullable=False))
     unassigned: bool = False  # the department has no contact: sent to the supervisors instead
     message_id: str = Field(max_length=300)
-    status: str = Field(default="queued", max_length=16)  # queued / sending / sent / retry / failed / cancelled
+    status: str = Field(
+        default="queued", max_length=16
+    )  # queued / sending / sent / retry / failed / cancelled
     attempts: int = 0
     not_before: dt.datetime
     claimed_by: str | None = Field(default=None, max_length=200)

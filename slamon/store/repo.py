@@ -34,8 +34,13 @@ CHANGE = DeadlineChange.__table__
 CHUNK = 500
 TRACKED = ("review_status", "reviewed_at", "received_at", "decision", "decided_at")
 SLA_FIELDS = (
-    "stage", "rule_id", "deadline", "deadline_date", "overdue_working_days",
-    "answer_working_days", "calendar_official",
+    "stage",
+    "rule_id",
+    "deadline",
+    "deadline_date",
+    "overdue_working_days",
+    "answer_working_days",
+    "calendar_official",
 )
 
 
@@ -56,7 +61,10 @@ def _temporal_keys(table: Any, keys: Sequence[str]) -> tuple[list[str], list[str
 
 
 def bulk_insert(
-    conn: Connection, table: Any, rows: list[dict[str, Any]], memo: dict[int, tuple[dt.datetime, Any]] | None = None
+    conn: Connection,
+    table: Any,
+    rows: list[dict[str, Any]],
+    memo: dict[int, tuple[dt.datetime, Any]] | None = None,
 ) -> None:
     """executemany at the driver level, skipping per-value type processing (the hot path of a
     full poll). Temporal values are converted exactly as the column types would store them:
@@ -77,7 +85,10 @@ def bulk_insert(
                 hit = memo.get(id(v))
                 if hit is None:  # the entry keeps v alive, so its id cannot be reused meanwhile
                     u = v.astimezone(_UTC)
-                    hit = memo[id(v)] = (v, u.replace(tzinfo=None).isoformat(" ", "microseconds") if on_sqlite else u)
+                    hit = memo[id(v)] = (
+                        v,
+                        u.replace(tzinfo=None).isoformat(" ", "microseconds") if on_sqlite else u,
+                    )
                 r[k] = hit[1]
         if on_sqlite:
             for k in days:
@@ -98,7 +109,9 @@ def chunks(seq: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
         yield seq[i : i + size]
 
 
-def insert_ignore(conn: Connection, table: Any, rows: list[dict[str, Any]], keys: Sequence[str]) -> None:
+def insert_ignore(
+    conn: Connection, table: Any, rows: list[dict[str, Any]], keys: Sequence[str]
+) -> None:
     """INSERT rows, silently skipping those whose unique ``keys`` already exist (portable)."""
     if not rows:
         return
@@ -159,37 +172,62 @@ def iter_all_records(conn: Connection) -> Iterator[ApplicationRecord]:
 
 
 def open_application_ids(conn: Connection) -> list[str]:
-    return list(conn.execute(select(SLA.c.application_id).where(SLA.c.stage.in_(OPEN_STAGES))).scalars())
+    return list(
+        conn.execute(select(SLA.c.application_id).where(SLA.c.stage.in_(OPEN_STAGES))).scalars()
+    )
 
 
 def insert_applications(
-    conn: Connection, records: Iterable[ApplicationRecord], hashes: dict[str, str], source: str, now: dt.datetime,
+    conn: Connection,
+    records: Iterable[ApplicationRecord],
+    hashes: dict[str, str],
+    source: str,
+    now: dt.datetime,
     memo: dict[int, Any] | None = None,
 ) -> None:
     rows = []
     for r in records:
         row = {f: getattr(r, f) for f in FIELDS}
-        row.update(content_hash=hashes[r.application_id], source=source, first_seen_at=now, last_changed_at=now)
+        row.update(
+            content_hash=hashes[r.application_id],
+            source=source,
+            first_seen_at=now,
+            last_changed_at=now,
+        )
         rows.append(row)
     bulk_insert(conn, APP, rows, memo)
 
 
 def update_applications(
-    conn: Connection, records: Sequence[ApplicationRecord], hashes: dict[str, str], source: str, now: dt.datetime
+    conn: Connection,
+    records: Sequence[ApplicationRecord],
+    hashes: dict[str, str],
+    source: str,
+    now: dt.datetime,
 ) -> None:
     if not records:
         return
     stmt = (
         update(APP)
         .where(APP.c.application_id == bindparam("b_id"))
-        .values({f: bindparam(f) for f in FIELDS if f != "application_id"}
-                | {"content_hash": bindparam("content_hash"), "source": bindparam("source"),
-                   "last_changed_at": bindparam("last_changed_at")})
+        .values(
+            {f: bindparam(f) for f in FIELDS if f != "application_id"}
+            | {
+                "content_hash": bindparam("content_hash"),
+                "source": bindparam("source"),
+                "last_changed_at": bindparam("last_changed_at"),
+            }
+        )
     )
     rows = []
     for r in records:
         row = {f: getattr(r, f) for f in FIELDS if f != "application_id"}
-        row.update(b_id=r.application_id, content_hash=hashes[r.application_id], source=source, last_changed_at=now)
+        row.update(
+            b_id=r.application_id,
+            content_hash=hashes[r.application_id],
+            source=source,
+            last_changed_at=now,
+        )
         rows.append(row)
     conn.execute(stmt, rows)
 
@@ -218,11 +256,19 @@ def insert_events(
                 if getattr(before, f) != getattr(r, f)
             }
             kind, changes = "changed", json.dumps(diff, ensure_ascii=False)
-        rows.append({
-            "application_id": r.application_id, "poll_run_id": run_id, "observed_at": now,
-            "kind": kind, "review_status": r.review_status, "decision": r.decision,
-            "received_at": r.received_at, "decided_at": r.decided_at, "changes": changes,
-        })
+        rows.append(
+            {
+                "application_id": r.application_id,
+                "poll_run_id": run_id,
+                "observed_at": now,
+                "kind": kind,
+                "review_status": r.review_status,
+                "decision": r.decision,
+                "received_at": r.received_at,
+                "decided_at": r.decided_at,
+                "changes": changes,
+            }
+        )
     bulk_insert(conn, EVENT, rows, memo)
     return len(rows)
 
@@ -248,7 +294,11 @@ def _sla_row(s: SlaState, fingerprint: str, now: dt.datetime) -> dict[str, Any]:
 
 
 def save_sla(
-    conn: Connection, states: Iterable[SlaState], existing: set[str], fingerprint: str, now: dt.datetime
+    conn: Connection,
+    states: Iterable[SlaState],
+    existing: set[str],
+    fingerprint: str,
+    now: dt.datetime,
 ) -> None:
     inserts, updates = [], []
     for s in states:
@@ -269,7 +319,9 @@ def save_sla(
         conn.execute(stmt, updates)
 
 
-def replace_all_sla(conn: Connection, states: Iterable[SlaState], fingerprint: str, now: dt.datetime) -> None:
+def replace_all_sla(
+    conn: Connection, states: Iterable[SlaState], fingerprint: str, now: dt.datetime
+) -> None:
     """Swap the whole SLA table for ``states`` (inside the caller's transaction): one bulk insert
     instead of an UPDATE per application when everything is recomputed."""
     rows = []
@@ -288,32 +340,50 @@ def insert_deadline_changes(conn: Connection, rows: list[dict[str, Any]]) -> Non
 
 # -- rejected rows and imported files ------------------------------------------------------
 def record_rejections(
-    conn: Connection, source: str, errors: Sequence[tuple[str, str, str, str]], run_id: int | None, now: dt.datetime
+    conn: Connection,
+    source: str,
+    errors: Sequence[tuple[str, str, str, str]],
+    run_id: int | None,
+    now: dt.datetime,
 ) -> None:
     """Upsert (row_ref, field, message, raw_json) for ``source``: first_seen kept, last_seen moved."""
     for ref, field, message, raw in errors:
         res = conn.execute(
             update(REJECTED)
-            .where(REJECTED.c.source == source, REJECTED.c.row_ref == ref, REJECTED.c.field == field)
+            .where(
+                REJECTED.c.source == source, REJECTED.c.row_ref == ref, REJECTED.c.field == field
+            )
             .values(message=message, raw=raw, last_seen_at=now, poll_run_id=run_id)
         )
         if res.rowcount == 0:
-            conn.execute(REJECTED.insert().values(
-                source=source, row_ref=ref, field=field, message=message, raw=raw,
-                first_seen_at=now, last_seen_at=now, poll_run_id=run_id,
-            ))
+            conn.execute(
+                REJECTED.insert().values(
+                    source=source,
+                    row_ref=ref,
+                    field=field,
+                    message=message,
+                    raw=raw,
+                    first_seen_at=now,
+                    last_seen_at=now,
+                    poll_run_id=run_id,
+                )
+            )
 
 
 def clear_rejections(conn: Connection, source: str, refs: Sequence[str]) -> None:
     """Forget earlier rejections of rows that now load."""
     for part in chunks(list(refs)):
-        conn.execute(delete(REJECTED).where(REJECTED.c.source == source, REJECTED.c.row_ref.in_(part)))
+        conn.execute(
+            delete(REJECTED).where(REJECTED.c.source == source, REJECTED.c.row_ref.in_(part))
+        )
 
 
 def imported_hashes(conn: Connection) -> set[str]:
     return set(conn.execute(select(IMPORTED.c.sha256)).scalars())
 
 
-def mark_imported(conn: Connection, files: Iterable[tuple[str, str]], run_id: int | None, now: dt.datetime) -> None:
+def mark_imported(
+    conn: Connection, files: Iterable[tuple[str, str]], run_id: int | None, now: dt.datetime
+) -> None:
     rows = [{"sha256": h, "name": n, "imported_at": now, "poll_run_id": run_id} for h, n in files]
     insert_ignore(conn, IMPORTED, rows, ["sha256"])
