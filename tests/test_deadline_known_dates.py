@@ -14,24 +14,12 @@ from typing import Any
 
 import pytest
 import yaml
+from rulehelpers import rule_data
 
 from slamon.deadline import compute_deadline, governing_deadline
 from slamon.rules import RuleSet, load_rules
 
 REPO_RULES = Path(__file__).resolve().parent.parent / "rules"
-
-
-def rule_data(**overrides: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "title": "测试规则",
-        "instrument": "测试文号",
-        "citation": "应自收到申请之日起5个工作日内予以答复。",
-        "effective_from": "2020-01-01",
-        "share_types": ["conditional"],
-        "working_days": 5,
-    }
-    data.update(overrides)
-    return data
 
 
 def write_rules(folder: Path, rules: dict[str, dict[str, Any]]) -> Path:

@@ -9,26 +9,13 @@ from typing import Any
 
 import pytest
 import yaml
+from rulehelpers import rule_data
 
 from slamon.deadline import compute_deadline
 from slamon.errors import RuleError
 from slamon.rules import RuleSet, load_rules
 
 REPO_RULES = Path(__file__).resolve().parent.parent / "rules"
-
-
-def valid_rule(**overrides: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "title": "测试规则",
-        "instrument": "测试文号",
-        "citation": "应自收到申请之日起5个工作日内予以答复。",
-        "effective_from": "2020-01-01",
-        "share_types": ["conditional"],
-        "working_days": 5,
-        "counting": {"start_day": "excluded", "ends_at": "24:00"},
-    }
-    data.update(overrides)
-    return data
 
 
 def write_rule(folder: Path, rule_id: str, data: dict[str, Any] | str) -> Path:
@@ -89,37 +76,37 @@ def test_ruleset_active_order_and_unknown_id():
 
 
 def _without(key: str) -> dict[str, Any]:
-    data = valid_rule()
+    data = rule_data()
     del data[key]
     return data
 
 
 MALFORMED: dict[str, tuple[dict[str, Any] | str, str]] = {
     "missing-citation": (_without("citation"), "citation"),
-    "empty-citation": (valid_rule(citation="  "), "citation"),
-    "working-days-zero": (valid_rule(working_days=0), "working_days"),
-    "working-days-text": (valid_rule(working_days="五"), "working_days"),
-    "unknown-share-type": (valid_rule(share_types=["sometimes"]), "share_types"),
+    "empty-citation": (rule_data(citation="  "), "citation"),
+    "working-days-zero": (rule_data(working_days=0), "working_days"),
+    "working-days-text": (rule_data(working_days="五"), "working_days"),
+    "unknown-share-type": (rule_data(share_types=["sometimes"]), "share_types"),
     "unknown-share-type-in-mapping": (
-        valid_rule(working_days={"conditional": 5, "sometimes": 3}),
+        rule_data(working_days={"conditional": 5, "sometimes": 3}),
         "working_days.sometimes",
     ),
-    "unknown-key": (valid_rule(deadline_hours=48), "deadline_hours"),
-    "bad-ends-at": (valid_rule(counting={"ends_at": "25:00"}), "counting.ends_at"),
-    "bad-ends-at-format": (valid_rule(counting={"ends_at": "5pm"}), "counting.ends_at"),
-    "bad-start-day": (valid_rule(counting={"start_day": "sometimes"}), "counting.start_day"),
+    "unknown-key": (rule_data(deadline_hours=48), "deadline_hours"),
+    "bad-ends-at": (rule_data(counting={"ends_at": "25:00"}), "counting.ends_at"),
+    "bad-ends-at-format": (rule_data(counting={"ends_at": "5pm"}), "counting.ends_at"),
+    "bad-start-day": (rule_data(counting={"start_day": "sometimes"}), "counting.start_day"),
     "until-before-from": (
-        valid_rule(effective_from="2024-01-01", effective_until="2023-12-31"),
+        rule_data(effective_from="2024-01-01", effective_until="2023-12-31"),
         "effective_until",
     ),
     # Unquoted, so PyYAML itself sees a (bad) date.
     "impossible-date": (
-        yaml.safe_dump(valid_rule(), allow_unicode=True).replace(
+        yaml.safe_dump(rule_data(), allow_unicode=True).replace(
             "effective_from: '2020-01-01'", "effective_from: 2025-02-30"
         ),
         "effective_from",
     ),
-    "bad-clock-event": (valid_rule(clock={"start": "phoned_at"}), "clock.start"),
+    "bad-clock-event": (rule_data(clock={"start": "phoned_at"}), "clock.start"),
 }
 
 
@@ -152,7 +139,7 @@ def test_one_bad_file_among_good_ones_is_named(tmp_path):
     folder.mkdir()
     for rule in REPO_RULES.glob("*.yaml"):
         shutil.copy(rule, folder / rule.name)
-    write_rule(folder, "zz-bad", valid_rule(working_days=0))
+    write_rule(folder, "zz-bad", rule_data(working_days=0))
     with pytest.raises(RuleError, match="zz-bad"):
         load_rules(folder)
 
@@ -174,7 +161,7 @@ def test_unknown_active_rule_in_config_fails_the_cli(run_cli, write_config):
 
 def test_malformed_rule_via_cli_is_one_line_error(run_cli, write_config, tmp_path):
     folder = tmp_path / "rules"
-    write_rule(folder, "guizhou-2023", valid_rule(working_days=0))
+    write_rule(folder, "guizhou-2023", rule_data(working_days=0))
     cfg = write_config({"rules": {"dir": str(folder)}})
     r = run_cli(["rules", "--json"], config=cfg)
     assert r.exit_code == 1
