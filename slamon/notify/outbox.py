@@ -109,7 +109,7 @@ def load(conn: Connection, row_id: int) -> dict[str, Any] | None:
 
 
 def _finish(conn: Connection, row_id: int, worker: str, **values: Any) -> bool:
-    """Record an outcome, only while this worker still holds the claim."""
+    """Write ``values`` to a row, only while this worker still holds the claim."""
     return (
         conn.execute(
             update(OUTBOX)
@@ -157,14 +157,7 @@ def mark_cancelled(conn: Connection, row_id: int, worker: str, reason: str) -> b
 
 def update_content(conn: Connection, row_id: int, worker: str, **values: Any) -> bool:
     """Replace subject/bodies/items of a claimed row (items answered since planning dropped)."""
-    return (
-        conn.execute(
-            update(OUTBOX)
-            .where(OUTBOX.c.id == row_id, OUTBOX.c.claimed_by == worker, OUTBOX.c.status == SENDING)
-            .values(**values)
-        ).rowcount
-        == 1
-    )
+    return _finish(conn, row_id, worker, **values)
 
 
 def requeue(conn: Connection, row_id: int, now: dt.datetime) -> str | None:
