@@ -22,8 +22,8 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-from slamon.deadline import deadline_dates
-from slamon.workcalendar import build_calendar
+from slamon.core.calendar import build_calendar
+from slamon.core.deadline import deadline_dates
 
 RECORDS = 200_000
 WORKING_DAYS = 5

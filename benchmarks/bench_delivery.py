@@ -31,11 +31,11 @@ ROOT = Path(__file__).resolve().parent.parent
 def bench_delivery(count: int) -> float:
     from smtpserver import SmtpServer
 
-    from slamon.app import Runtime
+    from slamon.adapters.store.db import open_store
     from slamon.config import parse_settings
-    from slamon.notify.delivery import deliver_due
-    from slamon.notify.service import queue_message
-    from slamon.store.db import open_store
+    from slamon.runtime import Runtime
+    from slamon.service.delivery import deliver_due
+    from slamon.service.notices import queue_message
 
     server = SmtpServer().start()
     try:
@@ -103,8 +103,8 @@ def bench_delivery(count: int) -> float:
 
 
 def bench_planning(count: int) -> float:
-    from slamon.notify.policy import History, OpenItem, Policy, plan
-    from slamon.workcalendar import build_calendar
+    from slamon.core.calendar import build_calendar
+    from slamon.core.notice_policy import History, OpenItem, Policy, plan
 
     cal = build_calendar()
     day = dt.date(2024, 10, 10)

@@ -23,12 +23,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import create_engine, text
 
-from slamon.app import Runtime
+from slamon.adapters.sources.sql import SqlSource
+from slamon.adapters.store.db import open_store
 from slamon.config import parse_settings
+from slamon.demo.platform import build_platform_table, mutate_demo_platform
+from slamon.runtime import Runtime
 from slamon.service.poll import reevaluate_all, run_poll_cycle
-from slamon.sources.demo import build_platform_table, mutate_demo_platform
-from slamon.sources.sql import SqlSource
-from slamon.store.db import open_store
 
 TZ = ZoneInfo("Asia/Shanghai")
 REPO = Path(__file__).resolve().parent.parent

@@ -1,6 +1,6 @@
 """Report benchmark: the monthly report and the weekly digest on a store of 1,000,000 applications.
 
-Builds a SQLite store in a temporary folder by bulk inserts (``slamon.store.repo.bulk_insert``
+Builds a SQLite store in a temporary folder by bulk inserts (``slamon.adapters.store.repo.bulk_insert``
 into ``application`` and ``sla_state``): applications spread evenly over about four years, so the
 report month (January 2025) holds about 20,000; most answered within a few days, a few stuck
 open for years, the last days' still open. Then times, as of the moments the daemon would use:
@@ -24,17 +24,17 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 
-from slamon.app import Runtime
+from slamon.adapters.render.digest import render_digest
+from slamon.adapters.render.text import render_text
+from slamon.adapters.store import repo
+from slamon.adapters.store.db import open_store
+from slamon.adapters.store.models import Application, SlaStateRow
 from slamon.config import parse_settings
-from slamon.records import FIELDS, ApplicationRecord
-from slamon.reports.periods import IsoWeek
-from slamon.reports.render_digest import render_digest
-from slamon.reports.render_text import render_text
-from slamon.reports.service import digest, monthly_report
-from slamon.sla import evaluate
-from slamon.store import repo
-from slamon.store.db import open_store
-from slamon.store.models import Application, SlaStateRow
+from slamon.core.periods import IsoWeek
+from slamon.core.records import FIELDS, ApplicationRecord
+from slamon.core.sla import evaluate
+from slamon.runtime import Runtime
+from slamon.service.reports import digest, monthly_report
 
 TZ = ZoneInfo("Asia/Shanghai")
 REPO = Path(__file__).resolve().parent.parent

@@ -15,11 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+from slamon.core.errors import ConfigError
 
-from slamon.errors import ConfigError
-
-PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 SOURCE_KINDS = ("sql", "folder", "demo", "none")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -83,7 +80,7 @@ class Settings:
     base_dir: Path
     timezone: str = "Asia/Shanghai"
     store_url: str = "sqlite:///slamon.db"
-    rules_dir: Path = PACKAGE_ROOT / "rules"
+    rules_dir: Path | None = None  # the site folder; the shipped rules are package data
     active_rules: tuple[str, ...] = ("guizhou-2023",)
     source: SourceConfig = field(default_factory=SourceConfig)
     aliases: Mapping[str, str] = field(default_factory=dict)
@@ -98,8 +95,13 @@ class Settings:
     log_format: str = "text"
 
     @property
+    def calendar_dir(self) -> Path:
+        """Where a site puts a year's calendar file (``<rules.dir>/calendar``)."""
+        return (self.rules_dir or self.base_dir / "rules") / "calendar"
+
+    @property
     def tz(self) -> dt.tzinfo:
-        from slamon.timeparse import zone
+        from slamon.core.times import zone
 
         return zone(self.timezone)
 
@@ -202,8 +204,8 @@ def parse_settings(
         },
     )
     timezone = root.text("timezone", "Asia/Shanghai") or "Asia/Shanghai"
-    from slamon.errors import InputError
-    from slamon.timeparse import zone
+    from slamon.core.errors import InputError
+    from slamon.core.times import zone
 
     try:
         zone(timezone)
@@ -221,8 +223,8 @@ def parse_settings(
     if not isinstance(active, list) or not active or not all(isinstance(a, str) for a in active):
         raise rules.fail("active", "应为规则编号（rules/ 下的文件名）列表，至少一项")
     rules_dir = rules.path("dir", None, base_dir)
-    if rules_dir is None:
-        rules_dir = base_dir / "rules" if (base_dir / "rules").is_dir() else PACKAGE_ROOT / "rules"
+    if rules_dir is None and (base_dir / "rules").is_dir():
+        rules_dir = base_dir / "rules"
 
     src = _Reader(
         root.data.get("source"),
@@ -371,14 +373,7 @@ def load_settings(
     path = find_config(explicit, env, cwd)
     if path is None:
         return parse_settings({}, None, cwd, env)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"第 {mark.line + 1} 行" if mark else ""
-        raise ConfigError(f"配置文件 {path} {where}不是有效的 YAML") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"无法读取配置文件 {path}") from exc
-    except ValueError as exc:  # e.g. an impossible date such as 2025-02-30
-        raise ConfigError(f"配置文件 {path} 含有无效的值：{exc}") from exc
+    from slamon.adapters.yaml_files import load_yaml
+
+    data = load_yaml(path, lambda m: ConfigError(f"配置文件 {m}"))
     return parse_settings(data, path.resolve(), path.resolve().parent, env)

@@ -24,8 +24,8 @@ from typing import Any
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from slamon.app import Runtime
-from slamon.store.models import Lease
+from slamon.adapters.store.models import Lease
+from slamon.runtime import Runtime
 
 log = logging.getLogger("slamon.daemon")
 LEASE = Lease.__table__

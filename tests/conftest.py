@@ -17,13 +17,14 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from slamon.rules import RuleSet, load_rules
-from slamon.workcalendar import WorkCalendar, build_calendar
+from slamon.adapters.yaml_files import load_rules
+from slamon.core.calendar import WorkCalendar, build_calendar
+from slamon.core.rules import RuleSet
 
 pytest_plugins = ["dbservers", "smtpserver"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-RULES_DIR = REPO_ROOT / "rules"
+RULES_DIR = REPO_ROOT / "slamon" / "data" / "rules"
 
 
 @pytest.fixture(scope="session")

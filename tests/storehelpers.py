@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import create_engine, text
 
-from slamon.app import Runtime
 from slamon.config import parse_settings
-from slamon.records import ApplicationRecord
+from slamon.core.records import ApplicationRecord
+from slamon.runtime import Runtime
 
 TZ = ZoneInfo("Asia/Shanghai")
 REPO_ROOT = Path(__file__).resolve().parent.parent

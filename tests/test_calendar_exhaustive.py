@@ -11,7 +11,7 @@ import datetime as dt
 import holidays
 import pytest
 
-from slamon.deadline import deadline_dates
+from slamon.core.deadline import deadline_dates
 
 FIRST_RECEIPT = dt.date(2005, 1, 1)
 LAST_RECEIPT = dt.date(2026, 12, 31)

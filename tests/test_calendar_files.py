@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from slamon.calendar_files import load_calendar_files
-from slamon.errors import CalendarError
-from slamon.workcalendar import SOURCE_FILE, load_calendar
+from slamon.adapters.yaml_files import load_calendar, load_calendar_files
+from slamon.core.calendar import SOURCE_FILE
+from slamon.core.errors import CalendarError
 
-REPO_RULES = Path(__file__).resolve().parent.parent / "rules"
+REPO_RULES = Path(__file__).resolve().parent.parent / "slamon" / "data" / "rules"
 
 # 2031-01-01 is a Wednesday; 2031-03-03..05 Mon–Wed; 2031-03-08 a Saturday.
 FICTITIOUS_2031 = """\
@@ -89,7 +89,7 @@ def test_file_replaces_the_package_data_for_that_year(rules_2031):
 
 
 def test_deadline_counts_the_file_days(rules_2031, tz):
-    from slamon.deadline import deadline_dates
+    from slamon.core.deadline import deadline_dates
 
     cal = load_calendar(rules_2031)
     # Fri 2031-02-28 → 03-03..05 off → 03-06, 03-07, 03-08 (makeup Sat), 03-10, 03-11

@@ -261,11 +261,19 @@ def test_help_exits_0(run_cli):
     assert "deadline" in r.stdout
 
 
-def test_config_with_an_impossible_date_is_a_one_line_error(run_cli, write_config):
+def test_config_dates_stay_text_so_a_date_like_folder_name_is_no_error(run_cli, write_config):
+    # The one YAML loader keeps timestamps as text: "2025-02-30" is a folder name here, not a
+    # crash in PyYAML's date constructor.
     cfg = write_config("timezone: Asia/Shanghai\nreport:\n  dir: 2025-02-30\n")
     res = run_cli(["deadline", "2024-10-01"], config=cfg)
+    assert res.exit_code == 0, res.stderr
+
+
+def test_broken_config_yaml_is_a_one_line_error_naming_the_line(run_cli, write_config):
+    cfg = write_config("timezone: Asia/Shanghai\nstore: [unclosed\n")
+    res = run_cli(["deadline", "2024-10-01"], config=cfg)
     assert res.exit_code == 1
-    assert res.stderr.startswith("错误：") and "config.yaml" in res.stderr
+    assert res.stderr.startswith("错误：") and "config.yaml" in res.stderr and "行" in res.stderr
     assert len(res.stderr.strip().splitlines()) == 1
 
 

@@ -7,8 +7,8 @@ import json
 import pytest
 from storehelpers import REPO_ROOT, at, make_runtime, record
 
+from slamon.adapters.store.db import open_store
 from slamon.service.poll import ingest_records
-from slamon.store.db import open_store
 
 STATUS_KEYS = {
     "application_id",

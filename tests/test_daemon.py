@@ -14,8 +14,8 @@ import yaml
 from sqlalchemy import text
 from storehelpers import REPO_ROOT, at, fresh_pg_database, make_runtime
 
+from slamon.adapters.store.db import open_store
 from slamon.daemon import Daemon, release_lease, try_lease
-from slamon.store.db import open_store
 
 
 class Clock:

@@ -16,10 +16,11 @@ import pytest
 import yaml
 from rulehelpers import rule_data
 
-from slamon.deadline import compute_deadline, governing_deadline
-from slamon.rules import RuleSet, load_rules
+from slamon.adapters.yaml_files import load_rules
+from slamon.core.deadline import compute_deadline, governing_deadline
+from slamon.core.rules import RuleSet
 
-REPO_RULES = Path(__file__).resolve().parent.parent / "rules"
+REPO_RULES = Path(__file__).resolve().parent.parent / "slamon" / "data" / "rules"
 
 
 def write_rules(folder: Path, rules: dict[str, dict[str, Any]]) -> Path:

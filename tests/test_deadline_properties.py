@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from slamon.deadline import compute_deadline, deadline_dates
-from slamon.rules import Rule, parse_rule
+from slamon.core.deadline import compute_deadline, deadline_dates
+from slamon.core.rules import Rule, parse_rule
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -10,14 +10,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import create_engine, text
 
+from slamon.demo import platform as demo
+from slamon.adapters.sources.factory import make_source
+from slamon.adapters.sources.sql import SqlSource
 from slamon.config import parse_settings
-from slamon.records import ApplicationRecord, validate_row
-from slamon.rules import RuleSet
-from slamon.sla import ANSWERED_LATE, DUE_SOON, OVERDUE, evaluate
-from slamon.sources import demo
-from slamon.sources.factory import make_source
-from slamon.sources.sql import SqlSource
-from slamon.workcalendar import WorkCalendar
+from slamon.core.calendar import WorkCalendar
+from slamon.core.records import ApplicationRecord, validate_row
+from slamon.core.rules import RuleSet
+from slamon.core.sla import ANSWERED_LATE, DUE_SOON, OVERDUE, evaluate
 
 TZ = ZoneInfo("Asia/Shanghai")
 MONTH_END = dt.datetime(2025, 1, 1, tzinfo=TZ)  # 24:00 of 2024-12-31
@@ -198,9 +198,9 @@ def test_factory_builds_each_kind(tmp_path: Path) -> None:
 
 
 def test_demo_runs_through_the_poll_service(platform: tuple[str, str], tmp_path: Path) -> None:
-    from slamon.app import Runtime
+    from slamon.adapters.store.db import open_store
+    from slamon.runtime import Runtime
     from slamon.service.poll import run_poll_cycle
-    from slamon.store.db import open_store
 
     url, query = platform
     rt = Runtime(parse_settings({"aliases": demo.demo_aliases()}, None, tmp_path, {}))

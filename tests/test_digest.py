@@ -12,14 +12,14 @@ from sqlalchemy import select
 from storehelpers import REPO_ROOT, make_runtime
 from test_report_figures import TZ, Maker, at, december_records
 
-from slamon.records import ApplicationRecord
-from slamon.reports.digest import weekly_digest
-from slamon.reports.periods import IsoWeek
-from slamon.reports.render_digest import render_digest
-from slamon.reports.service import digest_due_at, queue_weekly_digest_if_due
+from slamon.adapters.render.digest import render_digest
+from slamon.adapters.store.db import open_store
+from slamon.adapters.store.models import Outbox
+from slamon.core.digest_figures import weekly_digest
+from slamon.core.periods import IsoWeek
+from slamon.core.records import ApplicationRecord
 from slamon.service.poll import ingest_records
-from slamon.store.db import open_store
-from slamon.store.models import Outbox
+from slamon.service.reports import digest_due_at, queue_weekly_digest_if_due
 
 W50 = IsoWeek(2024, 50)  # 9–15 December 2024
 
@@ -139,7 +139,7 @@ def test_iso_week_parsing() -> None:
     assert IsoWeek.parse("2024-W50") == W50 and IsoWeek.parse("2024w50") == W50
     assert IsoWeek.of(dt.date(2024, 12, 30)) == IsoWeek(2025, 1)
     assert IsoWeek(2025, 1).previous() == IsoWeek(2024, 52)
-    from slamon.errors import InputError
+    from slamon.core.errors import InputError
 
     with pytest.raises(InputError):
         IsoWeek.parse("2024-W54")

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import text
 from storehelpers import at, make_runtime
 
+from slamon.adapters.store.db import open_store
 from slamon.logs import JsonFormatter, MaskingFilter, mask_secrets
 from slamon.service.jobs import poll_job, source_health
-from slamon.store.db import open_store
 
 
 @pytest.fixture

@@ -10,13 +10,13 @@ import pytest
 from sqlalchemy import select, update
 from storehelpers import REPO_ROOT, at, record
 
-from slamon.app import Runtime
+from slamon.adapters.store import outbox
+from slamon.adapters.store.db import open_store
 from slamon.config import load_settings
-from slamon.notify import outbox
-from slamon.notify.checks import check_contacts
-from slamon.notify.delivery import deliver_due
+from slamon.runtime import Runtime
+from slamon.service.contact_checks import check_contacts
+from slamon.service.delivery import deliver_due
 from slamon.service.poll import ingest_records
-from slamon.store.db import open_store
 
 DEPT = "省公共资源交易中心"
 

@@ -13,12 +13,12 @@ import pytest
 from sqlalchemy import select, update
 from storehelpers import at, make_runtime, record
 
-from slamon.notify import outbox
-from slamon.notify.delivery import deliver_due
-from slamon.notify.mailer import YagmailMailer
-from slamon.notify.service import plan_notices
+from slamon.adapters.mail.mailer import YagmailMailer
+from slamon.adapters.store import outbox
+from slamon.adapters.store.db import open_store
+from slamon.service.delivery import deliver_due
+from slamon.service.notices import plan_notices
 from slamon.service.poll import ingest_records
-from slamon.store.db import open_store
 
 DEPT = "省公共资源交易中心"
 CONTACT, SUPERVISOR = "lianxiren@ggzy.example.gov.cn", "dudao@dsj.example.gov.cn"
@@ -173,7 +173,7 @@ def test_crash_after_the_server_accepted_resends_with_the_same_message_id(
     with engine.begin() as conn:
         assert outbox.claim(conn, row_id, "dying", now, dt.timedelta(minutes=10))
         row = outbox.load(conn, row_id)
-    from slamon.notify.delivery import _prepare
+    from slamon.service.delivery import _prepare
 
     with engine.begin() as conn:
         message = _prepare(conn, rt, row, "dying")

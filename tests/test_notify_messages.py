@@ -11,13 +11,13 @@ import pytest
 from sqlalchemy import select
 from storehelpers import at, make_runtime, record
 
-from slamon.notify import outbox
-from slamon.notify.delivery import backoff_delay, deliver_due
-from slamon.notify.mailer import DeliveryError, OutgoingMessage, YagmailMailer
-from slamon.notify.messages import format_day, message_id, render
-from slamon.notify.service import notify_stale_source, queue_message
+from slamon.adapters.mail.mailer import DeliveryError, OutgoingMessage, YagmailMailer
+from slamon.adapters.mail.messages import format_day, message_id, render
+from slamon.adapters.store import outbox
+from slamon.adapters.store.db import open_store
+from slamon.service.delivery import backoff_delay, deliver_due
+from slamon.service.notices import notify_stale_source, queue_message
 from slamon.service.poll import ingest_records
-from slamon.store.db import open_store
 
 DEPT = "省公共资源交易中心"
 

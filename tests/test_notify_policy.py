@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from slamon.notify.policy import (
+from slamon.core.notice_policy import (
     DUE_SOON,
     ESCALATION,
     NOTICE,

@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import select, text
 from storehelpers import at, make_runtime, record, snapshot
 
-from slamon.errors import StoreError
+from slamon.adapters.sources.base import FetchResult, RawRow
+from slamon.adapters.store import repo
+from slamon.adapters.store.db import open_store
+from slamon.adapters.store.models import SCHEMA_VERSION
+from slamon.core.errors import StoreError
 from slamon.service.poll import apply_fetch, ingest_records
-from slamon.sources.base import FetchResult, RawRow
-from slamon.store import repo
-from slamon.store.db import open_store
-from slamon.store.models import SCHEMA_VERSION
 
 
 @pytest.fixture
@@ -237,7 +237,7 @@ def test_bulk_writes_store_datetimes_exactly_as_the_orm_does(engine, rt):
     or range queries through the ORM would compare unlike strings."""
     from sqlmodel import Session
 
-    from slamon.store.models import Application
+    from slamon.adapters.store.models import Application
 
     ingest_records(engine, rt, [record("A1", received="2024-10-01 23:30")], at("2024-10-08 10:00"))
     orm = Application(

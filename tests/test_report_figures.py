@@ -8,12 +8,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from slamon.records import ApplicationRecord
-from slamon.reports.figures import monthly_figures
-from slamon.reports.periods import Month
-from slamon.reports.wording import build_report, provider_sentence
-from slamon.rules import RuleSet
-from slamon.workcalendar import WorkCalendar
+from slamon.core.calendar import WorkCalendar
+from slamon.core.periods import Month
+from slamon.core.records import ApplicationRecord
+from slamon.core.report_figures import monthly_figures
+from slamon.core.report_wording import build_report, provider_sentence
+from slamon.core.rules import RuleSet
 
 TZ = ZoneInfo("Asia/Shanghai")
 DEC = Month(2024, 12)
@@ -312,10 +312,10 @@ def test_timeliness_ties_broken_by_rate_then_answers_then_name(ruleset, calendar
 def test_several_governing_rules_are_each_cited(calendar) -> None:
     from pathlib import Path
 
-    from slamon.rules import load_rules
+    from slamon.adapters.yaml_files import load_rules
 
     rules = RuleSet(
-        load_rules(Path(__file__).resolve().parent.parent / "rules"),
+        load_rules(Path(__file__).resolve().parent.parent / "slamon" / "data" / "rules"),
         ("guizhou-2023", "guizhou-2020"),
     )
     mk = Maker(calendar)

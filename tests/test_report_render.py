@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from test_report_figures import DECEMBER_PROBLEMS, TZ, december_records, figures
 
-from slamon.reports.render_docx import build_docx, write_docx
-from slamon.reports.render_text import render_json, render_markdown, render_text
-from slamon.reports.wording import MonthlyReport, build_report
+from slamon.adapters.render.docx import build_docx, write_docx
+from slamon.adapters.render.text import render_json, render_markdown, render_text
+from slamon.core.report_wording import MonthlyReport, build_report
 
 HEADINGS = [
     "一、总体情况",

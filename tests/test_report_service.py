@@ -11,13 +11,13 @@ import pytest
 from storehelpers import REPO_ROOT, make_runtime
 from test_report_figures import DEC, DECEMBER_PROBLEMS, TZ, Maker, at, december_records
 
-from slamon.records import ApplicationRecord
-from slamon.reports.figures import monthly_figures
-from slamon.reports.periods import Month
-from slamon.reports.service import monthly_report, write_monthly_reports_if_due
+from slamon.adapters.store import repo
+from slamon.adapters.store.db import open_store
+from slamon.core.periods import Month
+from slamon.core.records import ApplicationRecord
+from slamon.core.report_figures import monthly_figures
 from slamon.service.poll import ingest_records
-from slamon.store import repo
-from slamon.store.db import open_store
+from slamon.service.reports import monthly_report, write_monthly_reports_if_due
 
 
 @pytest.fixture

@@ -11,11 +11,12 @@ import pytest
 import yaml
 from rulehelpers import rule_data
 
-from slamon.deadline import compute_deadline
-from slamon.errors import RuleError
-from slamon.rules import RuleSet, load_rules
+from slamon.adapters.yaml_files import load_rules
+from slamon.core.deadline import compute_deadline
+from slamon.core.errors import RuleError
+from slamon.core.rules import RuleSet
 
-REPO_RULES = Path(__file__).resolve().parent.parent / "rules"
+REPO_RULES = Path(__file__).resolve().parent.parent / "slamon" / "data" / "rules"
 
 
 def write_rule(folder: Path, rule_id: str, data: dict[str, Any] | str) -> Path:

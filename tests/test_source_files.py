@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import Workbook
 
-from slamon.errors import SourceError
-from slamon.records import RowError, validate_row
-from slamon.sources.files import FileSource, file_sha256, read_export
+from slamon.adapters.sources.files import FileSource, file_sha256, read_export
+from slamon.core.errors import SourceError
+from slamon.core.records import RowError, validate_row
 
 TZ = ZoneInfo("Asia/Shanghai")
 CN_HEADER = "申请编号,使用部门,提供部门,资源名称,共享类型,申请时间,规范性审核,审核时间,提供方收到时间,审批结果,审批时间,备注"
@@ -232,10 +232,10 @@ def test_file_source_returns_rows_and_mark_every_time(tmp_path: Path) -> None:
 
 
 def test_reimporting_a_file_is_a_no_op(tmp_path: Path) -> None:
-    from slamon.app import Runtime
+    from slamon.adapters.store.db import open_store
     from slamon.config import parse_settings
+    from slamon.runtime import Runtime
     from slamon.service.poll import run_poll_cycle
-    from slamon.store.db import open_store
 
     path = write(tmp_path / "导出.csv", [CN_HEADER, *CN_ROWS, "SQ099,,,,,,,,,,,"])
     store = open_store(f"sqlite:///{tmp_path / 's.db'}")

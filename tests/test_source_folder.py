@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from slamon.errors import SourceError
-from slamon.sources.files import file_sha256
-from slamon.sources.folder import FolderSource
+from slamon.adapters.sources.files import file_sha256
+from slamon.adapters.sources.folder import FolderSource
+from slamon.core.errors import SourceError
 
 HEADER = "申请编号,使用部门,提供部门,资源名称,共享类型,申请时间"
 OLD = time.time() - 3600

@@ -12,16 +12,16 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
-from slamon.app import Runtime
-from slamon.checks import ERROR, OK
+from slamon.adapters.sources.sql import SqlSource, check_query, probe_sql_source
+from slamon.adapters.store.db import open_store
+from slamon.adapters.store.models import ApplicationEvent
 from slamon.config import SourceConfig, parse_settings
-from slamon.errors import SourceError
-from slamon.records import RowError, validate_row
+from slamon.core.errors import SourceError
+from slamon.core.records import RowError, validate_row
+from slamon.demo.platform import platform_query, platform_table
+from slamon.runtime import Runtime
+from slamon.service.checks import ERROR, OK
 from slamon.service.poll import run_poll_cycle
-from slamon.sources.demo import platform_query, platform_table
-from slamon.sources.sql import SqlSource, check_query, probe_sql_source
-from slamon.store.db import open_store
-from slamon.store.models import ApplicationEvent
 
 TZ = ZoneInfo("Asia/Shanghai")
 

@@ -13,7 +13,7 @@ import typer
 
 from slamon.cli import calendar_cmds, mail_cmds, report_cmds, store_cmds
 from slamon.cli.common import err_console, state
-from slamon.errors import SlamonError
+from slamon.core.errors import SlamonError
 
 app = typer.Typer(
     name="slamon",

@@ -6,8 +6,8 @@ import typer
 from rich.table import Table
 
 from slamon.cli.common import console, now_option, print_json, runtime, warn
-from slamon.errors import InputError
-from slamon.rules import SHARE_TYPE_NAMES, SHARE_TYPES
+from slamon.core.errors import InputError
+from slamon.core.rules import SHARE_TYPE_NAMES, SHARE_TYPES
 
 _SHARE_TYPE_INPUT = {**{t: t for t in SHARE_TYPES}, **{v: k for k, v in SHARE_TYPE_NAMES.items()}}
 
@@ -25,8 +25,8 @@ def deadline(
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
 ) -> None:
     """计算答复期限：收到申请之日后第 N 个工作日的 24:00。"""
-    from slamon.deadline import END_OF_DAY, governing_deadline
-    from slamon.timeparse import parse_datetime
+    from slamon.core.deadline import END_OF_DAY, governing_deadline
+    from slamon.core.times import parse_datetime
 
     rt = runtime()
     stype = _SHARE_TYPE_INPUT.get(share_type.strip())
@@ -193,7 +193,7 @@ def check_config(
     now: str = typer.Option(None, "--now", help="按此时刻检查（默认当前时间）"),
 ) -> None:
     """检查配置、规则、日历覆盖、数据源与邮件服务器。"""
-    from slamon.checks import ERROR, OK, WARN, run_checks
+    from slamon.service.checks import ERROR, OK, WARN, run_checks
 
     rt = runtime()
     at = now_option(now)

@@ -10,8 +10,8 @@ from typing import Any
 
 from rich.console import Console
 
-from slamon.app import Runtime
 from slamon.config import load_settings
+from slamon.runtime import Runtime
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -41,7 +41,7 @@ def now_option(value: str | None) -> dt.datetime:
     """``--now`` as an aware datetime; the real clock when not given."""
     rt = runtime()
     if value:
-        from slamon.timeparse import parse_datetime
+        from slamon.core.times import parse_datetime
 
         return parse_datetime(value, rt.tz)
     return dt.datetime.now(rt.tz)

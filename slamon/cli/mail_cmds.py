@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from slamon.cli.common import console, now_option, print_json, runtime
-from slamon.errors import InputError
+from slamon.core.errors import InputError
 
 PENDING_STATUSES = ("queued", "sending", "retry", "failed")
 ALL_STATUSES = (*PENDING_STATUSES, "sent", "cancelled")
@@ -23,7 +23,7 @@ outbox_app = typer.Typer(
 
 
 def _engine() -> Any:
-    from slamon.store.db import open_store
+    from slamon.adapters.store.db import open_store
 
     return open_store(runtime().settings.store_url)
 
@@ -63,9 +63,9 @@ def outbox(
     """列出待发送、待重试和发送失败的邮件（--all 包括已发送）。"""
     if ctx.invoked_subcommand is not None:
         return
-    from slamon.notify import outbox as repo
-    from slamon.notify.outbox import STATUS_NAMES
-    from slamon.notify.policy import KIND_NAMES
+    from slamon.adapters.store import outbox as repo
+    from slamon.adapters.store.outbox import STATUS_NAMES
+    from slamon.core.notice_policy import KIND_NAMES
 
     engine = _engine()
     with engine.connect() as conn:
@@ -119,8 +119,8 @@ def retry(
     now: str = typer.Option(None, "--now", help="按此时刻重新排队（默认当前时间）"),
 ) -> None:
     """把一封发送失败（或待重试）的邮件重新排队，下一个发送时段发出。"""
-    from slamon.notify import outbox as repo
-    from slamon.notify.outbox import STATUS_NAMES
+    from slamon.adapters.store import outbox as repo
+    from slamon.adapters.store.outbox import STATUS_NAMES
 
     at = now_option(now)
     engine = _engine()

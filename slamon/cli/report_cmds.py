@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from slamon.cli.common import console, now_option, runtime, warn
-from slamon.errors import InputError
+from slamon.core.errors import InputError
 
 FORMATS = ("text", "md", "docx", "json")
 
@@ -22,7 +22,7 @@ report_app = typer.Typer(
 
 
 def _engine():  # noqa: ANN202
-    from slamon.store.db import open_store
+    from slamon.adapters.store.db import open_store
 
     return open_store(runtime().settings.store_url)
 
@@ -40,8 +40,8 @@ def _emit(text: str, output: Path | None) -> None:
 def _report(
     month: str, as_of: str | None, fmt: str, output: Path | None, problems_only: bool
 ) -> None:
-    from slamon.reports.periods import Month
-    from slamon.reports.service import monthly_report
+    from slamon.core.periods import Month
+    from slamon.service.reports import monthly_report
 
     fmt = fmt.strip().lower()
     if fmt not in FORMATS:
@@ -56,13 +56,13 @@ def _report(
         warn(message)
     report = monthly_report(_engine(), rt, m, at)
     if fmt == "docx":
-        from slamon.reports.render_docx import write_docx
+        from slamon.adapters.render.docx import write_docx
 
         stem = "problems" if problems_only else "report"
         path = write_docx(report, output or Path.cwd() / f"{stem}-{m.key}.docx", problems_only)
         console.print(f"已写入 {path}", markup=False)
         return
-    from slamon.reports.render_text import render_json, render_markdown, render_text
+    from slamon.adapters.render.text import render_json, render_markdown, render_text
 
     render = {"text": render_text, "md": render_markdown, "json": render_json}[fmt]
     text = render(report, problems_only)
@@ -108,8 +108,8 @@ def digest(
     ),
 ) -> None:
     """每周合规周报：各提供部门收到、审批、按时率、超期与即将到期，以及与上周的比较。"""
-    from slamon.reports.periods import IsoWeek
-    from slamon.reports.service import default_week, queue_digest, rendered_digest
+    from slamon.core.periods import IsoWeek
+    from slamon.service.reports import default_week, queue_digest, rendered_digest
 
     if send and output is not None:
         raise typer.BadParameter("--send 与 --output 不能同时使用", param_hint="--send")

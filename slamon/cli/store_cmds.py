@@ -8,11 +8,11 @@ import typer
 from rich.table import Table
 
 from slamon.cli.common import console, now_option, print_json, runtime, warn
-from slamon.errors import InputError
+from slamon.core.errors import InputError
 
 
 def _engine():  # noqa: ANN202
-    from slamon.store.db import open_store
+    from slamon.adapters.store.db import open_store
 
     return open_store(runtime().settings.store_url)
 
@@ -36,8 +36,8 @@ def import_file(
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
 ) -> None:
     """导入 CSV/XLSX 申请记录：好行全部入库，坏行逐行报告行号、字段和原因。"""
+    from slamon.adapters.sources.files import FileSource
     from slamon.service.poll import run_poll_cycle
-    from slamon.sources.files import FileSource
 
     if not file.is_file():
         raise InputError(f"文件 {file} 不存在")
@@ -60,9 +60,9 @@ def poll(
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
 ) -> None:
     """运行一轮：读取数据源、入库、计算时限、计划并发送通知。"""
+    from slamon.adapters.sources.factory import make_source
     from slamon.service.jobs import deliver_job
     from slamon.service.poll import default_planner, run_poll_cycle
-    from slamon.sources.factory import make_source
 
     rt = runtime()
     at = now_option(now)
@@ -149,9 +149,9 @@ def demo(
     output: Path = typer.Option(Path("demo-output"), "--output", help="演示输出目录"),
 ) -> None:
     """端到端演示：内置样例平台数据库 → 读取 → 计算时限 → 通知 → 月报，无需任何配置。"""
-    from slamon.service.demo import run_demo
+    from slamon.adapters.store.db import open_store
+    from slamon.demo.run import run_demo
     from slamon.service.status import build_status
-    from slamon.store.db import open_store
 
     result = run_demo(output)
     rt, now, p = result.runtime, result.now, result.poll
@@ -177,7 +177,7 @@ def demo(
 def render_status(report, rt, stages: tuple[str, ...] | None = None) -> None:  # noqa: ANN001
     """Print a StatusReport as rich tables (shared by ``status`` and ``demo``); ``stages`` limits
     the list of applications (default: every open one)."""
-    from slamon.sla import STAGE_NAMES
+    from slamon.core.sla import STAGE_NAMES
 
     at = report.now
     tz = rt.tz

@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from slamon.app import Runtime
+from slamon.adapters.store import repo
+from slamon.runtime import Runtime
 from slamon.service.poll import default_planner, run_poll_cycle
-from slamon.store import repo
 
 log = logging.getLogger("slamon.jobs")
 
@@ -58,14 +58,14 @@ def source_health(
 
 
 def _notify_stale(engine: Engine, rt: Runtime, now: dt.datetime, message: str, source: str) -> None:
-    from slamon.notify.service import notify_stale_source
+    from slamon.service.notices import notify_stale_source
 
     log.warning("source.stale source=%s message=%s", source, message)
     notify_stale_source(engine, rt, now, message, source=source)
 
 
 def poll_job(engine: Engine, rt: Runtime, now: dt.datetime, worker: str) -> Any:
-    from slamon.sources.factory import make_source
+    from slamon.adapters.sources.factory import make_source
 
     source = make_source(rt.settings)
     if source is None:
@@ -88,14 +88,14 @@ def poll_job(engine: Engine, rt: Runtime, now: dt.datetime, worker: str) -> Any:
 
 
 def deliver_job(engine: Engine, rt: Runtime, now: dt.datetime, worker: str) -> Any:
-    from slamon.notify.service import deliver_due
+    from slamon.service.notices import deliver_due
 
     return deliver_due(engine, rt, now, worker)
 
 
 def periodic_job(engine: Engine, rt: Runtime, now: dt.datetime) -> Any:
     """Monthly report files on the first working day of a month; the weekly digest when due."""
-    from slamon.reports.service import queue_weekly_digest_if_due, write_monthly_reports_if_due
+    from slamon.service.reports import queue_weekly_digest_if_due, write_monthly_reports_if_due
 
     written = write_monthly_reports_if_due(engine, rt, now)
     queued = queue_weekly_digest_if_due(engine, rt, now)

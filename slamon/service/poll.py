@@ -16,12 +16,12 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, select, update
 
-from slamon.app import Runtime
-from slamon.records import ApplicationRecord, RowError, validate_row
-from slamon.sla import SlaState, evaluate
-from slamon.sources.base import FetchResult, RawRow, Source
-from slamon.store import repo
-from slamon.store.models import PollRun, RejectedRow
+from slamon.adapters.sources.base import FetchResult, RawRow, Source
+from slamon.adapters.store import repo
+from slamon.adapters.store.models import PollRun, RejectedRow
+from slamon.core.records import ApplicationRecord, RowError, validate_row
+from slamon.core.sla import SlaState, evaluate
+from slamon.runtime import Runtime
 
 log = logging.getLogger("slamon.poll")
 RUN = PollRun.__table__
@@ -69,7 +69,7 @@ def cursor_key(source_name: str) -> str:
 
 def default_planner() -> Planner:
     """The mail planner (imported late: the poll service does not need mail to be importable)."""
-    from slamon.notify.service import plan_notices
+    from slamon.service.notices import plan_notices
 
     return plan_notices
 
@@ -197,7 +197,7 @@ def apply_fetch(
 
 def _planned_this_cycle(conn: Connection, now: dt.datetime) -> list[dict[str, Any]]:
     """The outbox rows this cycle wrote, for ``poll --dry-run`` and ``--json``."""
-    from slamon.store.models import Outbox
+    from slamon.adapters.store.models import Outbox
 
     ob = Outbox.__table__
     rows = conn.execute(

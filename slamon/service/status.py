@@ -9,11 +9,11 @@ from typing import Any
 
 from sqlalchemy import Engine, or_, select
 
-from slamon.app import Runtime
-from slamon.records import FIELDS
-from slamon.sla import OPEN_STAGES, SlaState, evaluate
-from slamon.store import repo
-from slamon.store.models import DeadlineChange, PollRun, RejectedRow
+from slamon.adapters.store import repo
+from slamon.adapters.store.models import DeadlineChange, PollRun, RejectedRow
+from slamon.core.records import FIELDS
+from slamon.core.sla import OPEN_STAGES, SlaState, evaluate
+from slamon.runtime import Runtime
 
 RECENT_DAYS = 30
 

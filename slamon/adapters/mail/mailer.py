@@ -1,0 +1,239 @@
+"""The mailer adapter: one message in, exactly what happened out. Sends through yagmail 0.16.
+
+yagmail facts this adapter is built on (ARCHITECTURE.md):
+- ``user=`` is the envelope sender and the From address;
+- it does not always raise: a partly refused recipient list comes back as a dict of refusals,
+  and after three attempts on a dropped connection it returns False and keeps the message in
+  ``yag.unsent``;
+- without a password and without ``smtp_skip_login`` it asks keyring and can block on a prompt.
+  This adapter always passes ``smtp_skip_login=True`` and logs in itself with the password from
+  :meth:`SmtpConfig.password` (``SLAMON_SMTP_PASSWORD`` or ``password_file``), so keyring is
+  never reached;
+- ``send()`` opens a new connection every time and builds a text part that is the HTML again.
+  The subclass below reuses a live connection and supplies its own MIME message (a real
+  text/plain part next to text/html, a stable Message-ID) through ``prepare_send``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import smtplib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from email.header import Header
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import format_datetime, formataddr
+from typing import Any, Protocol
+
+from slamon.config import SmtpConfig
+from slamon.core.errors import MailError
+
+SENDER_NAME = "数据共享申请时限监测"
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    recipients: tuple[str, ...]
+    subject: str
+    text: str
+    html: str
+    message_id: str
+    date: dt.datetime | None = None
+
+    def to_mime(self, sender: str) -> MIMEMultipart:
+        """multipart/alternative: a real text/plain part, then text/html (both UTF-8, base64).
+
+        Built with the classic ``email.mime`` classes: header folding under the modern policy
+        costs several milliseconds a message, which dominates a delivery pass.
+        """
+        msg = MIMEMultipart("alternative")
+        msg["From"] = formataddr((SENDER_NAME, sender), charset="utf-8")
+        msg["To"] = ", ".join(self.recipients)
+        msg["Subject"] = Header(self.subject, "utf-8")
+        msg["Message-ID"] = self.message_id
+        msg["Date"] = format_datetime(self.date or dt.datetime.now(dt.UTC))
+        msg["Auto-Submitted"] = "auto-generated"
+        msg.attach(MIMEText(self.text, "plain", "utf-8"))
+        msg.attach(MIMEText(self.html, "html", "utf-8"))
+        return msg
+
+
+@dataclass
+class SendResult:
+    accepted: list[str]
+    refused: dict[str, str] = field(default_factory=dict)  # address -> "code reason"
+
+
+class DeliveryError(MailError):
+    """The message did not go out.
+
+    ``connection``: the server cannot be used at all right now (down, timeout, login refused):
+    stop the delivery pass. ``permanent``: retrying this message cannot help (every recipient
+    refused with 5xx, message refused with 5xx).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        connection: bool = False,
+        permanent: bool = False,
+        refused: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.connection, self.permanent = connection, permanent
+        self.refused = refused or {}
+
+
+class Mailer(Protocol):
+    def send(self, message: OutgoingMessage) -> SendResult: ...
+
+    def close(self) -> None: ...
+
+
+def _reason(code: int, resp: bytes | str) -> str:
+    text = resp.decode("utf-8", "replace") if isinstance(resp, bytes) else str(resp)
+    return f"{code} {text}".strip()
+
+
+def _yag_class() -> type:
+    import yagmail
+
+    class _Client(yagmail.SMTP):
+        """yagmail with connection reuse, our own MIME message and a login that never asks keyring."""
+
+        def __init__(
+            self, *args: Any, login_user: str | None, login_password: str | None, **kwargs: Any
+        ) -> None:
+            super().__init__(*args, **kwargs)
+            self._login_user, self._login_password = login_user, login_password
+
+        def login(self) -> None:
+            if self.smtp is not None and not self.is_closed:
+                try:
+                    if self.smtp.noop()[0] == 250:
+                        return
+                except (smtplib.SMTPException, OSError):
+                    pass
+                self.close()
+            super().login()  # connects; smtp_skip_login=True, so no password handling there
+            if self._login_user:
+                self.smtp.login(self._login_user, self._login_password or "")
+
+        def prepare_send(
+            self,
+            to: Any = None,
+            subject: Any = None,
+            contents: Any = None,
+            *args: Any,
+            **kwargs: Any,
+        ) -> tuple[list[str], str]:
+            # 7-bit ASCII (encoded headers, base64 bodies): smtplib turns the newlines into CRLF.
+            msg: MIMEMultipart = contents
+            return list(to), msg.as_string()
+
+    return _Client
+
+
+class YagmailMailer:
+    """Sends through one (reused) yagmail connection; ``close()`` when the pass is over."""
+
+    def __init__(self, smtp: SmtpConfig) -> None:
+        self.config = smtp
+        password = smtp.password() if smtp.username else None
+        if smtp.username and not password:
+            raise DeliveryError(
+                "已配置 smtp.username，但未提供密码（环境变量 SLAMON_SMTP_PASSWORD 或 smtp.password_file）",
+                connection=True,
+            )
+        self._client = _yag_class()(
+            user=smtp.sender,
+            password=None,
+            host=smtp.host,
+            port=smtp.port,
+            smtp_ssl=smtp.ssl,
+            smtp_starttls=smtp.starttls,
+            smtp_skip_login=True,
+            soft_email_validation=False,
+            timeout=smtp.timeout_seconds,
+            login_user=smtp.username,
+            login_password=password,
+        )
+
+    def send(self, message: OutgoingMessage) -> SendResult:
+        c, where = self._client, f"{self.config.host}:{self.config.port}"
+        recipients = list(message.recipients)
+        try:
+            result = c.send(to=recipients, contents=message.to_mime(self.config.sender))
+        except smtplib.SMTPAuthenticationError as exc:
+            self._drop_connection()
+            raise DeliveryError(
+                f"SMTP 登录失败（{where}，{_reason(exc.smtp_code, exc.smtp_error)}）：请检查 smtp.username 和密码",
+                connection=True,
+            ) from exc
+        except smtplib.SMTPNotSupportedError as exc:
+            self._drop_connection()
+            raise DeliveryError(
+                f"SMTP 服务器 {where} 不支持所需功能（{exc}）：请检查 smtp.ssl / smtp.starttls / smtp.username",
+                connection=True,
+            ) from exc
+        except smtplib.SMTPRecipientsRefused as exc:
+            refused = {a: _reason(code, resp) for a, (code, resp) in exc.recipients.items()}
+            permanent = all(code >= 500 for code, _ in exc.recipients.values())
+            raise DeliveryError(
+                f"全部收件人被拒收：{'；'.join(f'{a}（{r}）' for a, r in refused.items())}",
+                permanent=permanent,
+                refused=refused,
+            ) from exc
+        except smtplib.SMTPSenderRefused as exc:
+            self._drop_connection()
+            hint = (
+                "服务器要求登录：请配置 smtp.username 和密码"
+                if exc.smtp_code == 530
+                else "请检查 smtp.sender"
+            )
+            raise DeliveryError(
+                f"发件人 {exc.sender} 被拒绝（{_reason(exc.smtp_code, exc.smtp_error)}）：{hint}",
+                connection=True,
+            ) from exc
+        except smtplib.SMTPDataError as exc:
+            raise DeliveryError(
+                f"邮件内容被拒绝（{_reason(exc.smtp_code, exc.smtp_error)}）",
+                permanent=exc.smtp_code >= 500,
+            ) from exc
+        except (smtplib.SMTPException, OSError) as exc:
+            self._drop_connection()
+            raise DeliveryError(
+                f"无法连接或发送到邮件服务器 {where}（{exc.__class__.__name__}: {exc}）",
+                connection=True,
+            ) from exc
+        if result is False:  # yagmail gave up after three attempts and kept the message in .unsent
+            c.unsent.clear()
+            self._drop_connection()
+            raise DeliveryError(
+                f"与邮件服务器 {where} 的连接反复中断，yagmail 重试 3 次后仍未发出", connection=True
+            )
+        refused = {a: _reason(code, resp) for a, (code, resp) in (result or {}).items()}
+        return SendResult([a for a in recipients if a not in refused], refused)
+
+    def _drop_connection(self) -> None:
+        with contextlib.suppress(Exception):  # the connection is already broken
+            self._client.close()
+
+    def close(self) -> None:
+        self._drop_connection()
+
+
+def make_mailer(smtp: SmtpConfig) -> Mailer:
+    return YagmailMailer(smtp)
+
+
+def parse_recipients(values: Sequence[str]) -> tuple[str, ...]:
+    seen: dict[str, None] = {}
+    for v in values:
+        v = v.strip()
+        if v:
+            seen.setdefault(v, None)
+    return tuple(seen)

@@ -1,0 +1,145 @@
+"""Rendering notices into mail: Chinese subject, a plain-text part and an HTML part, from Jinja2
+templates a site can override (``notify.templates_dir``). HTML templates autoescape every value.
+
+Template names (each kind has three): ``<kind>.subject.j2``, ``<kind>.txt.j2``, ``<kind>.html.j2``
+for the kinds ``notice``, ``escalation`` and ``stale_source``. A site folder only needs the files
+it overrides; the rest come from the built-in ``slamon/notify/templates``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from slamon.core.errors import ConfigError
+
+BUILTIN_TEMPLATES = Path(__file__).resolve().parent / "templates"
+UNASSIGNED_MARK = "未配置联系人"
+WEEKDAYS = "一二三四五六日"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+
+
+@lru_cache(maxsize=8)
+def _environment(templates_dir: str | None) -> Any:
+    from jinja2 import (
+        ChoiceLoader,
+        Environment,
+        FileSystemLoader,
+        StrictUndefined,
+        select_autoescape,
+    )
+
+    loaders = []
+    if templates_dir:
+        if not Path(templates_dir).is_dir():
+            raise ConfigError(f"配置项 notify.templates_dir：目录 {templates_dir} 不存在")
+        loaders.append(FileSystemLoader(templates_dir))
+    loaders.append(FileSystemLoader(str(BUILTIN_TEMPLATES)))
+    env = Environment(
+        loader=ChoiceLoader(loaders),
+        autoescape=select_autoescape(enabled_extensions=("html", "html.j2", "htm"), default=False),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    env.filters["day"] = format_day
+    env.filters["moment"] = format_moment
+    return env
+
+
+def format_day(value: dt.date | str | None) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value[:10])
+    return f"{value.year}年{value.month}月{value.day}日（周{WEEKDAYS[value.weekday()]}）"
+
+
+def format_moment(value: dt.datetime | str | None) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value.strftime("%Y-%m-%d %H:%M")
+
+
+def render(kind: str, context: dict[str, Any], templates_dir: Path | None = None) -> Rendered:
+    """Render the three templates of ``kind`` with ``context``."""
+    from jinja2 import TemplateError
+
+    env = _environment(str(templates_dir) if templates_dir else None)
+    try:
+        subject = env.get_template(f"{kind}.subject.j2").render(context)
+        text = env.get_template(f"{kind}.txt.j2").render(context)
+        html = env.get_template(f"{kind}.html.j2").render(context)
+    except TemplateError as exc:
+        raise ConfigError(f"邮件模板 {kind} 无法渲染：{exc}") from exc
+    return Rendered(" ".join(subject.split()), text.strip() + "\n", html)
+
+
+def message_id(key: str, sender: str) -> str:
+    """A Message-ID that depends only on the outbox key: every (re)send of a row carries the same."""
+    domain = sender.rsplit("@", 1)[-1] or "localhost"
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+    return f"<slamon.{digest}@{domain}>"
+
+
+def item_dicts(planned: Sequence[Any], tz: dt.tzinfo) -> list[dict[str, Any]]:
+    """JSON-ready snapshots of planned items (stored in the outbox, rendered into the mail)."""
+    out = []
+    for p in planned:
+        it = p.item
+        out.append(
+            {
+                "application_id": it.application_id,
+                "kind": p.kind,
+                "resource_name": it.resource_name,
+                "applicant_dept": it.applicant_dept,
+                "received_at": it.received_at.astimezone(tz).isoformat()
+                if it.received_at
+                else None,
+                "deadline": it.deadline.astimezone(tz).isoformat() if it.deadline else None,
+                "deadline_date": it.deadline_date.isoformat(),
+                "overdue_working_days": p.overdue_working_days,
+            }
+        )
+    return out
+
+
+def notice_context(
+    kind: str,
+    department: str,
+    day: dt.date,
+    items: list[dict[str, Any]],
+    *,
+    unassigned: bool,
+    repeat_every: int,
+    escalate_after: int,
+) -> dict[str, Any]:
+    overdue = [i for i in items if i["kind"] == "overdue"]
+    due_soon = [i for i in items if i["kind"] == "due_soon"]
+    return {
+        "kind": kind,
+        "department": department,
+        "day": day,
+        "items": items,
+        "overdue": overdue,
+        "due_soon": due_soon,
+        "unassigned": unassigned,
+        "unassigned_mark": UNASSIGNED_MARK,
+        "repeat_every": repeat_every,
+        "escalate_after": escalate_after,
+        "max_overdue": max((i["overdue_working_days"] for i in overdue), default=0),
+    }

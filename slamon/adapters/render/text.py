@@ -1,0 +1,107 @@
+"""Plain-text, Markdown and JSON renderings of the monthly report (and its 存在问题 section)."""
+
+from __future__ import annotations
+
+import json
+
+from slamon.core.periods import format_day, format_moment
+from slamon.core.report_wording import (
+    H1_OVERVIEW,
+    H1_PROBLEMS,
+    H1_SERVICE,
+    H2_DISPATCH,
+    H2_TIMELINESS,
+    REPORT_TITLE,
+    MonthlyReport,
+)
+
+DETAIL_HEADERS = ("序号", "提供部门", "资源名称", "申请编号", "收到日期", "答复期限", "情况")
+
+
+def _sections(r: MonthlyReport, problems_only: bool) -> list[tuple[str, str | None, str]]:
+    if problems_only:
+        return [(H1_PROBLEMS, None, r.problems_text)]
+    return [
+        (H1_OVERVIEW, H2_DISPATCH, r.dispatch_text),
+        (H1_SERVICE, H2_TIMELINESS, r.timeliness_text),
+        (H1_PROBLEMS, None, r.problems_text),
+    ]
+
+
+def subtitle(r: MonthlyReport) -> str:
+    f = r.figures
+    return f"{f.month.year}年{f.month.month}月（统计截至{format_moment(f.as_of, r.tz)}）"
+
+
+def detail_rows(r: MonthlyReport) -> list[tuple[str, ...]]:
+    """One row per late application, for the appendix table."""
+    rows = []
+    n = 0
+    for g in r.figures.late:
+        for i in g.items:
+            n += 1
+            if i.answered:
+                assert i.decided_at is not None
+                state = f"{format_day(i.decided_at.astimezone(r.tz).date())}审批，超期{i.overdue_working_days}个工作日"
+            else:
+                state = f"未审批，已超期{i.overdue_working_days}个工作日"
+            rows.append(
+                (
+                    str(n),
+                    g.provider_dept,
+                    i.resource_name,
+                    i.application_id,
+                    format_day(i.received_at.astimezone(r.tz).date()),
+                    format_day(i.deadline_date),
+                    state,
+                )
+            )
+    return rows
+
+
+def render_text(r: MonthlyReport, problems_only: bool = False) -> str:
+    lines = [] if problems_only else [REPORT_TITLE, subtitle(r), ""]
+    for h1, h2, body in _sections(r, problems_only):
+        lines.append(h1)
+        if h2:
+            lines.append(h2)
+        lines.extend(["　　" + body, ""])
+    rows = detail_rows(r)
+    if rows and not problems_only:
+        lines.append("附：超期申请明细")
+        lines.extend("  ".join(row) for row in rows)
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def render_markdown(r: MonthlyReport, problems_only: bool = False) -> str:
+    lines = [] if problems_only else [f"# {REPORT_TITLE}", "", f"**{subtitle(r)}**", ""]
+    level = "##" if not problems_only else "#"
+    for h1, h2, body in _sections(r, problems_only):
+        lines.extend([f"{level} {h1}", ""])
+        if h2:
+            lines.extend([f"{level}# {h2}", ""])
+        lines.extend([body, ""])
+    rows = detail_rows(r)
+    if rows and not problems_only:
+        lines.extend(["## 附：超期申请明细", ""])
+        lines.append("| " + " | ".join(DETAIL_HEADERS) + " |")
+        lines.append("|" + "---|" * len(DETAIL_HEADERS))
+        lines.extend("| " + " | ".join(_md_cell(c) for c in row) + " |" for row in rows)
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def report_json(r: MonthlyReport, problems_only: bool = False) -> dict[str, object]:
+    data = r.as_json()
+    if problems_only:
+        return {k: data[k] for k in ("month", "as_of", "late", "problems_text")}
+    return data
+
+
+def render_json(r: MonthlyReport, problems_only: bool = False) -> str:
+    return json.dumps(report_json(r, problems_only), ensure_ascii=False, indent=2) + "\n"

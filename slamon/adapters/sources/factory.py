@@ -1,0 +1,49 @@
+"""The configured source (settings.source.kind): sql, folder, demo or none.
+
+A real platform (kind ``sql``) is read with a few minutes of overlap before the cursor: a row
+committed late with an older ``updated_at`` is still caught, and rows read again unchanged cost
+nothing (the poll service leaves them untouched).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from slamon.core.errors import ConfigError
+
+if TYPE_CHECKING:
+    from slamon.adapters.sources.base import Source
+    from slamon.config import Settings
+
+DEMO_DB = "demo-platform.db"
+SQL_OVERLAP = dt.timedelta(minutes=5)
+
+
+def make_source(settings: Settings) -> Source | None:
+    src = settings.source
+    if src.kind == "sql":
+        from slamon.adapters.sources.sql import SqlSource
+
+        if not src.url or not src.query:
+            raise ConfigError(
+                "配置项 source.url / source.query：source.kind 为 sql 时两者都必须填写"
+            )
+        return SqlSource(src.url, src.query, tz=settings.tz, overlap=SQL_OVERLAP)
+    if src.kind == "folder":
+        from slamon.adapters.sources.folder import FolderSource
+
+        if src.folder is None:
+            raise ConfigError("配置项 source.folder：source.kind 为 folder 时必须填写导出文件目录")
+        return FolderSource(src.folder)
+    if src.kind == "demo":
+        from slamon.adapters.sources.sql import SqlSource
+        from slamon.demo.platform import TABLE, build_demo_platform, platform_query
+
+        path = (settings.base_dir / DEMO_DB).resolve()
+        if path.is_file():
+            url, query = f"sqlite:///{path}", platform_query(TABLE)
+        else:
+            url, query = build_demo_platform(path)
+        return SqlSource(url, query, tz=settings.tz)
+    return None

@@ -1,0 +1,78 @@
+"""Opening the store: engine, SQLite pragmas (WAL), schema creation and version check."""
+
+from __future__ import annotations
+
+from sqlalchemy import event, inspect, select
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlmodel import SQLModel, create_engine
+
+from slamon.adapters.store import models
+from slamon.adapters.store.models import SCHEMA_VERSION, Meta
+from slamon.core.errors import StoreError
+
+
+def mask_url(url: str) -> str:
+    """The URL with any password replaced by ***, for logs and messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        return "<无效的数据库地址>"
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+def make_engine(url: str) -> Engine:
+    try:
+        if url.startswith("sqlite"):
+            engine = create_engine(url, connect_args={"timeout": 30})
+            event.listen(engine, "connect", _sqlite_pragmas)
+        else:
+            engine = create_engine(url, pool_pre_ping=True)
+    except (ArgumentError, NoSuchModuleError) as exc:
+        raise StoreError(f"无法使用存储库地址 {mask_url(url)}（{exc.__class__.__name__}）") from exc
+    return engine
+
+
+def open_store(url: str) -> Engine:
+    """Connect, create missing tables, and refuse a store whose schema is newer than this code."""
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            has_meta = inspect(conn).has_table(Meta.__tablename__)
+            version = None
+            if has_meta:
+                version = conn.execute(
+                    select(Meta.value).where(Meta.key == "schema_version")
+                ).scalar_one_or_none()
+            if version is not None and int(version) > SCHEMA_VERSION:
+                raise StoreError(
+                    f"存储库 {mask_url(url)} 的结构版本为 {version}，高于本程序支持的 {SCHEMA_VERSION}，请升级 slamon"
+                )
+            SQLModel.metadata.create_all(conn, tables=[t.__table__ for t in _tables()])
+            if version is None:
+                conn.execute(
+                    Meta.__table__.insert().values(key="schema_version", value=str(SCHEMA_VERSION))
+                )
+    except OperationalError as exc:
+        raise StoreError(
+            f"无法打开存储库 {mask_url(url)}：{str(exc.orig).splitlines()[0]}"
+        ) from exc
+    return engine
+
+
+def _tables() -> list[type[SQLModel]]:
+    return [
+        m
+        for m in vars(models).values()
+        if isinstance(m, type)
+        and issubclass(m, SQLModel)
+        and getattr(m, "__table__", None) is not None
+    ]

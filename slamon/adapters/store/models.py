@@ -1,0 +1,180 @@
+"""Tables of slamon's store (SQLModel). Datetimes are timezone-aware (stored as UTC).
+
+SCHEMA_VERSION is bumped whenever a table changes; a store written by a newer version stops
+start-up (see slamon.adapters.store.db).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+SCHEMA_VERSION = 1
+
+
+class Meta(SQLModel, table=True):
+    __tablename__ = "slamon_meta"
+    key: str = Field(primary_key=True, max_length=64)
+    value: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class Application(SQLModel, table=True):
+    """The current record of each application, as last seen at its source."""
+
+    __tablename__ = "application"
+    application_id: str = Field(primary_key=True, max_length=128)
+    applicant_dept: str = Field(max_length=200, index=True)
+    provider_dept: str = Field(max_length=200, index=True)
+    resource_name: str = Field(max_length=500)
+    share_type: str = Field(max_length=16)
+    submitted_at: dt.datetime = Field(index=True)
+    review_status: str = Field(max_length=16)
+    reviewed_at: dt.datetime | None = None
+    received_at: dt.datetime | None = None
+    decision: str = Field(max_length=16)
+    decided_at: dt.datetime | None = Field(default=None, index=True)
+    applicant_region: str | None = Field(default=None, max_length=100)
+    provider_region: str | None = Field(default=None, max_length=100)
+    updated_at: dt.datetime | None = None
+    content_hash: str = Field(max_length=32)
+    source: str = Field(max_length=200)
+    first_seen_at: dt.datetime
+    last_changed_at: dt.datetime
+
+
+class ApplicationEvent(SQLModel, table=True):
+    """Append-only history: one row each time an application is first seen or changes."""
+
+    __tablename__ = "application_event"
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: str = Field(max_length=128, index=True)
+    poll_run_id: int | None = Field(default=None, index=True)
+    observed_at: dt.datetime
+    kind: str = Field(max_length=16)  # created / changed
+    review_status: str = Field(max_length=16)
+    decision: str = Field(max_length=16)
+    received_at: dt.datetime | None = None
+    decided_at: dt.datetime | None = None
+    changes: str = Field(sa_column=Column(Text, nullable=False))  # JSON {field: [old, new]}
+
+
+class SlaStateRow(SQLModel, table=True):
+    """The SLA state of each application as of the last evaluation."""
+
+    __tablename__ = "sla_state"
+    application_id: str = Field(primary_key=True, max_length=128)
+    stage: str = Field(max_length=20, index=True)
+    rule_id: str | None = Field(default=None, max_length=64)
+    deadline: dt.datetime | None = None
+    deadline_date: dt.date | None = Field(default=None, index=True)
+    overdue_working_days: int = 0
+    answer_working_days: int | None = None
+    calendar_official: bool = True
+    fingerprint: str = Field(max_length=32)
+    evaluated_at: dt.datetime
+
+
+class DeadlineChange(SQLModel, table=True):
+    """A deadline that moved because the calendar or the rules changed."""
+
+    __tablename__ = "deadline_change"
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: str = Field(max_length=128, index=True)
+    old_deadline: dt.datetime | None = None
+    new_deadline: dt.datetime | None = None
+    old_rule_id: str | None = Field(default=None, max_length=64)
+    new_rule_id: str | None = Field(default=None, max_length=64)
+    old_fingerprint: str = Field(max_length=32)
+    new_fingerprint: str = Field(max_length=32)
+    changed_at: dt.datetime
+
+
+class PollRun(SQLModel, table=True):
+    __tablename__ = "poll_run"
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=200)
+    started_at: dt.datetime
+    finished_at: dt.datetime | None = None
+    status: str = Field(default="running", max_length=16)  # running / ok / failed
+    fetched: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    error: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class RejectedRow(SQLModel, table=True):
+    """A row a source delivered that broke the record rules; kept until the row is fixed."""
+
+    __tablename__ = "rejected_row"
+    __table_args__ = (UniqueConstraint("source", "row_ref", "field", name="uq_rejected_row"),)
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=200)
+    row_ref: str = Field(max_length=200)
+    field: str = Field(max_length=64)
+    message: str = Field(sa_column=Column(Text, nullable=False))
+    raw: str = Field(sa_column=Column(Text, nullable=False))  # JSON of the raw row
+    first_seen_at: dt.datetime
+    last_seen_at: dt.datetime
+    poll_run_id: int | None = None
+
+
+class ImportedFile(SQLModel, table=True):
+    """Files already imported (by content hash), so a folder export is imported exactly once."""
+
+    __tablename__ = "imported_file"
+    sha256: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=500)
+    imported_at: dt.datetime
+    poll_run_id: int | None = None
+
+
+class Lease(SQLModel, table=True):
+    """Which daemon runs the jobs when several share one store."""
+
+    __tablename__ = "lease"
+    name: str = Field(primary_key=True, max_length=64)
+    holder: str = Field(max_length=200)
+    expires_at: dt.datetime
+
+
+class Outbox(SQLModel, table=True):
+    """Planned mail. ``key`` makes planning idempotent; the deliverer claims rows by a conditional UPDATE.
+
+    See slamon.adapters.store.outbox for the row life cycle and slamon.service.notices for the guarantee.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_status_not_before", "status", "not_before"),
+        Index("ix_outbox_kind_working_day", "kind", "working_day"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(
+        max_length=300, unique=True
+    )  # department|kind|working day (stale|source|day ...)
+    kind: str = Field(max_length=32)  # notice / escalation / stale_source / digest ...
+    department: str | None = Field(default=None, max_length=200, index=True)
+    working_day: dt.date
+    recipients: str = Field(sa_column=Column(Text, nullable=False))  # JSON list
+    subject: str = Field(sa_column=Column(Text, nullable=False))
+    body_text: str = Field(sa_column=Column(Text, nullable=False))
+    body_html: str = Field(sa_column=Column(Text, nullable=False))
+    # JSON list of item snapshots ({"application_id", "kind", "resource_name", ...}); [] for other mail
+    items: str = Field(sa_column=Column(Text, nullable=False))
+    unassigned: bool = False  # the department has no contact: sent to the supervisors instead
+    message_id: str = Field(max_length=300)
+    status: str = Field(
+        default="queued", max_length=16
+    )  # queued / sending / sent / retry / failed / cancelled
+    attempts: int = 0
+    not_before: dt.datetime
+    claimed_by: str | None = Field(default=None, max_length=200)
+    claimed_at: dt.datetime | None = None
+    sent_at: dt.datetime | None = None
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    refused: str | None = Field(default=None, sa_column=Column(Text))  # JSON {address: reason}
+    created_at: dt.datetime

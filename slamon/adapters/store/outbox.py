@@ -1,0 +1,214 @@
+"""The outbox table: idempotent inserts, claims by conditional UPDATE, outcomes. No policy here.
+
+Row life cycle::
+
+    queued ──claim──► sending ──► sent
+      ▲                  │  └───► retry (not_before = later) ──claim──► sending ...
+      │                  └──────► failed (permanent refusal, or max attempts reached)
+      └── retry ID (CLI) ◄── failed
+    queued/retry ──► cancelled (every item was answered before the message left)
+
+A claim is one UPDATE whose WHERE clause repeats the state it expects, so of several workers at
+most one gets ``rowcount == 1``. A row stuck in ``sending`` longer than the claim timeout (its
+process died between claim and outcome) can be claimed again; a row in ``sent`` never can.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, and_, or_, select, update
+from sqlalchemy.dialects import mysql, postgresql, sqlite
+
+from slamon.adapters.store.models import Outbox
+
+OUTBOX = Outbox.__table__
+QUEUED, SENDING, SENT, RETRY, FAILED, CANCELLED = (
+    "queued",
+    "sending",
+    "sent",
+    "retry",
+    "failed",
+    "cancelled",
+)
+STATUS_NAMES = {
+    QUEUED: "待发送",
+    SENDING: "发送中",
+    SENT: "已发送",
+    RETRY: "待重试",
+    FAILED: "发送失败",
+    CANCELLED: "已取消",
+}
+
+
+def insert_if_absent(conn: Connection, row: dict[str, Any]) -> bool:
+    """INSERT one row unless its key exists (ON CONFLICT DO NOTHING); True when inserted."""
+    name = conn.dialect.name
+    if name in ("postgresql", "sqlite"):
+        # RETURNING tells reliably whether a row went in (rowcount is 0 on PostgreSQL here,
+        # because SQLAlchemy already adds RETURNING for the primary key).
+        dialect_insert = postgresql.insert if name == "postgresql" else sqlite.insert
+        stmt = dialect_insert(OUTBOX).values(**row).on_conflict_do_nothing(index_elements=["key"])
+        return conn.execute(stmt.returning(OUTBOX.c.id)).first() is not None
+    if name in ("mysql", "mariadb"):
+        stmt = mysql.insert(OUTBOX).values(**row).prefix_with("IGNORE")
+    else:  # pragma: no cover - other dialects: check first (the unique key still guards)
+        if conn.execute(select(OUTBOX.c.id).where(OUTBOX.c.key == row["key"])).first():
+            return False
+        stmt = OUTBOX.insert().values(**row)
+    return conn.execute(stmt).rowcount == 1
+
+
+def history_rows(conn: Connection, kinds: Sequence[str], since: dt.date) -> Iterable[Any]:
+    """(kind, working_day, items) of planned rows of ``kinds`` from ``since`` on."""
+    return conn.execute(
+        select(OUTBOX.c.kind, OUTBOX.c.working_day, OUTBOX.c["items"]).where(
+            OUTBOX.c.kind.in_(kinds), OUTBOX.c.working_day >= since
+        )
+    )
+
+
+def _claimable(now: dt.datetime, claim_timeout: dt.timedelta) -> Any:
+    return or_(
+        and_(OUTBOX.c.status.in_((QUEUED, RETRY)), OUTBOX.c.not_before <= now),
+        and_(OUTBOX.c.status == SENDING, OUTBOX.c.claimed_at <= now - claim_timeout),
+    )
+
+
+def due_ids(
+    conn: Connection, now: dt.datetime, claim_timeout: dt.timedelta, limit: int
+) -> list[int]:
+    return list(
+        conn.execute(
+            select(OUTBOX.c.id)
+            .where(_claimable(now, claim_timeout))
+            .order_by(OUTBOX.c.not_before, OUTBOX.c.id)
+            .limit(limit)
+        ).scalars()
+    )
+
+
+def claim(
+    conn: Connection, row_id: int, worker: str, now: dt.datetime, claim_timeout: dt.timedelta
+) -> bool:
+    """Take the row for sending; False when another worker has it (or it is no longer due)."""
+    won = conn.execute(
+        update(OUTBOX)
+        .where(OUTBOX.c.id == row_id, _claimable(now, claim_timeout))
+        .values(status=SENDING, claimed_by=worker, claimed_at=now, attempts=OUTBOX.c.attempts + 1)
+    ).rowcount
+    return won == 1
+
+
+def load(conn: Connection, row_id: int) -> dict[str, Any] | None:
+    row = conn.execute(select(OUTBOX).where(OUTBOX.c.id == row_id)).mappings().first()
+    return dict(row) if row else None
+
+
+def _finish(conn: Connection, row_id: int, worker: str, **values: Any) -> bool:
+    """Write ``values`` to a row, only while this worker still holds the claim."""
+    return (
+        conn.execute(
+            update(OUTBOX)
+            .where(OUTBOX.c.id == row_id, OUTBOX.c.status == SENDING, OUTBOX.c.claimed_by == worker)
+            .values(**values)
+        ).rowcount
+        == 1
+    )
+
+
+def mark_sent(
+    conn: Connection, row_id: int, worker: str, now: dt.datetime, refused: dict[str, str]
+) -> bool:
+    return _finish(
+        conn,
+        row_id,
+        worker,
+        status=SENT,
+        sent_at=now,
+        last_error=None,
+        refused=json.dumps(refused, ensure_ascii=False) if refused else None,
+    )
+
+
+def mark_retry(
+    conn: Connection, row_id: int, worker: str, not_before: dt.datetime, error: str
+) -> bool:
+    return _finish(
+        conn, row_id, worker, status=RETRY, not_before=not_before, last_error=error[:2000]
+    )
+
+
+def mark_failed(
+    conn: Connection, row_id: int, worker: str, error: str, refused: dict[str, str] | None = None
+) -> bool:
+    values: dict[str, Any] = {"status": FAILED, "last_error": error[:2000]}
+    if refused:
+        values["refused"] = json.dumps(refused, ensure_ascii=False)
+    return _finish(conn, row_id, worker, **values)
+
+
+def mark_cancelled(conn: Connection, row_id: int, worker: str, reason: str) -> bool:
+    return _finish(conn, row_id, worker, status=CANCELLED, last_error=reason)
+
+
+def update_content(conn: Connection, row_id: int, worker: str, **values: Any) -> bool:
+    """Replace subject/bodies/items of a claimed row (items answered since planning dropped)."""
+    return _finish(conn, row_id, worker, **values)
+
+
+def requeue(conn: Connection, row_id: int, now: dt.datetime) -> str | None:
+    """Put a failed, retrying or cancelled row back in the queue; the old status, or None if absent."""
+    row = conn.execute(select(OUTBOX.c.status).where(OUTBOX.c.id == row_id)).first()
+    if row is None:
+        return None
+    status = row[0]
+    if status in (FAILED, RETRY, CANCELLED, QUEUED):
+        conn.execute(
+            update(OUTBOX)
+            .where(OUTBOX.c.id == row_id, OUTBOX.c.status == status)
+            .values(status=QUEUED, attempts=0, not_before=now, claimed_by=None, claimed_at=None)
+        )
+    return status
+
+
+def listing(conn: Connection, statuses: Sequence[str], limit: int = 500) -> list[dict[str, Any]]:
+    cols = [
+        OUTBOX.c[c]
+        for c in (
+            "id",
+            "key",
+            "kind",
+            "department",
+            "working_day",
+            "recipients",
+            "subject",
+            "status",
+            "attempts",
+            "not_before",
+            "claimed_by",
+            "claimed_at",
+            "sent_at",
+            "last_error",
+            "refused",
+            "created_at",
+            "message_id",
+        )
+    ]
+    rows = conn.execute(
+        select(*cols)
+        .where(OUTBOX.c.status.in_(statuses))
+        .order_by(OUTBOX.c.not_before, OUTBOX.c.id)
+        .limit(limit)
+    ).mappings()
+    return [dict(r) for r in rows]
+
+
+def counts(conn: Connection) -> dict[str, int]:
+    from sqlalchemy import func
+
+    rows = conn.execute(select(OUTBOX.c.status, func.count()).group_by(OUTBOX.c.status))
+    return {s: n for s, n in rows}

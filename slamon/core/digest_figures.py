@@ -1,0 +1,209 @@
+"""The weekly compliance digest, pure: per provider department for one ISO week, as of the end
+of the week (or ``now`` when the week is still running), compared with the week before.
+
+Per department: received (clock started in the week), answered (in the week), answered on time,
+on-time rate, overdue at the as-of moment, due within the next two working days; plus the
+longest-overdue applications. Conditional applications under an active rule only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from slamon.core.calendar import WorkCalendar
+from slamon.core.periods import IsoWeek
+from slamon.core.records import ApplicationRecord
+from slamon.core.report_figures import as_of_view
+from slamon.core.rules import RuleSet
+from slamon.core.sla import ANSWERED_LATE, ANSWERED_ON_TIME, DUE_SOON, OVERDUE, PENDING, evaluate
+
+DUE_WITHIN_WORKING_DAYS = 2
+LONGEST_OVERDUE = 10
+
+
+@dataclass
+class DeptWeek:
+    provider_dept: str
+    received: int = 0
+    answered: int = 0
+    on_time: int = 0
+    overdue: int = 0
+    due_soon: int = 0
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return self.on_time / self.answered if self.answered else None
+
+    def add(self, other: DeptWeek) -> None:
+        self.received += other.received
+        self.answered += other.answered
+        self.on_time += other.on_time
+        self.overdue += other.overdue
+        self.due_soon += other.due_soon
+
+
+@dataclass(frozen=True)
+class OverdueItem:
+    application_id: str
+    provider_dept: str
+    resource_name: str
+    applicant_dept: str
+    received_at: dt.datetime
+    deadline_date: dt.date
+    overdue_working_days: int
+
+
+@dataclass
+class WeekFigures:
+    week: IsoWeek
+    as_of: dt.datetime
+    departments: dict[str, DeptWeek] = field(default_factory=dict)
+    overdue_items: list[OverdueItem] = field(default_factory=list)
+
+    def dept(self, name: str) -> DeptWeek:
+        d = self.departments.get(name)
+        if d is None:
+            d = self.departments[name] = DeptWeek(name)
+        return d
+
+    @property
+    def total(self) -> DeptWeek:
+        t = DeptWeek("合计")
+        for d in self.departments.values():
+            t.add(d)
+        return t
+
+
+@dataclass(frozen=True)
+class DigestRow:
+    current: DeptWeek
+    previous: DeptWeek
+
+    @property
+    def overdue_change(self) -> int:
+        return self.current.overdue - self.previous.overdue
+
+    @property
+    def rate_change(self) -> float | None:
+        a, b = self.current.on_time_rate, self.previous.on_time_rate
+        return None if a is None or b is None else a - b
+
+
+@dataclass(frozen=True)
+class Digest:
+    week: IsoWeek
+    now: dt.datetime
+    current: WeekFigures
+    previous: WeekFigures
+    rows: tuple[DigestRow, ...]  # one per department, most overdue first
+    total: DigestRow
+    longest_overdue: tuple[OverdueItem, ...]
+
+    @property
+    def item_ids(self) -> list[str]:
+        return [i.application_id for i in self.longest_overdue]
+
+
+def week_as_of(week: IsoWeek, now: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
+    return min(now, week.end(tz))
+
+
+def week_figures(
+    records: Iterable[ApplicationRecord],
+    week: IsoWeek,
+    as_of: dt.datetime,
+    rules: RuleSet,
+    calendar: WorkCalendar,
+    tz: dt.tzinfo,
+) -> WeekFigures:
+    start = week.start(tz)
+    horizon = calendar.nth_working_day_after(as_of.astimezone(tz).date(), DUE_WITHIN_WORKING_DAYS)
+    out = WeekFigures(week, as_of)
+    for raw in records:
+        if raw.share_type != "conditional" or raw.submitted_at > as_of:
+            continue
+        r = as_of_view(raw, as_of)
+        clock = r.clock_start
+        if clock is None:
+            continue
+        s = evaluate(r, as_of, rules, calendar, tz)
+        if s.rule_id is None:
+            continue
+        d = out.dept(r.provider_dept)
+        if start <= clock <= as_of:
+            d.received += 1
+        if s.stage in (ANSWERED_ON_TIME, ANSWERED_LATE):
+            assert r.decided_at is not None
+            if start <= r.decided_at <= as_of:
+                d.answered += 1
+                d.on_time += s.stage == ANSWERED_ON_TIME
+        elif s.stage == OVERDUE:
+            d.overdue += 1
+            assert s.deadline_date is not None
+            out.overdue_items.append(
+                OverdueItem(
+                    r.application_id,
+                    r.provider_dept,
+                    r.resource_name,
+                    r.applicant_dept,
+                    clock,
+                    s.deadline_date,
+                    s.overdue_working_days,
+                )
+            )
+        elif (
+            s.stage in (PENDING, DUE_SOON)
+            and s.deadline_date is not None
+            and s.deadline_date <= horizon
+        ):
+            d.due_soon += 1
+    for name in [
+        n
+        for n, d in out.departments.items()
+        if not (d.received or d.answered or d.overdue or d.due_soon)
+    ]:
+        del out.departments[name]
+    return out
+
+
+def weekly_digest(
+    records: Iterable[ApplicationRecord],
+    week: IsoWeek,
+    now: dt.datetime,
+    rules: RuleSet,
+    calendar: WorkCalendar,
+    tz: dt.tzinfo,
+    top: int = LONGEST_OVERDUE,
+) -> Digest:
+    records = list(records)
+    prev_week = week.previous()
+    current = week_figures(records, week, week_as_of(week, now, tz), rules, calendar, tz)
+    previous = week_figures(records, prev_week, week_as_of(prev_week, now, tz), rules, calendar, tz)
+    names = sorted(set(current.departments) | set(previous.departments))
+    rows = [
+        DigestRow(current.departments.get(n, DeptWeek(n)), previous.departments.get(n, DeptWeek(n)))
+        for n in names
+    ]
+    rows.sort(
+        key=lambda r: (
+            -r.current.overdue,
+            -r.current.due_soon,
+            -r.current.received,
+            r.current.provider_dept,
+        )
+    )
+    longest = sorted(
+        current.overdue_items,
+        key=lambda i: (-i.overdue_working_days, i.deadline_date, i.application_id),
+    )[:top]
+    return Digest(
+        week=week,
+        now=now,
+        current=current,
+        previous=previous,
+        rows=tuple(rows),
+        total=DigestRow(current.total, previous.total),
+        longest_overdue=tuple(longest),
+    )

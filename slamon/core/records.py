@@ -1,0 +1,290 @@
+"""The application record (CONTRACT.md §1) and its validation.
+
+Every source (SQL, CSV/XLSX, demo) turns its raw rows into mappings from field names (English or
+the Chinese header aliases) to values, and calls :func:`validate_row`. A bad row raises
+:class:`RowError` naming the row, the field and the reason; the caller keeps going.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields
+from functools import lru_cache
+from typing import Any
+
+from slamon.core.errors import InputError
+from slamon.core.times import as_aware, parse_datetime
+
+FIELDS = (
+    "application_id",
+    "applicant_dept",
+    "provider_dept",
+    "resource_name",
+    "share_type",
+    "submitted_at",
+    "review_status",
+    "reviewed_at",
+    "received_at",
+    "decision",
+    "decided_at",
+    "applicant_region",
+    "provider_region",
+    "updated_at",
+)
+REQUIRED = (
+    "application_id",
+    "applicant_dept",
+    "provider_dept",
+    "resource_name",
+    "share_type",
+    "submitted_at",
+)
+_FIELD_SET = frozenset(FIELDS)
+DATETIME_FIELDS = ("submitted_at", "reviewed_at", "received_at", "decided_at", "updated_at")
+
+# Header aliases (CONTRACT §1): Chinese column headers a platform export may use.
+HEADER_ALIASES: dict[str, str] = {
+    "申请编号": "application_id",
+    "申请部门": "applicant_dept",
+    "使用部门": "applicant_dept",
+    "提供部门": "provider_dept",
+    "资源名称": "resource_name",
+    "共享类型": "share_type",
+    "申请时间": "submitted_at",
+    "审核状态": "review_status",
+    "规范性审核": "review_status",
+    "审核时间": "reviewed_at",
+    "收到时间": "received_at",
+    "提供方收到时间": "received_at",
+    "审批结果": "decision",
+    "审批时间": "decided_at",
+    "申请方地区": "applicant_region",
+    "提供方地区": "provider_region",
+    "更新时间": "updated_at",
+}
+
+SHARE_TYPE_VALUES = {
+    "conditional": "conditional",
+    "有条件共享": "conditional",
+    "有条件": "conditional",
+    "unconditional": "unconditional",
+    "无条件共享": "unconditional",
+    "无条件": "unconditional",
+}
+REVIEW_VALUES = {
+    "pending": "pending",
+    "待审核": "pending",
+    "未审核": "pending",
+    "审核中": "pending",
+    "passed": "passed",
+    "通过": "passed",
+    "审核通过": "passed",
+    "已通过": "passed",
+    "rejected": "rejected",
+    "驳回": "rejected",
+    "不通过": "rejected",
+    "审核驳回": "rejected",
+}
+DECISION_VALUES = {
+    "pending": "pending",
+    "待审批": "pending",
+    "未审批": "pending",
+    "审批中": "pending",
+    "approved": "approved",
+    "通过": "approved",
+    "审批通过": "approved",
+    "签发": "approved",
+    "已签发": "approved",
+    "同意": "approved",
+    "rejected": "rejected",
+    "驳回": "rejected",
+    "审批驳回": "rejected",
+    "不同意": "rejected",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ApplicationRecord:
+    application_id: str
+    applicant_dept: str
+    provider_dept: str
+    resource_name: str
+    share_type: str  # conditional / unconditional
+    submitted_at: dt.datetime
+    review_status: str = "pending"  # pending / passed / rejected
+    reviewed_at: dt.datetime | None = None
+    received_at: dt.datetime | None = None
+    decision: str = "pending"  # pending / approved / rejected
+    decided_at: dt.datetime | None = None
+    applicant_region: str | None = None
+    provider_region: str | None = None
+    updated_at: dt.datetime | None = None
+
+    @property
+    def clock_start(self) -> dt.datetime | None:
+        """When the provider's clock starts: received_at, else reviewed_at once review passed."""
+        if self.received_at is not None:
+            return self.received_at
+        if self.review_status == "passed":
+            return self.reviewed_at
+        return None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def content_hash(self) -> str:
+        """Changes when any field but updated_at changes: unchanged rows are left untouched.
+
+        Datetimes enter as POSIX timestamps, so the same instant in any timezone hashes alike.
+        """
+
+        def ts(v: dt.datetime | None) -> float | None:
+            return None if v is None else v.timestamp()
+
+        key = (
+            self.application_id,
+            self.applicant_dept,
+            self.provider_dept,
+            self.resource_name,
+            self.share_type,
+            ts(self.submitted_at),
+            self.review_status,
+            ts(self.reviewed_at),
+            ts(self.received_at),
+            self.decision,
+            ts(self.decided_at),
+            self.applicant_region,
+            self.provider_region,
+        )
+        return hashlib.blake2b(repr(key).encode(), digest_size=12).hexdigest()
+
+
+RECORD_FIELDS = tuple(f.name for f in fields(ApplicationRecord))
+assert RECORD_FIELDS == FIELDS
+
+
+@dataclass(frozen=True)
+class RowError(Exception):
+    """A rejected row: where it was, which field, why (all user-facing, in Chinese)."""
+
+    row: int | str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"第 {self.row} 行 字段 {self.field}：{self.message}"
+
+
+@lru_cache(maxsize=1024)
+def canonical_field(header: str) -> str | None:
+    """The record field a column header names (English or a Chinese alias), or None."""
+    h = str(header).strip().lstrip("\ufeff").strip()
+    if h in _FIELD_SET:
+        return h
+    lowered = h.lower()
+    if lowered in _FIELD_SET:
+        return lowered
+    return HEADER_ALIASES.get(h)
+
+
+def _text(value: Any) -> str | None:
+    if type(value) is str:
+        return value.strip() or None
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    s = str(value).strip()
+    return s or None
+
+
+def _when(value: Any, field: str, row: int | str, tz: dt.tzinfo) -> dt.datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime | dt.date):
+        return as_aware(value, tz)
+    s = str(value).strip()
+    if not s:
+        return None
+    try:
+        return parse_datetime(s, tz)
+    except InputError:
+        raise RowError(row, field, f"无法识别的日期时间 {s!r}") from None
+
+
+def _vocab(
+    value: Any, table: Mapping[str, str], field: str, row: int | str, default: str | None
+) -> str:
+    s = _text(value)
+    if s is None:
+        if default is None:
+            raise RowError(row, field, "缺少必填值")
+        return default
+    hit = table.get(s) or table.get(s.lower())
+    if hit is None:
+        allowed = "、".join(k for k in table if not k.isascii())
+        raise RowError(row, field, f"无法识别的值 {s!r}（可用：{allowed}）")
+    return hit
+
+
+def validate_row(
+    raw: Mapping[str, Any],
+    row: int | str,
+    tz: dt.tzinfo,
+    aliases: Mapping[str, str] | None = None,
+) -> ApplicationRecord:
+    """Turn one raw row (keys: field names or Chinese headers) into a validated record."""
+    data: dict[str, Any] = {}
+    for key, value in raw.items():
+        name = key if key in _FIELD_SET else canonical_field(key)
+        if name is not None and (name not in data or data[name] in (None, "")):
+            data[name] = value
+    aliases = aliases or {}
+    out: dict[str, Any] = {}
+    for f in ("application_id", "applicant_dept", "provider_dept", "resource_name"):
+        v = _text(data.get(f))
+        if v is None:
+            raise RowError(row, f, "缺少必填值")
+        out[f] = v
+    for f in ("applicant_dept", "provider_dept"):
+        out[f] = aliases.get(out[f], out[f])
+    out["share_type"] = _vocab(data.get("share_type"), SHARE_TYPE_VALUES, "share_type", row, None)
+    out["review_status"] = _vocab(
+        data.get("review_status"), REVIEW_VALUES, "review_status", row, "pending"
+    )
+    out["decision"] = _vocab(data.get("decision"), DECISION_VALUES, "decision", row, "pending")
+    for f in DATETIME_FIELDS:
+        out[f] = _when(data.get(f), f, row, tz)
+    if out["submitted_at"] is None:
+        raise RowError(row, "submitted_at", "缺少必填值")
+    for f in ("applicant_region", "provider_region"):
+        region = _text(data.get(f))
+        out[f] = aliases.get(region, region) if region else None
+    record = ApplicationRecord(**out)
+    _check_consistency(record, row)
+    return record
+
+
+def _check_consistency(r: ApplicationRecord, row: int | str) -> None:
+    if r.decision != "pending" and r.decided_at is None:
+        raise RowError(row, "decided_at", "审批结果为通过或驳回时必须有审批时间")
+    if r.decision == "pending" and r.decided_at is not None:
+        raise RowError(row, "decision", "有审批时间但审批结果为待审批")
+    for earlier, later in (
+        ("submitted_at", "reviewed_at"),
+        ("submitted_at", "received_at"),
+        ("received_at", "decided_at"),
+        ("reviewed_at", "decided_at"),
+    ):
+        a, b = getattr(r, earlier), getattr(r, later)
+        if a is not None and b is not None and b < a:
+            raise RowError(row, later, f"{later} 早于 {earlier}")
+    if (
+        r.share_type == "conditional"
+        and r.review_status == "passed"
+        and r.received_at is None
+        and r.reviewed_at is None
+    ):
+        raise RowError(row, "received_at", "审核已通过但既无收到时间也无审核时间，无法起算期限")

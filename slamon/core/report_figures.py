@@ -1,0 +1,278 @@
+"""Monthly figures (CONTRACT.md §3), pure: records, rules, calendar and the as-of moment in.
+
+Everything is decided as of ``as_of``: an event recorded after it (a review, a receipt, an
+answer) is treated as not having happened yet, so a report for a past month can be replayed
+exactly from today's records. SLA stages come from the engine (:func:`slamon.core.sla.evaluate`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from slamon.core.calendar import WorkCalendar
+from slamon.core.periods import Month
+from slamon.core.records import ApplicationRecord
+from slamon.core.rules import RuleSet
+from slamon.core.sla import ANSWERED_LATE, ANSWERED_ON_TIME, OVERDUE, SlaState, evaluate
+
+TOP_N = 3
+MIN_ANSWERS = 3  # a provider needs this many answers in the month to be ranked
+
+
+@dataclass(frozen=True)
+class Dispatch:
+    """一、（一）数据调度情况: counts over the applications submitted in the month."""
+
+    applications: int = 0
+    conditional: int = 0
+    unconditional: int = 0
+    reviewed: int = 0
+    unreviewed: int = 0
+    provider_decisions: int = 0
+    approved: int = 0
+    rejected: int = 0
+    undecided: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class LateItem:
+    """One conditional application answered late in the month, or still unanswered past its deadline."""
+
+    application_id: str
+    provider_dept: str
+    resource_name: str
+    applicant_dept: str
+    submitted_at: dt.datetime
+    received_at: dt.datetime
+    deadline: dt.datetime
+    deadline_date: dt.date
+    rule_id: str
+    answered: bool  # True: answered late within the month; False: unanswered at as_of
+    decided_at: dt.datetime | None
+    overdue_working_days: int
+
+    def as_dict(self, tz: dt.tzinfo) -> dict[str, object]:
+        def iso(v: dt.datetime | None) -> str | None:
+            return None if v is None else v.astimezone(tz).isoformat(timespec="seconds")
+
+        return {
+            "application_id": self.application_id,
+            "provider_dept": self.provider_dept,
+            "resource_name": self.resource_name,
+            "applicant_dept": self.applicant_dept,
+            "received_at": iso(self.received_at),
+            "deadline": iso(self.deadline),
+            "deadline_date": self.deadline_date.isoformat(),
+            "rule": self.rule_id,
+            "status": "answered_late" if self.answered else "unanswered_overdue",
+            "decided_at": iso(self.decided_at),
+            "overdue_working_days": self.overdue_working_days,
+        }
+
+
+@dataclass(frozen=True)
+class LateProvider:
+    provider_dept: str
+    items: tuple[LateItem, ...]
+
+    @property
+    def resources(self) -> list[str]:
+        """Late resources, deduplicated in first-seen order."""
+        return list(dict.fromkeys(i.resource_name for i in self.items))
+
+    @property
+    def applications(self) -> list[str]:
+        return [i.application_id for i in self.items]
+
+    @property
+    def answered_late(self) -> tuple[LateItem, ...]:
+        return tuple(i for i in self.items if i.answered)
+
+    @property
+    def unanswered(self) -> tuple[LateItem, ...]:
+        return tuple(i for i in self.items if not i.answered)
+
+    def as_dict(self, tz: dt.tzinfo) -> dict[str, object]:
+        return {
+            "provider_dept": self.provider_dept,
+            "resources": self.resources,
+            "applications": self.applications,
+            "answered_late": len(self.answered_late),
+            "unanswered_overdue": len(self.unanswered),
+            "details": [i.as_dict(tz) for i in self.items],
+        }
+
+
+@dataclass(frozen=True)
+class Timeliness:
+    """One provider's answers given in the month (conditional applications under a rule)."""
+
+    provider_dept: str
+    answers: int
+    on_time: int
+    total_working_days: int
+
+    @property
+    def mean_working_days(self) -> float:
+        return self.total_working_days / self.answers
+
+    @property
+    def on_time_rate(self) -> float:
+        return self.on_time / self.answers
+
+    def sort_key(self) -> tuple[float, float, int, str]:
+        return (self.mean_working_days, -self.on_time_rate, -self.answers, self.provider_dept)
+
+
+@dataclass(frozen=True)
+class MonthlyFigures:
+    month: Month
+    as_of: dt.datetime
+    dispatch: Dispatch
+    ranking: tuple[Timeliness, ...]  # every eligible provider, best first
+    late: tuple[LateProvider, ...]
+    rule_ids: tuple[str, ...] = field(default=())  # rules that governed the late applications
+
+    @property
+    def timeliness_top(self) -> list[str]:
+        return [t.provider_dept for t in self.ranking[:TOP_N]]
+
+
+def as_of_view(record: ApplicationRecord, as_of: dt.datetime) -> ApplicationRecord:
+    """The record as it stood at ``as_of``: later review, receipt and answer not yet happened."""
+    changes: dict[str, object] = {}
+    if record.decided_at is not None and record.decided_at > as_of:
+        changes.update(decision="pending", decided_at=None)
+    if record.reviewed_at is not None and record.reviewed_at > as_of:
+        changes.update(review_status="pending", reviewed_at=None)
+    if record.received_at is not None and record.received_at > as_of:
+        changes["received_at"] = None
+    return dataclasses.replace(record, **changes) if changes else record
+
+
+def dispatch_counts(records: Iterable[ApplicationRecord]) -> Dispatch:
+    """Counts over (as-of views of) the month's applications."""
+    n = cond = reviewed = unreviewed = approved = rejected = undecided = 0
+    for r in records:
+        n += 1
+        if r.share_type != "conditional":
+            continue
+        cond += 1
+        if r.review_status == "pending":
+            unreviewed += 1
+        else:
+            reviewed += 1
+        if r.decision == "approved":
+            approved += 1
+        elif r.decision == "rejected":
+            rejected += 1
+        elif r.review_status == "passed":
+            undecided += 1
+    return Dispatch(
+        applications=n,
+        conditional=cond,
+        unconditional=n - cond,
+        reviewed=reviewed,
+        unreviewed=unreviewed,
+        provider_decisions=approved + rejected,
+        approved=approved,
+        rejected=rejected,
+        undecided=undecided,
+    )
+
+
+def _late_item(r: ApplicationRecord, s: SlaState) -> LateItem:
+    assert s.deadline is not None and s.deadline_date is not None and s.rule_id is not None
+    start = r.clock_start
+    assert start is not None
+    return LateItem(
+        application_id=r.application_id,
+        provider_dept=r.provider_dept,
+        resource_name=r.resource_name,
+        applicant_dept=r.applicant_dept,
+        submitted_at=r.submitted_at,
+        received_at=start,
+        deadline=s.deadline,
+        deadline_date=s.deadline_date,
+        rule_id=s.rule_id,
+        answered=s.stage == ANSWERED_LATE,
+        decided_at=r.decided_at,
+        overdue_working_days=s.overdue_working_days,
+    )
+
+
+def group_late(items: Iterable[LateItem]) -> tuple[LateProvider, ...]:
+    """Group by provider; items in submission order; providers by how many late, then first seen."""
+    ordered = sorted(items, key=lambda i: (i.submitted_at, i.application_id))
+    by_dept: dict[str, list[LateItem]] = {}
+    for item in ordered:
+        by_dept.setdefault(item.provider_dept, []).append(item)
+    groups = [LateProvider(d, tuple(v)) for d, v in by_dept.items()]
+    first = {g.provider_dept: i for i, g in enumerate(groups)}
+    groups.sort(key=lambda g: (-len(g.items), first[g.provider_dept]))
+    return tuple(groups)
+
+
+def rank_timeliness(stats: dict[str, list[int]]) -> tuple[Timeliness, ...]:
+    """``stats``: provider → [answers, on_time, total working days]; eligible ones, best first."""
+    eligible = [Timeliness(dept, a, o, w) for dept, (a, o, w) in stats.items() if a >= MIN_ANSWERS]
+    return tuple(sorted(eligible, key=Timeliness.sort_key))
+
+
+def monthly_figures(
+    records: Iterable[ApplicationRecord],
+    month: Month,
+    as_of: dt.datetime,
+    rules: RuleSet,
+    calendar: WorkCalendar,
+    tz: dt.tzinfo,
+) -> MonthlyFigures:
+    """The month's figures as of ``as_of`` from any superset of the records that matter."""
+    start, end = month.start(tz), month.end(tz)
+    answered_until = min(end, as_of)
+    in_month: list[ApplicationRecord] = []
+    late: list[LateItem] = []
+    stats: dict[str, list[int]] = {}
+    seen: set[str] = set()
+    for raw in records:
+        if raw.application_id in seen or raw.submitted_at > as_of:
+            continue
+        seen.add(raw.application_id)
+        r = as_of_view(raw, as_of)
+        if start <= r.submitted_at <= end:
+            in_month.append(r)
+        if r.share_type != "conditional" or r.clock_start is None:
+            continue
+        s = evaluate(r, as_of, rules, calendar, tz)
+        if s.stage == OVERDUE:
+            late.append(_late_item(r, s))
+            continue
+        if s.stage not in (ANSWERED_ON_TIME, ANSWERED_LATE):
+            continue
+        assert r.decided_at is not None
+        if not start <= r.decided_at <= answered_until:
+            continue
+        if s.stage == ANSWERED_LATE:
+            late.append(_late_item(r, s))
+        st = stats.setdefault(r.provider_dept, [0, 0, 0])
+        st[0] += 1
+        st[1] += s.stage == ANSWERED_ON_TIME
+        st[2] += s.answer_working_days or 0
+    groups = group_late(late)
+    used = {i.rule_id for i in late}
+    order = [*rules.active_ids, *(rid for rid in rules.rules if rid not in rules.active_ids)]
+    rule_ids = tuple(rid for rid in order if rid in used)
+    return MonthlyFigures(
+        month=month,
+        as_of=as_of,
+        dispatch=dispatch_counts(in_month),
+        ranking=rank_timeliness(stats),
+        late=groups,
+        rule_ids=rule_ids,
+    )

@@ -1,0 +1,141 @@
+"""The monthly report's sentences, in the words of the information centre's own reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from slamon.core.report_figures import MIN_ANSWERS, TOP_N, LateProvider, MonthlyFigures
+from slamon.core.rules import Rule, RuleSet
+
+_CN_COUNT = {1: "一", 2: "两", 3: "三"}
+
+H1_OVERVIEW = "一、总体情况"
+H2_DISPATCH = "（一）数据调度情况"
+H1_SERVICE = "三、部门数据共享服务情况"
+H2_TIMELINESS = "（一）数据申请响应情况"
+H1_PROBLEMS = "六、存在问题"
+REPORT_TITLE = "贵州省公共数据共享开放月报"
+
+
+@dataclass(frozen=True)
+class MonthlyReport:
+    """The figures and the three sections' text, ready for any renderer."""
+
+    figures: MonthlyFigures
+    dispatch_text: str
+    timeliness_text: str
+    problems_text: str
+    tz: dt.tzinfo
+
+    def as_json(self) -> dict[str, object]:
+        """The ``report monthly --format json`` shape of CONTRACT §2 (plus ``details`` per provider)."""
+        f = self.figures
+        return {
+            "month": f.month.key,
+            "as_of": f.as_of.astimezone(self.tz).isoformat(timespec="seconds"),
+            "dispatch": f.dispatch.as_dict(),
+            "timeliness_top": f.timeliness_top,
+            "late": [g.as_dict(self.tz) for g in f.late],
+            "problems_text": self.problems_text,
+        }
+
+
+def dispatch_sentence(f: MonthlyFigures) -> str:
+    d = f.dispatch
+    return (
+        f"各部门通过省数据共享交换平台发起数据共享申请{d.applications}次"
+        f"（有条件共享{d.conditional}次，无条件共享{d.unconditional}次）；"
+        f"规范性审核{d.reviewed}次，未审核{d.unreviewed}次；"
+        f"数据提供方审批{d.provider_decisions}次（审批通过{d.approved}次，驳回{d.rejected}次），"
+        f"未审批{d.undecided}次。"
+    )
+
+
+def timeliness_sentence(f: MonthlyFigures) -> str:
+    top = f.timeliness_top
+    lead = "在数据申请审批工作中，"
+    if len(top) >= TOP_N:
+        return f"{lead}申请响应及时度排名前{_CN_COUNT[TOP_N]}的部门为{'、'.join(top)}。"
+    if len(top) == 2:
+        return (
+            f"{lead}本月审批数据共享申请{MIN_ANSWERS}次及以上的部门仅有2个，"
+            f"申请响应及时度排名依次为{'、'.join(top)}。"
+        )
+    if len(top) == 1:
+        return f"{lead}本月审批数据共享申请{MIN_ANSWERS}次及以上的部门仅有{top[0]}，暂不进行申请响应及时度排名。"
+    return f"{lead}本月没有部门审批数据共享申请达到{MIN_ANSWERS}次，暂不进行申请响应及时度排名。"
+
+
+def citation_sentence(rule: Rule) -> str:
+    article = rule.article or ""
+    text = rule.citation if rule.citation.endswith(("。", "；")) else rule.citation + "。"
+    return f"根据《{rule.title}》{article}规定，{text}"
+
+
+def governing_rules(f: MonthlyFigures, rules: RuleSet) -> list[Rule]:
+    """The rules the late applications fell under; when nobody is late, the active rules for
+    conditional applications in force during the month."""
+    if f.rule_ids:
+        return [rules.get(r) for r in f.rule_ids]
+    first, last = f.month.first_day, f.month.last_day
+    return [
+        r
+        for r in rules.active
+        if "conditional" in r.share_types
+        and r.effective_from <= last
+        and (r.effective_until is None or r.effective_until >= first)
+    ]
+
+
+def quoted(resources: Sequence[str]) -> str:
+    return "、".join(f"“{r}”" for r in resources)
+
+
+def _late_span(days: Sequence[int]) -> str:
+    lo, hi = min(days), max(days)
+    if hi == 0:
+        return "超过答复期限后"
+    if lo == hi:
+        return f"超期{hi}个工作日"
+    if lo == 0:
+        return f"最多超期{hi}个工作日"
+    return f"超期{lo}至{hi}个工作日"
+
+
+def provider_sentence(g: LateProvider) -> str:
+    head = f"{g.provider_dept}在收到{quoted(g.resources)}有条件共享数据申请后，"
+    unanswered, answered = g.unanswered, g.answered_late
+    if not answered:
+        return head + "未按时完成审批。"
+    span = _late_span([i.overdue_working_days for i in answered])
+    if not unanswered:
+        return head + f"{span}才完成审批。"
+    return (
+        head + f"未按时完成审批，其中{len(unanswered)}件申请截至统计时仍未审批，"
+        f"{len(answered)}件申请{span}才完成审批。"
+    )
+
+
+def problems_paragraph(f: MonthlyFigures, rules: RuleSet, tz: dt.tzinfo) -> str:
+    """六、存在问题: the governing rule(s), then one sentence per late provider (or nobody late)."""
+    parts = [citation_sentence(r) for r in governing_rules(f, rules)]
+    if f.late:
+        parts.extend(provider_sentence(g) for g in f.late)
+    else:
+        whole = f.as_of >= f.month.end(tz)
+        parts.append(
+            f"{'本月' if whole else '截至统计时，本月'}各数据提供部门均在规定时限内完成审批。"
+        )
+    return "".join(parts)
+
+
+def build_report(f: MonthlyFigures, rules: RuleSet, tz: dt.tzinfo) -> MonthlyReport:
+    return MonthlyReport(
+        figures=f,
+        dispatch_text=dispatch_sentence(f),
+        timeliness_text=timeliness_sentence(f),
+        problems_text=problems_paragraph(f, rules, tz),
+        tz=tz,
+    )

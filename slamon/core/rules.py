@@ -1,0 +1,295 @@
+"""Legal time-limit rules as data: one validated YAML file per rule under ``rules/``.
+
+A rule's id is its file stem. See ``rules/guizhou-2023.yaml`` for a documented example.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from slamon.core.errors import RuleError
+from slamon.core.times import yaml_date
+
+SHARE_TYPES = ("conditional", "unconditional")
+SHARE_TYPE_NAMES = {"conditional": "有条件共享", "unconditional": "无条件共享"}
+EVENTS = ("submitted_at", "reviewed_at", "received_at", "decided_at")
+_TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+
+
+_TOP_KEYS = {
+    "title",
+    "instrument",
+    "article",
+    "citation",
+    "effective_from",
+    "effective_until",
+    "share_types",
+    "working_days",
+    "clock",
+    "counting",
+    "due_soon_working_days",
+    "extension",
+    "stages",
+}
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One counted period: from ``start`` (or ``fallback``) to ``stop``, within a working-day limit."""
+
+    id: str
+    name: str
+    start: str
+    fallback: str | None
+    stop: str
+    working_days: Mapping[str, int]  # share_type -> limit
+
+
+@dataclass(frozen=True)
+class Extension:
+    max_working_days: int
+    approver: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    title: str
+    instrument: str
+    article: str | None
+    citation: str
+    effective_from: dt.date
+    effective_until: dt.date | None
+    stages: tuple[Stage, ...]  # the last one is the provider's answer, stopped by decided_at
+    ends_at: dt.time | None  # None = 24:00 (民法典 art. 203); else close of business
+    start_day_excluded: bool
+    due_soon_working_days: int
+    extension: Extension | None
+    path: str
+
+    @property
+    def answer_stage(self) -> Stage:
+        return self.stages[-1]
+
+    @property
+    def share_types(self) -> tuple[str, ...]:
+        return tuple(t for t in SHARE_TYPES if t in self.answer_stage.working_days)
+
+    def limit_for(self, share_type: str) -> int | None:
+        return self.answer_stage.working_days.get(share_type)
+
+    def applies_to(self, share_type: str, on: dt.date) -> bool:
+        if share_type not in self.answer_stage.working_days:
+            return False
+        if on < self.effective_from:
+            return False
+        return self.effective_until is None or on <= self.effective_until
+
+    def fingerprint_item(self) -> str:
+        stages = ";".join(
+            f"{s.id}:{s.start}:{s.fallback}:{s.stop}:{sorted(s.working_days.items())}"
+            for s in self.stages
+        )
+        return (
+            f"{self.id}|{self.effective_from}|{self.effective_until}|{stages}|{self.ends_at}"
+            f"|{self.start_day_excluded}|{self.due_soon_working_days}"
+        )
+
+
+class _Checker:
+    """Collects the location (file, rule, field) for one-line error messages."""
+
+    def __init__(self, path: str, rule_id: str) -> None:
+        self.path, self.rule_id = path, rule_id
+
+    def fail(self, field: str, message: str) -> RuleError:
+        return RuleError(f"规则文件 {self.path}（规则 {self.rule_id}）字段 {field}：{message}")
+
+    def text(self, data: Mapping[str, Any], key: str, required: bool = True) -> str | None:
+        value = data.get(key)
+        if value is None and not required:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(key, "应为非空文本")
+        return value.strip()
+
+    def date(self, data: Mapping[str, Any], key: str, required: bool = True) -> dt.date | None:
+        value = data.get(key)
+        if value is None and not required:
+            return None
+        day = yaml_date(value) if not isinstance(value, dt.datetime) else None
+        if day is not None:
+            return day
+        raise self.fail(key, f"应为日期 YYYY-MM-DD，得到 {value!r}")
+
+    def count(self, value: Any, field: str, minimum: int) -> int:
+        if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+            raise self.fail(field, f"应为不小于 {minimum} 的整数，得到 {value!r}")
+        return value
+
+    def event(self, value: Any, field: str) -> str:
+        if value not in EVENTS:
+            raise self.fail(field, f"应为 {' / '.join(EVENTS)} 之一，得到 {value!r}")
+        return value
+
+    def limits(self, data: Mapping[str, Any], field: str, share_types: Any) -> dict[str, int]:
+        value = data.get("working_days")
+        if isinstance(value, Mapping):
+            limits = {}
+            for key, n in value.items():
+                if key not in SHARE_TYPES:
+                    raise self.fail(f"{field}.{key}", "共享类型应为 conditional 或 unconditional")
+                limits[key] = self.count(n, f"{field}.{key}", 1)
+            if not limits:
+                raise self.fail(field, "至少为一种共享类型规定时限")
+            return limits
+        n = self.count(value, field, 1)
+        if share_types is None:
+            raise self.fail("share_types", "working_days 为单个数字时须写明适用的共享类型")
+        if not isinstance(share_types, list) or not share_types:
+            raise self.fail("share_types", "应为非空列表")
+        for t in share_types:
+            if t not in SHARE_TYPES:
+                raise self.fail(
+                    "share_types", f"未知的共享类型 {t!r}（conditional / unconditional）"
+                )
+        return {t: n for t in share_types}
+
+
+def parse_rule(data: Any, rule_id: str, path: str) -> Rule:
+    """Validate one rule's parsed YAML; errors name the file, the rule and the field."""
+    c = _Checker(path, rule_id)
+    if not isinstance(data, dict):
+        raise c.fail("(整个文件)", "内容应为一个映射")
+    unknown = set(data) - _TOP_KEYS
+    if unknown:
+        raise c.fail(", ".join(sorted(map(str, unknown))), "未知字段")
+
+    clock = data.get("clock") or {}
+    if not isinstance(clock, dict):
+        raise c.fail("clock", "应为映射（start、fallback、stop）")
+    counting = data.get("counting") or {}
+    if not isinstance(counting, dict):
+        raise c.fail("counting", "应为映射（start_day、ends_at）")
+
+    stages: list[Stage] = []
+    raw_stages = data.get("stages")
+    if raw_stages is not None:
+        if not isinstance(raw_stages, list) or not raw_stages:
+            raise c.fail("stages", "应为非空列表")
+        for i, s in enumerate(raw_stages):
+            f = f"stages[{i}]"
+            if not isinstance(s, dict):
+                raise c.fail(f, "应为映射")
+            stages.append(
+                Stage(
+                    id=c.text(s, "id") or "",
+                    name=c.text(s, "name") or "",
+                    start=c.event(s.get("start"), f"{f}.start"),
+                    fallback=c.event(s["fallback"], f"{f}.fallback") if s.get("fallback") else None,
+                    stop=c.event(s.get("stop"), f"{f}.stop"),
+                    working_days=c.limits(
+                        s, f"{f}.working_days", s.get("share_types", data.get("share_types"))
+                    ),
+                )
+            )
+    else:
+        fallback = clock.get("fallback", "reviewed_at")
+        stages.append(
+            Stage(
+                id="answer",
+                name="数据提供方答复",
+                start=c.event(clock.get("start", "received_at"), "clock.start"),
+                fallback=c.event(fallback, "clock.fallback") if fallback is not None else None,
+                stop=c.event(clock.get("stop", "decided_at"), "clock.stop"),
+                working_days=c.limits(data, "working_days", data.get("share_types")),
+            )
+        )
+    if stages[-1].stop != "decided_at":
+        raise c.fail("stages", "最后一个阶段应以 decided_at（提供方答复）结束")
+
+    start_day = counting.get("start_day", "excluded")
+    if start_day not in ("excluded", "included"):
+        raise c.fail("counting.start_day", "应为 excluded（民法典第二百零一条）或 included")
+    ends_raw = counting.get("ends_at", "24:00")
+    ends_at: dt.time | None = None
+    if ends_raw != "24:00":
+        if not isinstance(ends_raw, str) or not _TIME_RE.match(ends_raw):
+            raise c.fail("counting.ends_at", f"应为 24:00 或下班时间 HH:MM，得到 {ends_raw!r}")
+        ends_at = dt.time.fromisoformat(ends_raw)
+
+    extension = None
+    raw_ext = data.get("extension")
+    if raw_ext is not None:
+        if not isinstance(raw_ext, dict):
+            raise c.fail("extension", "应为映射（max_working_days、approver）")
+        extension = Extension(
+            max_working_days=c.count(
+                raw_ext.get("max_working_days"), "extension.max_working_days", 1
+            ),
+            approver=c.text(raw_ext, "approver") or "",
+        )
+
+    effective_from = c.date(data, "effective_from")
+    effective_until = c.date(data, "effective_until", required=False)
+    if effective_until is not None and effective_from and effective_until < effective_from:
+        raise c.fail("effective_until", "早于 effective_from")
+    return Rule(
+        id=rule_id,
+        title=c.text(data, "title") or "",
+        instrument=c.text(data, "instrument") or "",
+        article=c.text(data, "article", required=False),
+        citation=c.text(data, "citation") or "",
+        effective_from=effective_from,  # type: ignore[arg-type]
+        effective_until=effective_until,
+        stages=tuple(stages),
+        ends_at=ends_at,
+        start_day_excluded=start_day == "excluded",
+        due_soon_working_days=c.count(
+            data.get("due_soon_working_days", 1), "due_soon_working_days", 0
+        ),
+        extension=extension,
+        path=path,
+    )
+
+
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """All loaded rules and the ids of the active ones, in configured order."""
+
+    rules: Mapping[str, Rule]
+    active_ids: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        for rid in self.active_ids:
+            self.get(rid)
+
+    def get(self, rule_id: str) -> Rule:
+        try:
+            return self.rules[rule_id]
+        except KeyError:
+            known = "、".join(sorted(self.rules)) or "无"
+            raise RuleError(f"未知规则 {rule_id!r}（已加载：{known}）") from None
+
+    @property
+    def active(self) -> list[Rule]:
+        return [self.rules[r] for r in self.active_ids]
+
+    def applicable(
+        self, share_type: str, on: dt.date, only: Iterable[str] | None = None
+    ) -> list[Rule]:
+        chosen = [self.get(r) for r in only] if only is not None else self.active
+        return [r for r in chosen if r.applies_to(share_type, on)]
+
+    def fingerprint_items(self) -> Iterable[str]:
+        yield "active:" + ",".join(self.active_ids)
+        for rule in self.active:
+            yield rule.fingerprint_item()

@@ -1,0 +1,131 @@
+"""SLA evaluation: where an application stands against its legal deadline at ``now``. Pure.
+
+Stages (CONTRACT §2, ``status --json``):
+- ``not_applicable``: no active rule covers it (e.g. unconditional under guizhou-2023), or the
+  normative review rejected it so it never reached the provider;
+- ``awaiting_review``: conditional, review pending: the provider's clock has not started;
+- ``pending``: the clock runs, the deadline is more than ``due_soon_working_days`` away;
+- ``due_soon``: the deadline is today or within the rule's due-soon working days;
+- ``overdue``: the deadline has passed and there is no answer;
+- ``answered_on_time`` / ``answered_late``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from slamon.core.calendar import WorkCalendar
+from slamon.core.deadline import (
+    Deadline,
+    governing_deadline,
+    working_days_elapsed,
+    working_days_late,
+)
+from slamon.core.records import ApplicationRecord
+from slamon.core.rules import RuleSet
+
+NOT_APPLICABLE = "not_applicable"
+AWAITING_REVIEW = "awaiting_review"
+PENDING = "pending"
+DUE_SOON = "due_soon"
+OVERDUE = "overdue"
+ANSWERED_ON_TIME = "answered_on_time"
+ANSWERED_LATE = "answered_late"
+STAGES = (
+    NOT_APPLICABLE,
+    AWAITING_REVIEW,
+    PENDING,
+    DUE_SOON,
+    OVERDUE,
+    ANSWERED_ON_TIME,
+    ANSWERED_LATE,
+)
+OPEN_STAGES = (AWAITING_REVIEW, PENDING, DUE_SOON, OVERDUE)
+STAGE_NAMES = {
+    NOT_APPLICABLE: "不适用",
+    AWAITING_REVIEW: "待规范性审核",
+    PENDING: "办理中",
+    DUE_SOON: "即将到期",
+    OVERDUE: "已超期",
+    ANSWERED_ON_TIME: "按时答复",
+    ANSWERED_LATE: "超期答复",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SlaState:
+    application_id: str
+    stage: str
+    rule_id: str | None = None
+    deadline: dt.datetime | None = None
+    deadline_date: dt.date | None = None
+    overdue_working_days: int = (
+        0  # working days past the deadline: at now if open, at the answer if answered late
+    )
+    answer_working_days: int | None = (
+        None  # working days from clock start to the answer (0 = same day)
+    )
+    calendar_official: bool = True
+
+    @property
+    def is_open(self) -> bool:
+        return self.stage in OPEN_STAGES
+
+
+def evaluate(
+    record: ApplicationRecord,
+    now: dt.datetime,
+    rules: RuleSet,
+    calendar: WorkCalendar,
+    tz: dt.tzinfo,
+) -> SlaState:
+    """The SLA state of one application at ``now`` (aware)."""
+    aid = record.application_id
+    if record.share_type == "conditional" and record.review_status == "rejected":
+        return SlaState(aid, NOT_APPLICABLE)
+    start = record.clock_start
+    if start is None:
+        if record.share_type == "conditional" and record.decision == "pending":
+            return SlaState(aid, AWAITING_REVIEW)
+        return SlaState(aid, NOT_APPLICABLE)
+    d = governing_deadline(start, record.share_type, rules, calendar, tz)
+    if d is None:
+        return SlaState(aid, NOT_APPLICABLE)
+    return _stage(record, d, now, rules, calendar, tz)
+
+
+def _stage(
+    record: ApplicationRecord,
+    d: Deadline,
+    now: dt.datetime,
+    rules: RuleSet,
+    calendar: WorkCalendar,
+    tz: dt.tzinfo,
+) -> SlaState:
+    common = dict(
+        application_id=record.application_id,
+        rule_id=d.rule_id,
+        deadline=d.deadline,
+        deadline_date=d.deadline_date,
+        calendar_official=d.calendar_official,
+    )
+    if record.decided_at is not None and record.decision != "pending":
+        elapsed = working_days_elapsed(d.start, record.decided_at, calendar, tz)
+        if d.is_late(record.decided_at):
+            late = working_days_late(d, record.decided_at, calendar, tz)
+            return SlaState(
+                stage=ANSWERED_LATE,
+                overdue_working_days=late,
+                answer_working_days=elapsed,
+                **common,
+            )
+        return SlaState(stage=ANSWERED_ON_TIME, answer_working_days=elapsed, **common)
+    if d.is_late(now):
+        late = working_days_late(d, now, calendar, tz)
+        return SlaState(stage=OVERDUE, overdue_working_days=late, **common)
+    today = now.astimezone(tz).date()
+    due_soon = rules.get(d.rule_id).due_soon_working_days
+    if calendar.working_days_between(today, d.deadline_date) <= due_soon:
+        return SlaState(stage=DUE_SOON, **common)
+    return SlaState(stage=PENDING, **common)

@@ -1,0 +1,124 @@
+"""``check-config``: validate configuration, rules, calendar coverage and reachability.
+
+Each check returns findings; the CLI prints them and exits 1 when any is an error.
+Checks touching the network take a timeout and never raise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from slamon.core.errors import SlamonError
+from slamon.runtime import Runtime
+
+OK, WARN, ERROR = "ok", "warn", "error"
+
+
+@dataclass(frozen=True)
+class Finding:
+    level: str
+    item: str
+    message: str
+
+
+def check_rules(rt: Runtime, now: dt.datetime) -> Iterator[Finding]:
+    rules = rt.rules  # raises on a malformed file or an unknown active id
+    for rule in rules.active:
+        kinds = "、".join(f"{t}={rule.limit_for(t)}个工作日" for t in rule.share_types)
+        yield Finding(OK, f"规则 {rule.id}", f"《{rule.title}》（{rule.instrument}）：{kinds}")
+
+
+def check_calendar(rt: Runtime, now: dt.datetime) -> Iterator[Finding]:
+    cal = rt.calendar
+    folder = rt.settings.calendar_dir
+    today = now.astimezone(rt.tz).date()
+    for year in (today.year - 1, today.year, today.year + 1):
+        if year not in cal.years:
+            continue
+        info = cal.year_info(year)
+        if info.official:
+            yield Finding(OK, f"日历 {year}", info.describe())
+        elif year <= today.year:
+            yield Finding(
+                ERROR,
+                f"日历 {year}",
+                f"{year} 年没有官方节假日安排，期限计算不可靠；请录入 {folder / f'{year}.yaml'}",
+            )
+        elif today.month >= 11:
+            yield Finding(
+                WARN,
+                f"日历 {year}",
+                f"已到 {today.year} 年 11 月，{year} 年的官方节假日安排尚未录入；"
+                f"国务院办公厅通知发布后请录入 {folder / f'{year}.yaml'}",
+            )
+        else:
+            yield Finding(OK, f"日历 {year}", "尚未发布官方安排（通常于 11 月前后发布）")
+
+
+def check_source(rt: Runtime, now: dt.datetime) -> Iterator[Finding]:
+    src = rt.settings.source
+    if src.kind == "sql":
+        from slamon.adapters.sources.sql import probe_sql_source
+
+        yield probe_sql_source(src, rt.tz)
+    elif src.kind == "folder":
+        folder = src.folder
+        if folder is None or not folder.is_dir():
+            yield Finding(ERROR, "数据源", f"导出文件目录 {folder} 不存在")
+        else:
+            yield Finding(OK, "数据源", f"导出文件目录 {folder}")
+    elif src.kind == "demo":
+        yield Finding(OK, "数据源", "内置演示数据（demo）")
+    else:
+        yield Finding(
+            WARN, "数据源", "未配置数据源（source.kind: none），仅能通过 slamon import 导入"
+        )
+
+
+def check_smtp(rt: Runtime, now: dt.datetime) -> Iterator[Finding]:
+    smtp = rt.settings.smtp
+    try:
+        with socket.create_connection((smtp.host, smtp.port), timeout=min(smtp.timeout_seconds, 5)):
+            pass
+    except OSError as exc:
+        yield Finding(
+            WARN, "邮件服务器", f"无法连接 {smtp.host}:{smtp.port}（{exc.strerror or exc}）"
+        )
+        return
+    yield Finding(OK, "邮件服务器", f"{smtp.host}:{smtp.port} 可连接")
+    if smtp.username and smtp.password() is None:
+        yield Finding(
+            ERROR,
+            "邮件服务器",
+            "已配置 smtp.username，但未提供密码（SLAMON_SMTP_PASSWORD 或 smtp.password_file）",
+        )
+
+
+def check_contacts(rt: Runtime, now: dt.datetime) -> Iterator[Finding]:
+    from slamon.service.contact_checks import (
+        check_contacts as contacts,  # imports Finding from here
+    )
+
+    yield from contacts(rt, now)
+
+
+CHECKS: list[Callable[[Runtime, dt.datetime], Iterator[Finding]]] = [
+    check_rules,
+    check_calendar,
+    check_source,
+    check_smtp,
+    check_contacts,
+]
+
+
+def run_checks(rt: Runtime, now: dt.datetime) -> list[Finding]:
+    findings: list[Finding] = []
+    for check in CHECKS:
+        try:
+            findings.extend(check(rt, now))
+        except SlamonError as exc:
+            findings.append(Finding(ERROR, check.__name__.removeprefix("check_"), str(exc)))
+    return findings

@@ -1,0 +1,286 @@
+"""Notify service: plan notices into the outbox (inside the poll transaction), queue any other
+message (the weekly digest, source alerts), and deliver (see :mod:`slamon.service.delivery`).
+
+Public functions (signatures are relied on by the poll cycle, the daemon, the demo and reports):
+
+- ``plan_notices(conn, rt, now) -> int``: called inside the poll transaction after SLA evaluation;
+  returns the number of outbox rows it inserted (0 when everything was already planned).
+- ``queue_message(target, rt, now, *, key, kind, recipients, subject, text, html, department=None,
+  working_day=None) -> bool``: queue one message under a unique ``key``; False when the key exists.
+  ``target`` is a Connection (joins the caller's transaction) or an Engine (own transaction).
+- ``notify_stale_source(engine, rt, now, message, source=None) -> bool``: mail the operators (or
+  the supervisors) once per working day per source (key ``stale|<source>|<day>``).
+- ``deliver_due(engine, rt, now, worker, ...) -> DeliveryReport``: send what is due.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Engine, select
+
+from slamon.adapters.mail.messages import item_dicts, message_id, notice_context, render
+from slamon.adapters.store import outbox
+from slamon.core.notice_policy import (
+    ESCALATION,
+    NOTICE,
+    STALE_SOURCE,
+    History,
+    OpenItem,
+    Policy,
+    plan,
+    sending_day,
+)
+from slamon.runtime import Runtime
+from slamon.service.delivery import DeliveryReport, deliver_due
+from slamon.service.recipients import (
+    contact_map,
+    for_department,
+    for_escalation,
+    for_operators,
+    normalise,
+)
+
+__all__ = ["DeliveryReport", "deliver_due", "notify_stale_source", "plan_notices", "queue_message"]
+
+log = logging.getLogger("slamon.notify")
+HISTORY_DAYS = 60  # reminders and overdue repeats look back this far; escalations look back forever
+OPEN_WITH_DEADLINE = ("pending", "due_soon", "overdue")
+
+
+def notice_key(department: str, kind: str, day: dt.date) -> str:
+    return f"{department}|{kind}|{day.isoformat()}"
+
+
+def load_open_items(
+    conn: Connection, horizon: dt.date, aliases: dict[str, str] | Any
+) -> list[OpenItem]:
+    """Unanswered applications whose deadline is on or before ``horizon``."""
+    from slamon.adapters.store.models import Application, SlaStateRow
+
+    app, sla = Application.__table__, SlaStateRow.__table__
+    rows = conn.execute(
+        select(
+            app.c.application_id,
+            app.c.provider_dept,
+            app.c.resource_name,
+            app.c.applicant_dept,
+            app.c.received_at,
+            app.c.reviewed_at,
+            sla.c.deadline,
+            sla.c.deadline_date,
+        )
+        .join(sla, sla.c.application_id == app.c.application_id)
+        .where(
+            sla.c.stage.in_(OPEN_WITH_DEADLINE),
+            sla.c.deadline_date.is_not(None),
+            sla.c.deadline_date <= horizon,
+        )
+    )
+    return [
+        OpenItem(
+            aid, normalise(dept, aliases), res, applicant, received or reviewed, deadline, ddate
+        )
+        for aid, dept, res, applicant, received, reviewed, deadline, ddate in rows
+    ]
+
+
+def load_history(conn: Connection, day: dt.date) -> History:
+    history = History()
+    for kinds, since in (
+        ((NOTICE,), day - dt.timedelta(days=HISTORY_DAYS)),
+        ((ESCALATION,), dt.date.min),
+    ):
+        for kind, working_day, items in outbox.history_rows(conn, kinds, since):
+            parsed = json.loads(items or "[]")
+            history.add(
+                kind,
+                working_day,
+                ((i["application_id"], i.get("kind", "")) for i in parsed if isinstance(i, dict)),
+            )
+    return history
+
+
+def plan_notices(conn: Connection, rt: Runtime, now: dt.datetime) -> int:
+    """Plan today's (or the next working day's) notices into the outbox; idempotent per key."""
+    s, cal, tz = rt.settings, rt.calendar, rt.tz
+    n = s.notify
+    day, not_before = sending_day(now, cal, tz, n.window_start, n.window_end)
+    horizon = cal.nth_working_day_after(day, 2)
+    items = load_open_items(conn, horizon, s.aliases)
+    notices = plan(
+        items, day, cal, Policy(n.repeat_overdue_every, n.escalate_after), load_history(conn, day)
+    )
+    contacts = contact_map(s)
+    inserted = 0
+    for notice in notices:
+        rec = (
+            for_department(s, notice.department, contacts)
+            if notice.kind == NOTICE
+            else for_escalation(s)
+        )
+        snapshots = item_dicts(notice.items, tz)
+        context = notice_context(
+            notice.kind,
+            notice.department,
+            day,
+            snapshots,
+            unassigned=rec.unassigned,
+            repeat_every=n.repeat_overdue_every,
+            escalate_after=n.escalate_after,
+        )
+        rendered = render(notice.kind, context, n.templates_dir)
+        key = notice_key(notice.department, notice.kind, day)
+        row = _row(
+            key,
+            notice.kind,
+            notice.department,
+            day,
+            rec.addresses,
+            rendered.subject,
+            rendered.text,
+            rendered.html,
+            s.smtp.sender,
+            not_before,
+            now,
+            items=snapshots,
+            unassigned=rec.unassigned,
+            problem=rec.problem,
+        )
+        if outbox.insert_if_absent(conn, row):
+            inserted += 1
+            level = logging.WARNING if rec.problem or rec.unassigned else logging.INFO
+            log.log(
+                level,
+                "notify.planned key=%s items=%d recipients=%d unassigned=%s problem=%s",
+                key,
+                len(snapshots),
+                len(rec.addresses),
+                rec.unassigned,
+                rec.problem or "",
+            )
+    return inserted
+
+
+def _row(
+    key: str,
+    kind: str,
+    department: str | None,
+    day: dt.date,
+    recipients: Sequence[str],
+    subject: str,
+    text: str,
+    html: str,
+    sender: str,
+    not_before: dt.datetime,
+    now: dt.datetime,
+    *,
+    items: list[dict[str, Any]] | None = None,
+    unassigned: bool = False,
+    problem: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "key": key,
+        "kind": kind,
+        "department": department,
+        "working_day": day,
+        "recipients": json.dumps(list(recipients), ensure_ascii=False),
+        "subject": subject,
+        "body_text": text,
+        "body_html": html,
+        "items": json.dumps(items or [], ensure_ascii=False),
+        "unassigned": unassigned,
+        "message_id": message_id(key, sender),
+        "status": outbox.FAILED if problem else outbox.QUEUED,
+        "attempts": 0,
+        "not_before": not_before,
+        "last_error": problem,
+        "created_at": now,
+    }
+
+
+def queue_message(
+    target: Connection | Engine,
+    rt: Runtime,
+    now: dt.datetime,
+    *,
+    key: str,
+    kind: str,
+    recipients: Sequence[str],
+    subject: str,
+    text: str,
+    html: str,
+    department: str | None = None,
+    working_day: dt.date | None = None,
+) -> bool:
+    """Queue one ready-made message (Chinese subject, plain text and HTML) under a unique ``key``.
+
+    It leaves at the next sending window (working day, notify.window_start–window_end) at or
+    after ``now``. Returns False (and changes nothing) when ``key`` was queued before, so callers
+    can call it on every tick. With no recipients the row is recorded as failed, never dropped.
+    """
+    s = rt.settings
+    n = s.notify
+    day, not_before = sending_day(now, rt.calendar, rt.tz, n.window_start, n.window_end)
+    recipients = tuple(dict.fromkeys(r.strip() for r in recipients if r and r.strip()))
+    problem = None if recipients else f"邮件 {key} 没有收件人"
+    row = _row(
+        key,
+        kind,
+        department,
+        working_day or day,
+        recipients,
+        subject,
+        text,
+        html,
+        s.smtp.sender,
+        not_before,
+        now,
+        problem=problem,
+    )
+    if isinstance(target, Engine):
+        with target.begin() as conn:
+            done = outbox.insert_if_absent(conn, row)
+    else:
+        done = outbox.insert_if_absent(target, row)
+    if done:
+        log.info("notify.queued key=%s kind=%s recipients=%d", key, kind, len(recipients))
+    return done
+
+
+def notify_stale_source(
+    engine: Engine | Connection,
+    rt: Runtime,
+    now: dt.datetime,
+    message: str,
+    source: str | None = None,
+) -> bool:
+    """Tell the operators (else the supervisors) that the source is failing or silent: once per
+    working day and source. True when a message was queued by this call."""
+    s, n = rt.settings, rt.settings.notify
+    source = source or s.source.kind
+    day, _nb = sending_day(now, rt.calendar, rt.tz, n.window_start, n.window_end)
+    rec = for_operators(s)
+    rendered = render(
+        STALE_SOURCE,
+        {"message": message, "day": day, "now": now.astimezone(rt.tz)},
+        n.templates_dir,
+    )
+    if rec.problem:
+        log.error("notify.stale_source_unaddressed problem=%s", rec.problem)
+    return queue_message(
+        engine,
+        rt,
+        now,
+        key=f"stale|{source}|{day.isoformat()}",
+        kind=STALE_SOURCE,
+        recipients=rec.addresses,
+        subject=rendered.subject,
+        text=rendered.text,
+        html=rendered.html,
+        working_day=day,
+    )

@@ -1,0 +1,197 @@
+"""The report services the CLI and the daemon call: one report, one digest, one file set.
+
+The daemon calls :func:`write_monthly_reports_if_due` and :func:`queue_weekly_digest_if_due`
+every few minutes; both are idempotent (a Meta row remembers a written month, the outbox key
+``digest|<YYYY-Www>`` a queued digest).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from slamon.adapters.render.digest import RenderedDigest, render_digest
+from slamon.adapters.store import repo
+from slamon.adapters.store.report_queries import month_records, week_records
+from slamon.core.digest_figures import Digest, weekly_digest
+from slamon.core.periods import IsoWeek, Month
+from slamon.core.report_figures import monthly_figures
+from slamon.core.report_wording import MonthlyReport, build_report
+from slamon.runtime import Runtime
+
+log = logging.getLogger("slamon.reports")
+
+REPORT_FORMATS = ("txt", "md", "docx")
+DIGEST_KIND = "digest"
+
+
+def monthly_report(
+    engine: Engine, rt: Runtime, month: str | Month, as_of: dt.datetime | None = None
+) -> MonthlyReport:
+    """The month's report as of ``as_of`` (default: 24:00 of the month's last day)."""
+    m = Month.parse(month)
+    at = as_of or m.end(rt.tz)
+    records = month_records(engine, m, at, rt.tz)
+    figures = monthly_figures(records, m, at, rt.rules, rt.calendar, rt.tz)
+    return build_report(figures, rt.rules, rt.tz)
+
+
+def default_week(now: dt.datetime, tz: dt.tzinfo) -> IsoWeek:
+    """The last complete ISO week before ``now``."""
+    return IsoWeek.of(now.astimezone(tz).date()).previous()
+
+
+def digest(engine: Engine, rt: Runtime, week: str | IsoWeek | None, now: dt.datetime) -> Digest:
+    w = IsoWeek.parse(week) if week is not None else default_week(now, rt.tz)
+    records = week_records(engine, w, now, rt.tz)
+    return weekly_digest(records, w, now, rt.rules, rt.calendar, rt.tz)
+
+
+def rendered_digest(
+    engine: Engine, rt: Runtime, week: str | IsoWeek | None, now: dt.datetime
+) -> tuple[Digest, RenderedDigest]:
+    d = digest(engine, rt, week, now)
+    return d, render_digest(d, rt.tz)
+
+
+# -- files -----------------------------------------------------------------------------------
+def _atomic_write(path: Path, data: str | bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    if isinstance(data, str):
+        tmp.write_text(data, encoding="utf-8")
+    else:
+        tmp.write_bytes(data)
+    os.replace(tmp, path)
+    return path
+
+
+def write_report_files(
+    report: MonthlyReport, folder: Path, formats: tuple[str, ...] = REPORT_FORMATS
+) -> list[Path]:
+    """``report-YYYY-MM.<ext>`` for each format, written atomically."""
+    from slamon.adapters.render.text import render_json, render_markdown, render_text
+
+    base = f"report-{report.figures.month.key}"
+    written = []
+    for fmt in formats:
+        path = Path(folder) / f"{base}.{fmt}"
+        if fmt == "docx":
+            import io
+
+            from slamon.adapters.render.docx import build_docx
+
+            buf = io.BytesIO()
+            build_docx(report).save(buf)
+            written.append(_atomic_write(path, buf.getvalue()))
+        elif fmt == "txt":
+            written.append(_atomic_write(path, render_text(report)))
+        elif fmt == "md":
+            written.append(_atomic_write(path, render_markdown(report)))
+        elif fmt == "json":
+            written.append(_atomic_write(path, render_json(report)))
+        else:
+            raise ValueError(f"unknown report format {fmt!r}")
+    return written
+
+
+def first_working_day(month: Month, rt: Runtime) -> dt.date:
+    return rt.calendar.next_working_day(month.first_day)
+
+
+def write_monthly_reports_if_due(engine: Engine, rt: Runtime, now: dt.datetime) -> list[Path]:
+    """From the first working day of a month on: the previous month's report files, once."""
+    today = now.astimezone(rt.tz).date()
+    current = Month.of(today)
+    if today < first_working_day(current, rt):
+        return []
+    target = current.previous()
+    key = f"report_written:{target.key}"
+    with engine.connect() as conn:
+        if repo.get_meta(conn, key) is not None:
+            return []
+    report = monthly_report(engine, rt, target)
+    paths = write_report_files(report, rt.settings.report_dir)
+    with engine.begin() as conn:
+        if repo.get_meta(conn, key) is None:
+            repo.set_meta(conn, key, now.isoformat())
+    log.info("report.written month=%s files=%s", target.key, ",".join(p.name for p in paths))
+    return paths
+
+
+# -- the weekly digest -----------------------------------------------------------------------
+def digest_due_at(week: IsoWeek, rt: Runtime) -> dt.datetime:
+    """When the digest of the week before ``week`` goes out: the configured weekday of ``week``
+    at the configured time, moved to the next working day when that day is not one."""
+    cfg = rt.settings.digest
+    day = rt.calendar.next_working_day(week.day(cfg.weekday))
+    return dt.datetime.combine(day, cfg.time, rt.tz)
+
+
+def queue_digest(engine: Engine, rt: Runtime, week: str | IsoWeek, now: dt.datetime) -> bool:
+    """Render the digest of ``week`` and put it in the outbox for the supervisors (key
+    ``digest|<YYYY-Www>``). False when it was queued before."""
+    from slamon.service.notices import queue_message
+
+    d, mail = rendered_digest(engine, rt, week, now)
+    return queue_message(
+        engine,
+        rt,
+        now,
+        key=f"digest|{d.week.key}",
+        kind=DIGEST_KIND,
+        recipients=list(rt.settings.supervisors),
+        subject=mail.subject,
+        text=mail.text,
+        html=mail.html,
+    )
+
+
+def queue_weekly_digest_if_due(engine: Engine, rt: Runtime, now: dt.datetime) -> bool:
+    """Queue last week's digest once its sending moment has come (default Monday 09:00, or the
+    next working day); once per ISO week. True when a digest was queued by this call."""
+    if not rt.settings.supervisors:
+        return False
+    this_week = IsoWeek.of(now.astimezone(rt.tz).date())
+    for base in (this_week, this_week.previous()):  # the due day may slip into the next week
+        due = digest_due_at(base, rt)
+        # late (daemon down at the due moment) is fine within the week; older weeks are not sent
+        if not due <= now or IsoWeek.of(due.date()) != this_week:
+            continue
+        covered = base.previous()
+        key = f"digest_queued:{covered.key}"
+        with engine.connect() as conn:
+            if repo.get_meta(conn, key) is not None:
+                return False
+        queued = queue_digest(engine, rt, covered, now)
+        with engine.begin() as conn:
+            if repo.get_meta(conn, key) is None:
+                repo.set_meta(conn, key, now.isoformat())
+        log.info("digest.queued week=%s new=%s", covered.key, queued)
+        return queued
+    return False
+
+
+def write_digest_files(
+    engine: Engine, rt: Runtime, week: str | IsoWeek | None, now: dt.datetime, folder: Path
+) -> list[Path]:
+    d, mail = rendered_digest(engine, rt, week, now)
+    base = Path(folder) / f"digest-{d.week.key}"
+    return [
+        _atomic_write(base.with_suffix(".html"), mail.html),
+        _atomic_write(base.with_suffix(".txt"), f"主题：{mail.subject}\n\n{mail.text}"),
+    ]
+
+
+def write_demo_reports(
+    engine: Engine, rt: Runtime, month: str, out_dir: Path, now: dt.datetime
+) -> list[Path]:
+    """The demo month's report (text, md, docx) and the digest of the last week before ``now``."""
+    report = monthly_report(engine, rt, month)
+    paths = write_report_files(report, Path(out_dir))
+    paths += write_digest_files(engine, rt, None, now, Path(out_dir))
+    return paths
