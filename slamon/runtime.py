@@ -12,6 +12,7 @@ from functools import cached_property
 from slamon.adapters.yaml_files import load_all_rules, load_calendar, rule_folders
 from slamon.config import Settings
 from slamon.core.calendar import WorkCalendar
+from slamon.core.notice_policy import SendingWindow
 from slamon.core.rules import RuleSet
 
 
@@ -33,6 +34,13 @@ class Runtime:
         return RuleSet(
             load_all_rules(rule_folders(self.settings.rules_dir)), self.settings.active_rules
         )
+
+    @cached_property
+    def window(self) -> SendingWindow:
+        """When mail may leave (and what counts as office hours): notify.window_start–window_end
+        on working days."""
+        n = self.settings.notify
+        return SendingWindow(self.calendar, self.tz, n.window_start, n.window_end)
 
     def fingerprint(self) -> str:
         """Changes whenever the calendar or the active rules change what a deadline is."""

@@ -10,14 +10,15 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import create_engine, text
 
-from slamon.demo import platform as demo
 from slamon.adapters.sources.factory import make_source
 from slamon.adapters.sources.sql import SqlSource
 from slamon.config import parse_settings
 from slamon.core.calendar import WorkCalendar
 from slamon.core.records import ApplicationRecord, validate_row
 from slamon.core.rules import RuleSet
-from slamon.core.sla import ANSWERED_LATE, DUE_SOON, OVERDUE, evaluate
+from slamon.core.sla import evaluate
+from slamon.core.vocabulary import ANSWERED_LATE, DUE_SOON, OVERDUE
+from slamon.demo import platform as demo
 
 TZ = ZoneInfo("Asia/Shanghai")
 MONTH_END = dt.datetime(2025, 1, 1, tzinfo=TZ)  # 24:00 of 2024-12-31

@@ -7,7 +7,7 @@ from rich.table import Table
 
 from slamon.cli.common import console, now_option, print_json, runtime, warn
 from slamon.core.errors import InputError
-from slamon.core.rules import SHARE_TYPE_NAMES, SHARE_TYPES
+from slamon.core.vocabulary import SHARE_TYPE_NAMES, SHARE_TYPES
 
 _SHARE_TYPE_INPUT = {**{t: t for t in SHARE_TYPES}, **{v: k for k, v in SHARE_TYPE_NAMES.items()}}
 

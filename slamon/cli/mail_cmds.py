@@ -64,8 +64,8 @@ def outbox(
     if ctx.invoked_subcommand is not None:
         return
     from slamon.adapters.store import outbox as repo
-    from slamon.adapters.store.outbox import STATUS_NAMES
-    from slamon.core.notice_policy import KIND_NAMES
+    from slamon.core.vocabulary import MAIL_KIND_NAMES as KIND_NAMES
+    from slamon.core.vocabulary import OUTBOX_STATUS_NAMES as STATUS_NAMES
 
     engine = _engine()
     with engine.connect() as conn:
@@ -120,7 +120,7 @@ def retry(
 ) -> None:
     """把一封发送失败（或待重试）的邮件重新排队，下一个发送时段发出。"""
     from slamon.adapters.store import outbox as repo
-    from slamon.adapters.store.outbox import STATUS_NAMES
+    from slamon.core.vocabulary import OUTBOX_STATUS_NAMES as STATUS_NAMES
 
     at = now_option(now)
     engine = _engine()

@@ -177,7 +177,7 @@ def demo(
 def render_status(report, rt, stages: tuple[str, ...] | None = None) -> None:  # noqa: ANN001
     """Print a StatusReport as rich tables (shared by ``status`` and ``demo``); ``stages`` limits
     the list of applications (default: every open one)."""
-    from slamon.core.sla import STAGE_NAMES
+    from slamon.core.vocabulary import STAGE_NAMES
 
     at = report.now
     tz = rt.tz

@@ -240,4 +240,3 @@ def build_calendar(
     # A makeup day can only be a working day if no holiday of its own year sits on it.
     makeup -= set(names)
     return WorkCalendar(first_year, last_year, years, names, frozenset(makeup))
-

@@ -17,7 +17,8 @@ from slamon.core.periods import IsoWeek
 from slamon.core.records import ApplicationRecord
 from slamon.core.report_figures import as_of_view
 from slamon.core.rules import RuleSet
-from slamon.core.sla import ANSWERED_LATE, ANSWERED_ON_TIME, DUE_SOON, OVERDUE, PENDING, evaluate
+from slamon.core.sla import evaluate
+from slamon.core.vocabulary import ANSWERED_LATE, ANSWERED_ON_TIME, DUE_SOON, OVERDUE, PENDING
 
 DUE_WITHIN_WORKING_DAYS = 2
 LONGEST_OVERDUE = 10

@@ -23,16 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from slamon.core.calendar import WorkCalendar
-
-DUE_SOON = "due_soon"
-OVERDUE = "overdue"
-ITEM_KIND_NAMES = {DUE_SOON: "即将到期", OVERDUE: "已超期"}
-
-NOTICE = "notice"  # one message to a department's contacts listing its due-soon and overdue items
-ESCALATION = "escalation"  # one message to the supervisors per late department
-STALE_SOURCE = "stale_source"
-PLANNED_KINDS = (NOTICE, ESCALATION)
-KIND_NAMES = {NOTICE: "催办通知", ESCALATION: "督办", STALE_SOURCE: "数据源告警", "digest": "周报"}
+from slamon.core.vocabulary import DUE_SOON, ESCALATION, NOTICE, OVERDUE
 
 BREAK_DAYS_OFF = 3  # a break of at least this many consecutive days off triggers the early reminder
 
@@ -128,6 +119,25 @@ def sending_day(
     """The working day a notice planned at ``now`` goes out on, and its not-before instant."""
     opening = next_opening(now, calendar, tz, start, end)
     return opening.astimezone(tz).date(), opening
+
+
+@dataclass(frozen=True)
+class SendingWindow:
+    """The one sending window: working days, ``start`` ≤ local time < ``end``."""
+
+    calendar: WorkCalendar
+    tz: dt.tzinfo
+    start: dt.time
+    end: dt.time
+
+    def contains(self, now: dt.datetime) -> bool:
+        return in_window(now, self.calendar, self.tz, self.start, self.end)
+
+    def next_opening(self, now: dt.datetime) -> dt.datetime:
+        return next_opening(now, self.calendar, self.tz, self.start, self.end)
+
+    def sending_day(self, now: dt.datetime) -> tuple[dt.date, dt.datetime]:
+        return sending_day(now, self.calendar, self.tz, self.start, self.end)
 
 
 def break_after(day: dt.date, calendar: WorkCalendar) -> int:

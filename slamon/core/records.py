@@ -16,6 +16,7 @@ from typing import Any
 
 from slamon.core.errors import InputError
 from slamon.core.times import as_aware, parse_datetime
+from slamon.core.vocabulary import DECISION_WORDS, REVIEW_WORDS, SHARE_TYPE_WORDS
 
 FIELDS = (
     "application_id",
@@ -63,45 +64,6 @@ HEADER_ALIASES: dict[str, str] = {
     "申请方地区": "applicant_region",
     "提供方地区": "provider_region",
     "更新时间": "updated_at",
-}
-
-SHARE_TYPE_VALUES = {
-    "conditional": "conditional",
-    "有条件共享": "conditional",
-    "有条件": "conditional",
-    "unconditional": "unconditional",
-    "无条件共享": "unconditional",
-    "无条件": "unconditional",
-}
-REVIEW_VALUES = {
-    "pending": "pending",
-    "待审核": "pending",
-    "未审核": "pending",
-    "审核中": "pending",
-    "passed": "passed",
-    "通过": "passed",
-    "审核通过": "passed",
-    "已通过": "passed",
-    "rejected": "rejected",
-    "驳回": "rejected",
-    "不通过": "rejected",
-    "审核驳回": "rejected",
-}
-DECISION_VALUES = {
-    "pending": "pending",
-    "待审批": "pending",
-    "未审批": "pending",
-    "审批中": "pending",
-    "approved": "approved",
-    "通过": "approved",
-    "审批通过": "approved",
-    "签发": "approved",
-    "已签发": "approved",
-    "同意": "approved",
-    "rejected": "rejected",
-    "驳回": "rejected",
-    "审批驳回": "rejected",
-    "不同意": "rejected",
 }
 
 
@@ -250,11 +212,11 @@ def validate_row(
         out[f] = v
     for f in ("applicant_dept", "provider_dept"):
         out[f] = aliases.get(out[f], out[f])
-    out["share_type"] = _vocab(data.get("share_type"), SHARE_TYPE_VALUES, "share_type", row, None)
+    out["share_type"] = _vocab(data.get("share_type"), SHARE_TYPE_WORDS, "share_type", row, None)
     out["review_status"] = _vocab(
-        data.get("review_status"), REVIEW_VALUES, "review_status", row, "pending"
+        data.get("review_status"), REVIEW_WORDS, "review_status", row, "pending"
     )
-    out["decision"] = _vocab(data.get("decision"), DECISION_VALUES, "decision", row, "pending")
+    out["decision"] = _vocab(data.get("decision"), DECISION_WORDS, "decision", row, "pending")
     for f in DATETIME_FIELDS:
         out[f] = _when(data.get(f), f, row, tz)
     if out["submitted_at"] is None:

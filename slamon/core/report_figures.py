@@ -16,7 +16,8 @@ from slamon.core.calendar import WorkCalendar
 from slamon.core.periods import Month
 from slamon.core.records import ApplicationRecord
 from slamon.core.rules import RuleSet
-from slamon.core.sla import ANSWERED_LATE, ANSWERED_ON_TIME, OVERDUE, SlaState, evaluate
+from slamon.core.sla import SlaState, evaluate
+from slamon.core.vocabulary import ANSWERED_LATE, ANSWERED_ON_TIME, OVERDUE
 
 TOP_N = 3
 MIN_ANSWERS = 3  # a provider needs this many answers in the month to be ranked

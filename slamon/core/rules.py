@@ -13,13 +13,10 @@ from typing import Any
 
 from slamon.core.errors import RuleError
 from slamon.core.times import yaml_date
+from slamon.core.vocabulary import SHARE_TYPES
 
-SHARE_TYPES = ("conditional", "unconditional")
-SHARE_TYPE_NAMES = {"conditional": "有条件共享", "unconditional": "无条件共享"}
 EVENTS = ("submitted_at", "reviewed_at", "received_at", "decided_at")
 _TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
-
-
 
 
 _TOP_KEYS = {
@@ -257,8 +254,6 @@ def parse_rule(data: Any, rule_id: str, path: str) -> Rule:
         extension=extension,
         path=path,
     )
-
-
 
 
 @dataclass(frozen=True)

@@ -24,33 +24,16 @@ from slamon.core.deadline import (
 )
 from slamon.core.records import ApplicationRecord
 from slamon.core.rules import RuleSet
-
-NOT_APPLICABLE = "not_applicable"
-AWAITING_REVIEW = "awaiting_review"
-PENDING = "pending"
-DUE_SOON = "due_soon"
-OVERDUE = "overdue"
-ANSWERED_ON_TIME = "answered_on_time"
-ANSWERED_LATE = "answered_late"
-STAGES = (
-    NOT_APPLICABLE,
-    AWAITING_REVIEW,
-    PENDING,
-    DUE_SOON,
-    OVERDUE,
-    ANSWERED_ON_TIME,
+from slamon.core.vocabulary import (
     ANSWERED_LATE,
+    ANSWERED_ON_TIME,
+    AWAITING_REVIEW,
+    DUE_SOON,
+    NOT_APPLICABLE,
+    OPEN_STAGES,
+    OVERDUE,
+    PENDING,
 )
-OPEN_STAGES = (AWAITING_REVIEW, PENDING, DUE_SOON, OVERDUE)
-STAGE_NAMES = {
-    NOT_APPLICABLE: "不适用",
-    AWAITING_REVIEW: "待规范性审核",
-    PENDING: "办理中",
-    DUE_SOON: "即将到期",
-    OVERDUE: "已超期",
-    ANSWERED_ON_TIME: "按时答复",
-    ANSWERED_LATE: "超期答复",
-}
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,9 +50,9 @@ def demo_settings(output: Path, smtp_port: int) -> dict:
 
 
 def run_demo(output: Path) -> DemoResult:
-    from slamon.demo import platform as demo_data
     from slamon.adapters.sources.factory import make_source
     from slamon.adapters.store.db import open_store
+    from slamon.demo import platform as demo_data
     from slamon.demo.smtp_sink import EmlSink
     from slamon.service.notices import deliver_due
     from slamon.service.poll import default_planner, run_poll_cycle

@@ -37,14 +37,13 @@ from sqlalchemy import Engine, select
 from slamon.adapters.mail.mailer import DeliveryError, Mailer, OutgoingMessage, make_mailer
 from slamon.adapters.mail.messages import notice_context, render
 from slamon.adapters.store import outbox
-from slamon.core.notice_policy import in_window, next_opening
+from slamon.core.vocabulary import OPEN_STAGES, PENDING
 from slamon.runtime import Runtime
 
 log = logging.getLogger("slamon.notify")
 CLAIM_TIMEOUT = dt.timedelta(minutes=10)
 BACKOFF = dt.timedelta(minutes=1)
 MAX_BACKOFF = dt.timedelta(hours=2)
-STILL_OPEN = ("pending", "due_soon", "overdue", "awaiting_review")
 
 
 @dataclass
@@ -124,7 +123,7 @@ def deliver_due(
     """Send every due outbox row (up to ``limit``) as of ``now``; one short transaction per step."""
     s, n = rt.settings, rt.settings.notify
     report = DeliveryReport()
-    if not in_window(now, rt.calendar, rt.tz, n.window_start, n.window_end):
+    if not rt.window.contains(now):
         report.outside_window = True
         return report
     max_attempts = max_attempts or n.max_attempts
@@ -224,7 +223,6 @@ def _on_error(
     report.errors[row_id] = error
     if exc.refused:
         report.refused[row_id] = exc.refused
-    n = rt.settings.notify
     if exc.permanent or (not exc.connection and attempts >= max_attempts):
         _record(
             engine,
@@ -244,7 +242,7 @@ def _on_error(
     else:
         delay = backoff_delay(attempts, backoff, max_backoff)
         attempts_after = attempts
-    at = next_opening(now + delay, rt.calendar, rt.tz, n.window_start, n.window_end)
+    at = rt.window.next_opening(now + delay)
 
     def retry(c: Any) -> bool:
         ok = outbox.mark_retry(c, row_id, worker, at, error)
@@ -285,7 +283,7 @@ def _prepare(conn: Any, rt: Runtime, row: dict[str, Any], worker: str) -> Outgoi
                 select(sla.c.application_id, sla.c.stage).where(sla.c.application_id.in_(ids))
             ).all()
         )
-        keep = [i for i in items if stages.get(i["application_id"], "pending") in STILL_OPEN]
+        keep = [i for i in items if stages.get(i["application_id"], PENDING) in OPEN_STAGES]
         if not keep:
             outbox.mark_cancelled(conn, row["id"], worker, "所列申请均已答复，无需发送")
             log.info("notify.cancelled id=%s key=%s", row["id"], row["key"])

@@ -15,14 +15,6 @@ from slamon.service.poll import default_planner, run_poll_cycle
 log = logging.getLogger("slamon.jobs")
 
 
-def _in_office_hours(rt: Runtime, now: dt.datetime) -> bool:
-    local = now.astimezone(rt.tz)
-    n = rt.settings.notify
-    return (
-        rt.calendar.is_working_day(local.date()) and n.window_start <= local.time() <= n.window_end
-    )
-
-
 def source_health(
     engine: Engine, rt: Runtime, source_name: str, now: dt.datetime, ok: bool, fetched: int
 ) -> str | None:
@@ -48,11 +40,7 @@ def source_health(
         if now - since > stale:
             return f"数据源 {source_name} 自 {since.astimezone(rt.tz):%Y-%m-%d %H:%M} 起无法读取，已超过 {minutes} 分钟"
         return None
-    if (
-        last_data
-        and now - dt.datetime.fromisoformat(last_data) > stale
-        and _in_office_hours(rt, now)
-    ):
+    if last_data and now - dt.datetime.fromisoformat(last_data) > stale and rt.window.contains(now):
         return f"数据源 {source_name} 已超过 {minutes} 分钟没有新的或变更的申请记录"
     return None
 

@@ -26,14 +26,18 @@ from sqlalchemy import Connection, Engine, select
 from slamon.adapters.mail.messages import item_dicts, message_id, notice_context, render
 from slamon.adapters.store import outbox
 from slamon.core.notice_policy import (
-    ESCALATION,
-    NOTICE,
-    STALE_SOURCE,
     History,
     OpenItem,
     Policy,
     plan,
-    sending_day,
+)
+from slamon.core.vocabulary import (
+    CLOCK_RUNNING_STAGES,
+    ESCALATION,
+    FAILED,
+    NOTICE,
+    QUEUED,
+    STALE_SOURCE,
 )
 from slamon.runtime import Runtime
 from slamon.service.delivery import DeliveryReport, deliver_due
@@ -49,7 +53,6 @@ __all__ = ["DeliveryReport", "deliver_due", "notify_stale_source", "plan_notices
 
 log = logging.getLogger("slamon.notify")
 HISTORY_DAYS = 60  # reminders and overdue repeats look back this far; escalations look back forever
-OPEN_WITH_DEADLINE = ("pending", "due_soon", "overdue")
 
 
 def notice_key(department: str, kind: str, day: dt.date) -> str:
@@ -76,7 +79,7 @@ def load_open_items(
         )
         .join(sla, sla.c.application_id == app.c.application_id)
         .where(
-            sla.c.stage.in_(OPEN_WITH_DEADLINE),
+            sla.c.stage.in_(CLOCK_RUNNING_STAGES),
             sla.c.deadline_date.is_not(None),
             sla.c.deadline_date <= horizon,
         )
@@ -109,7 +112,7 @@ def plan_notices(conn: Connection, rt: Runtime, now: dt.datetime) -> int:
     """Plan today's (or the next working day's) notices into the outbox; idempotent per key."""
     s, cal, tz = rt.settings, rt.calendar, rt.tz
     n = s.notify
-    day, not_before = sending_day(now, cal, tz, n.window_start, n.window_end)
+    day, not_before = rt.window.sending_day(now)
     horizon = cal.nth_working_day_after(day, 2)
     items = load_open_items(conn, horizon, s.aliases)
     notices = plan(
@@ -195,7 +198,7 @@ def _row(
         "items": json.dumps(items or [], ensure_ascii=False),
         "unassigned": unassigned,
         "message_id": message_id(key, sender),
-        "status": outbox.FAILED if problem else outbox.QUEUED,
+        "status": FAILED if problem else QUEUED,
         "attempts": 0,
         "not_before": not_before,
         "last_error": problem,
@@ -224,8 +227,7 @@ def queue_message(
     can call it on every tick. With no recipients the row is recorded as failed, never dropped.
     """
     s = rt.settings
-    n = s.notify
-    day, not_before = sending_day(now, rt.calendar, rt.tz, n.window_start, n.window_end)
+    day, not_before = rt.window.sending_day(now)
     recipients = tuple(dict.fromkeys(r.strip() for r in recipients if r and r.strip()))
     problem = None if recipients else f"邮件 {key} 没有收件人"
     row = _row(
@@ -263,7 +265,7 @@ def notify_stale_source(
     working day and source. True when a message was queued by this call."""
     s, n = rt.settings, rt.settings.notify
     source = source or s.source.kind
-    day, _nb = sending_day(now, rt.calendar, rt.tz, n.window_start, n.window_end)
+    day, _nb = rt.window.sending_day(now)
     rec = for_operators(s)
     rendered = render(
         STALE_SOURCE,

@@ -12,7 +12,8 @@ from sqlalchemy import Engine, or_, select
 from slamon.adapters.store import repo
 from slamon.adapters.store.models import DeadlineChange, PollRun, RejectedRow
 from slamon.core.records import FIELDS
-from slamon.core.sla import OPEN_STAGES, SlaState, evaluate
+from slamon.core.sla import SlaState, evaluate
+from slamon.core.vocabulary import OPEN_STAGES, STAGE_SEVERITY
 from slamon.runtime import Runtime
 
 RECENT_DAYS = 30
@@ -139,20 +140,7 @@ def build_status(
     )
 
 
-_STAGE_ORDER = {
-    s: i
-    for i, s in enumerate(
-        (
-            "overdue",
-            "due_soon",
-            "pending",
-            "awaiting_review",
-            "answered_late",
-            "answered_on_time",
-            "not_applicable",
-        )
-    )
-}
+_STAGE_ORDER = {s: i for i, s in enumerate(STAGE_SEVERITY)}
 
 
 def _sort_key(item: StatusItem) -> tuple[int, int, str, str]:

@@ -24,24 +24,9 @@ from sqlalchemy import Connection, and_, or_, select, update
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 
 from slamon.adapters.store.models import Outbox
+from slamon.core.vocabulary import CANCELLED, FAILED, QUEUED, RETRY, SENDING, SENT
 
 OUTBOX = Outbox.__table__
-QUEUED, SENDING, SENT, RETRY, FAILED, CANCELLED = (
-    "queued",
-    "sending",
-    "sent",
-    "retry",
-    "failed",
-    "cancelled",
-)
-STATUS_NAMES = {
-    QUEUED: "待发送",
-    SENDING: "发送中",
-    SENT: "已发送",
-    RETRY: "待重试",
-    FAILED: "发送失败",
-    CANCELLED: "已取消",
-}
 
 
 def insert_if_absent(conn: Connection, row: dict[str, Any]) -> bool:

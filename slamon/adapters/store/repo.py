@@ -21,7 +21,8 @@ from slamon.adapters.store.models import (
     SlaStateRow,
 )
 from slamon.core.records import FIELDS, ApplicationRecord
-from slamon.core.sla import OPEN_STAGES, SlaState
+from slamon.core.sla import SlaState
+from slamon.core.vocabulary import OPEN_STAGES
 
 APP = Application.__table__
 EVENT = ApplicationEvent.__table__

@@ -1,0 +1,136 @@
+"""slamon's vocabulary, in one place: the code names of stages, share types, review statuses,
+decisions, notice kinds and outbox statuses, their Chinese names, and the platform words that map
+onto them (CONTRACT §1). Everything else imports these; a site adds its own platform words in
+``config.yaml`` (``vocabulary:``), never by editing code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+# -- share types ------------------------------------------------------------------------------
+CONDITIONAL = "conditional"
+UNCONDITIONAL = "unconditional"
+SHARE_TYPES = (CONDITIONAL, UNCONDITIONAL)
+SHARE_TYPE_NAMES = {CONDITIONAL: "有条件共享", UNCONDITIONAL: "无条件共享"}
+
+# -- review (规范性审核) and decision (数据提供方审批) ------------------------------------------
+PENDING = "pending"
+PASSED = "passed"
+APPROVED = "approved"
+REJECTED = "rejected"
+REVIEW_STATUSES = (PENDING, PASSED, REJECTED)
+DECISIONS = (PENDING, APPROVED, REJECTED)
+REVIEW_NAMES = {PENDING: "待审核", PASSED: "审核通过", REJECTED: "审核驳回"}
+DECISION_NAMES = {PENDING: "待审批", APPROVED: "通过", REJECTED: "驳回"}
+
+# -- SLA stages (``status --json``) -------------------------------------------------------------
+NOT_APPLICABLE = "not_applicable"
+AWAITING_REVIEW = "awaiting_review"
+DUE_SOON = "due_soon"
+OVERDUE = "overdue"
+ANSWERED_ON_TIME = "answered_on_time"
+ANSWERED_LATE = "answered_late"
+STAGES = (
+    NOT_APPLICABLE,
+    AWAITING_REVIEW,
+    PENDING,
+    DUE_SOON,
+    OVERDUE,
+    ANSWERED_ON_TIME,
+    ANSWERED_LATE,
+)
+OPEN_STAGES = (AWAITING_REVIEW, PENDING, DUE_SOON, OVERDUE)
+# Open with a running clock: the stages a notice may be about.
+CLOCK_RUNNING_STAGES = (PENDING, DUE_SOON, OVERDUE)
+STAGE_NAMES = {
+    NOT_APPLICABLE: "不适用",
+    AWAITING_REVIEW: "待规范性审核",
+    PENDING: "办理中",
+    DUE_SOON: "即将到期",
+    OVERDUE: "已超期",
+    ANSWERED_ON_TIME: "按时答复",
+    ANSWERED_LATE: "超期答复",
+}
+# Most urgent first: the order of ``status`` lists and tables.
+STAGE_SEVERITY = (
+    OVERDUE,
+    DUE_SOON,
+    PENDING,
+    AWAITING_REVIEW,
+    ANSWERED_LATE,
+    ANSWERED_ON_TIME,
+    NOT_APPLICABLE,
+)
+
+# -- notices -------------------------------------------------------------------------------------
+# An item of a notice is about a deadline that is near (DUE_SOON) or passed (OVERDUE).
+ITEM_KINDS = (DUE_SOON, OVERDUE)
+NOTICE = "notice"  # one message to a department's contacts listing its due-soon and overdue items
+ESCALATION = "escalation"  # one message to the supervisors per late department
+STALE_SOURCE = "stale_source"
+DIGEST = "digest"
+MAIL_KIND_NAMES = {
+    NOTICE: "催办通知",
+    ESCALATION: "督办",
+    STALE_SOURCE: "数据源告警",
+    DIGEST: "周报",
+}
+
+# -- outbox ---------------------------------------------------------------------------------------
+QUEUED, SENDING, SENT, RETRY, FAILED, CANCELLED = (
+    "queued",
+    "sending",
+    "sent",
+    "retry",
+    "failed",
+    "cancelled",
+)
+OUTBOX_STATUS_NAMES = {
+    QUEUED: "待发送",
+    SENDING: "发送中",
+    SENT: "已发送",
+    RETRY: "待重试",
+    FAILED: "发送失败",
+    CANCELLED: "已取消",
+}
+
+# -- platform words → code names (CONTRACT §1) ---------------------------------------------------
+SHARE_TYPE_WORDS: Mapping[str, str] = {
+    "conditional": CONDITIONAL,
+    "有条件共享": CONDITIONAL,
+    "有条件": CONDITIONAL,
+    "unconditional": UNCONDITIONAL,
+    "无条件共享": UNCONDITIONAL,
+    "无条件": UNCONDITIONAL,
+}
+REVIEW_WORDS: Mapping[str, str] = {
+    "pending": PENDING,
+    "待审核": PENDING,
+    "未审核": PENDING,
+    "审核中": PENDING,
+    "passed": PASSED,
+    "通过": PASSED,
+    "审核通过": PASSED,
+    "已通过": PASSED,
+    "rejected": REJECTED,
+    "驳回": REJECTED,
+    "不通过": REJECTED,
+    "审核驳回": REJECTED,
+}
+DECISION_WORDS: Mapping[str, str] = {
+    "pending": PENDING,
+    "待审批": PENDING,
+    "未审批": PENDING,
+    "审批中": PENDING,
+    "approved": APPROVED,
+    "通过": APPROVED,
+    "审批通过": APPROVED,
+    "签发": APPROVED,
+    "已签发": APPROVED,
+    "同意": APPROVED,
+    "rejected": REJECTED,
+    "驳回": REJECTED,
+    "审批驳回": REJECTED,
+    "不同意": REJECTED,
+}
