@@ -1,6 +1,6 @@
 """Report benchmark: the monthly report and the weekly digest on a store of 1,000,000 applications.
 
-Builds a SQLite store in a temporary folder by bulk inserts (``slamon.adapters.store.repo.bulk_insert``
+Builds a SQLite store in a temporary folder by bulk inserts (``slamon.adapters.store.bulk.bulk_insert``
 into ``application`` and ``sla_state``): applications spread evenly over about four years, so the
 report month (January 2025) holds about 20,000; most answered within a few days, a few stuck
 open for years, the last days' still open. Then times, as of the moments the daemon would use:
@@ -26,7 +26,7 @@ from sqlalchemy import text
 
 from slamon.adapters.render.digest import render_digest
 from slamon.adapters.render.text import render_text
-from slamon.adapters.store import repo
+from slamon.adapters.store import bulk
 from slamon.adapters.store.db import open_store
 from slamon.adapters.store.models import Application, SlaStateRow
 from slamon.config import parse_settings
@@ -125,8 +125,8 @@ def build_store(url: str, rt: Runtime, rows: int, seed: int = 1) -> None:
                 }
             )
         with engine.begin() as conn:
-            repo.bulk_insert(conn, Application.__table__, apps, memo)
-            repo.bulk_insert(conn, SlaStateRow.__table__, states, memo)
+            bulk.bulk_insert(conn, Application.__table__, apps, memo)
+            bulk.bulk_insert(conn, SlaStateRow.__table__, states, memo)
     engine.dispose()
 
 

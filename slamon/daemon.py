@@ -19,58 +19,19 @@ import socket
 import threading
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, insert, select, update
-from sqlalchemy.exc import IntegrityError
-
-from slamon.adapters.store.models import Lease
+from slamon.adapters.store.lease import release_lease, try_lease
 from slamon.runtime import Runtime
 
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
 log = logging.getLogger("slamon.daemon")
-LEASE = Lease.__table__
-LEASE_NAME = "scheduler"
 
 
 def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-
-
-def try_lease(
-    engine: Engine, holder: str, now: dt.datetime, ttl_seconds: int, name: str = LEASE_NAME
-) -> bool:
-    """Take or renew the lease; True when ``holder`` holds it until now + ttl.
-
-    A conditional UPDATE wins only when the lease is ours or has lapsed, so two daemons can
-    never both hold it; the first daemon ever inserts the row.
-    """
-    expires = now + dt.timedelta(seconds=ttl_seconds)
-    with engine.begin() as conn:
-        won = conn.execute(
-            update(LEASE)
-            .where(LEASE.c.name == name, (LEASE.c.holder == holder) | (LEASE.c.expires_at <= now))
-            .values(holder=holder, expires_at=expires)
-        ).rowcount
-        if won:
-            return True
-        exists = conn.execute(select(LEASE.c.name).where(LEASE.c.name == name)).first()
-    if exists:
-        return False
-    try:
-        with engine.begin() as conn:
-            conn.execute(insert(LEASE).values(name=name, holder=holder, expires_at=expires))
-        return True
-    except IntegrityError:  # another daemon inserted it first
-        return False
-
-
-def release_lease(engine: Engine, holder: str, now: dt.datetime, name: str = LEASE_NAME) -> None:
-    with engine.begin() as conn:
-        conn.execute(
-            update(LEASE)
-            .where(LEASE.c.name == name, LEASE.c.holder == holder)
-            .values(expires_at=now)
-        )
 
 
 class Daemon:

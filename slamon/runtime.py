@@ -8,12 +8,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from slamon.adapters.yaml_files import load_all_rules, load_calendar, rule_folders
 from slamon.config import Settings
 from slamon.core.calendar import WorkCalendar
 from slamon.core.notice_policy import SendingWindow
 from slamon.core.rules import RuleSet
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 
 @dataclass
@@ -34,6 +38,13 @@ class Runtime:
         return RuleSet(
             load_all_rules(rule_folders(self.settings.rules_dir)), self.settings.active_rules
         )
+
+    @cached_property
+    def engine(self) -> Engine:
+        """The store, opened (and its schema checked) on first use."""
+        from slamon.adapters.store.db import open_store
+
+        return open_store(self.settings.store_url)
 
     @cached_property
     def window(self) -> SendingWindow:

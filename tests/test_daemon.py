@@ -15,7 +15,8 @@ from sqlalchemy import text
 from storehelpers import REPO_ROOT, at, fresh_pg_database, make_runtime
 
 from slamon.adapters.store.db import open_store
-from slamon.daemon import Daemon, release_lease, try_lease
+from slamon.adapters.store.lease import release_lease, try_lease
+from slamon.daemon import Daemon
 
 
 class Clock:

@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 from storehelpers import at, make_runtime, record, snapshot
 
 from slamon.adapters.sources.base import FetchResult, RawRow
-from slamon.adapters.store import repo
+from slamon.adapters.store import applications, runs
 from slamon.adapters.store.db import open_store
 from slamon.adapters.store.models import SCHEMA_VERSION
 from slamon.core.errors import StoreError
@@ -36,7 +36,7 @@ def _events(engine):
 
 def _sla(engine, aid):
     with engine.connect() as conn:
-        return repo.load_sla(conn, [aid])[aid]
+        return applications.load_sla(conn, [aid])[aid]
 
 
 def test_first_poll_inserts_and_evaluates(engine, rt):
@@ -207,7 +207,9 @@ def test_calendar_or_rule_change_recomputes_and_logs_moves(engine, tmp_path):
     # 29 Sep, 30 Sep, 8–12 Oct (12th a makeup Saturday), 14, 15, 16 Oct: the 10th working day
     assert _sla(engine, "A1")["deadline_date"].isoformat() == "2024-10-16"
     with engine.connect() as conn:
-        moved = conn.execute(select(repo.CHANGE.c.application_id, repo.CHANGE.c.new_rule_id)).all()
+        moved = conn.execute(
+            select(applications.CHANGE.c.application_id, applications.CHANGE.c.new_rule_id)
+        ).all()
     assert sorted(moved) == [("A1", "guizhou-2020"), ("A2", "guizhou-2020")]
     # the same configuration again moves nothing
     assert ingest_records(engine, rt10, [], at("2024-10-08 12:00")).deadline_changes == 0
@@ -217,7 +219,7 @@ def test_newer_schema_stops_startup(tmp_path):
     url = f"sqlite:///{tmp_path / 'store.db'}"
     engine = open_store(url)
     with engine.begin() as conn:
-        repo.set_meta(conn, "schema_version", str(SCHEMA_VERSION + 1))
+        runs.set_meta(conn, "schema_version", str(SCHEMA_VERSION + 1))
     with pytest.raises(StoreError, match="结构版本"):
         open_store(url)
 
@@ -226,7 +228,7 @@ def test_stored_datetimes_are_aware_and_round_trip(engine, rt):
     r = record("A1", received="2024-10-01 23:30")
     ingest_records(engine, rt, [r], at("2024-10-08 10:00"))
     with engine.connect() as conn:
-        back = repo.load_records(conn, ["A1"])["A1"]
+        back = applications.load_records(conn, ["A1"])["A1"]
     assert back.received_at == r.received_at
     assert back.received_at.utcoffset() is not None
     assert back.content_hash() == r.content_hash()
@@ -270,9 +272,9 @@ def test_bulk_writes_store_datetimes_exactly_as_the_orm_does(engine, rt):
     with engine.connect() as conn:  # and a range query through SQLAlchemy finds it
         hits = (
             conn.execute(
-                select(repo.APP.c.application_id).where(
-                    repo.APP.c.received_at >= at("2024-10-01 23:30"),
-                    repo.APP.c.received_at < at("2024-10-01 23:31"),
+                select(applications.APP.c.application_id).where(
+                    applications.APP.c.received_at >= at("2024-10-01 23:30"),
+                    applications.APP.c.received_at < at("2024-10-01 23:31"),
                 )
             )
             .scalars()
@@ -296,8 +298,8 @@ def test_postgres_store_round_trip(pg_url, tmp_path):
             at("2024-10-11 10:00"),
         )
         with pg.connect() as conn:
-            back = repo.load_records(conn, ["A1"])["A1"]
-            states = repo.load_sla(conn)
+            back = applications.load_records(conn, ["A1"])["A1"]
+            states = applications.load_sla(conn)
             kinds = (
                 conn.execute(text("SELECT kind FROM application_event ORDER BY id")).scalars().all()
             )

@@ -11,7 +11,7 @@ import pytest
 from storehelpers import REPO_ROOT, make_runtime
 from test_report_figures import DEC, DECEMBER_PROBLEMS, TZ, Maker, at, december_records
 
-from slamon.adapters.store import repo
+from slamon.adapters.store import runs
 from slamon.adapters.store.db import open_store
 from slamon.core.periods import Month
 from slamon.core.records import ApplicationRecord
@@ -107,7 +107,7 @@ def test_monthly_files_on_the_first_working_day_once(store) -> None:
     assert write_monthly_reports_if_due(engine, rt, at(dt.date(2025, 1, 2), 0, 10)) == []
     assert write_monthly_reports_if_due(engine, rt, at(dt.date(2025, 1, 20))) == []
     with engine.connect() as conn:
-        assert repo.get_meta(conn, "report_written:2024-12") is not None
+        assert runs.get_meta(conn, "report_written:2024-12") is not None
 
 
 def test_first_working_day_after_a_holiday(tmp_path: Path) -> None:

@@ -22,12 +22,6 @@ outbox_app = typer.Typer(
 )
 
 
-def _engine() -> Any:
-    from slamon.adapters.store.db import open_store
-
-    return open_store(runtime().settings.store_url)
-
-
 def _local(value: Any) -> str:
     if value is None:
         return ""
@@ -63,14 +57,11 @@ def outbox(
     """列出待发送、待重试和发送失败的邮件（--all 包括已发送）。"""
     if ctx.invoked_subcommand is not None:
         return
-    from slamon.adapters.store import outbox as repo
     from slamon.core.vocabulary import MAIL_KIND_NAMES as KIND_NAMES
     from slamon.core.vocabulary import OUTBOX_STATUS_NAMES as STATUS_NAMES
+    from slamon.service.outbox_admin import outbox_view
 
-    engine = _engine()
-    with engine.connect() as conn:
-        rows = repo.listing(conn, ALL_STATUSES if show_all else PENDING_STATUSES)
-        counts = repo.counts(conn)
+    rows, counts = outbox_view(runtime().engine, ALL_STATUSES if show_all else PENDING_STATUSES)
     if as_json:
         print_json({"counts": counts, "messages": [_json_row(r) for r in rows]})
         return
@@ -119,13 +110,10 @@ def retry(
     now: str = typer.Option(None, "--now", help="按此时刻重新排队（默认当前时间）"),
 ) -> None:
     """把一封发送失败（或待重试）的邮件重新排队，下一个发送时段发出。"""
-    from slamon.adapters.store import outbox as repo
     from slamon.core.vocabulary import OUTBOX_STATUS_NAMES as STATUS_NAMES
+    from slamon.service.outbox_admin import requeue
 
-    at = now_option(now)
-    engine = _engine()
-    with engine.begin() as conn:
-        old = repo.requeue(conn, message_id, at)
+    old = requeue(runtime().engine, message_id, now_option(now))
     if old is None:
         raise InputError(f"邮件队列中没有编号为 {message_id} 的邮件")
     if old in ("sent", "sending"):

@@ -21,12 +21,6 @@ report_app = typer.Typer(
 )
 
 
-def _engine():  # noqa: ANN202
-    from slamon.adapters.store.db import open_store
-
-    return open_store(runtime().settings.store_url)
-
-
 def _emit(text: str, output: Path | None) -> None:
     if output is None:
         sys.stdout.write(text)
@@ -54,7 +48,7 @@ def _report(
     message = rt.unofficial_warning(m.first_day, m.last_day)
     if message:
         warn(message)
-    report = monthly_report(_engine(), rt, m, at)
+    report = monthly_report(runtime().engine, rt, m, at)
     if fmt == "docx":
         from slamon.adapters.render.docx import write_docx
 
@@ -119,7 +113,7 @@ def digest(
     message = rt.unofficial_warning(w.monday, w.sunday)
     if message:
         warn(message)
-    engine = _engine()
+    engine = runtime().engine
     if send:
         if not rt.settings.supervisors:
             raise InputError("未配置 supervisors（周报收件人），无法发送周报")

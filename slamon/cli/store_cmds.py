@@ -11,12 +11,6 @@ from slamon.cli.common import console, now_option, print_json, runtime, warn
 from slamon.core.errors import InputError
 
 
-def _engine():  # noqa: ANN202
-    from slamon.adapters.store.db import open_store
-
-    return open_store(runtime().settings.store_url)
-
-
 def _print_errors(errors: list, limit: int = 50) -> None:
     if not errors:
         return
@@ -43,7 +37,7 @@ def import_file(
         raise InputError(f"文件 {file} 不存在")
     rt = runtime()
     at = now_option(now)
-    summary = run_poll_cycle(_engine(), rt, FileSource(file), at, incremental=False)
+    summary = run_poll_cycle(runtime().engine, rt, FileSource(file), at, incremental=False)
     if as_json:
         print_json(summary.as_import_json())
         return
@@ -69,7 +63,7 @@ def poll(
     source = make_source(rt.settings)
     if source is None:
         raise InputError("未配置数据源（source.kind 为 none）；请用 slamon import 导入文件")
-    engine = _engine()
+    engine = runtime().engine
     summary = run_poll_cycle(engine, rt, source, at, dry_run=dry_run, planner=default_planner())
     delivery = None if dry_run else deliver_job(engine, rt, at, "cli")
     if as_json:
@@ -122,7 +116,7 @@ def status(
 
     rt = runtime()
     at = now_option(now)
-    report = build_status(_engine(), rt, at, department)
+    report = build_status(runtime().engine, rt, at, department)
     if as_json:
         print_json([it.as_json() for it in report.items])
         return
@@ -142,14 +136,13 @@ def run(
     setup_logging("json" if log_json else rt.settings.log_format)
     rt.rules  # noqa: B018 — validate rules and calendar before starting
     rt.calendar  # noqa: B018
-    Daemon(rt, _engine()).run_forever()
+    Daemon(rt, runtime().engine).run_forever()
 
 
 def demo(
     output: Path = typer.Option(Path("demo-output"), "--output", help="演示输出目录"),
 ) -> None:
     """端到端演示：内置样例平台数据库 → 读取 → 计算时限 → 通知 → 月报，无需任何配置。"""
-    from slamon.adapters.store.db import open_store
     from slamon.demo.run import run_demo
     from slamon.service.status import build_status
 
@@ -161,9 +154,7 @@ def demo(
     console.print(
         f"读取演示平台数据库（2024 年 12 月）：{p.fetched} 行，入库 {p.inserted} 件，拒绝 {p.rejected} 行。"
     )
-    render_status(
-        build_status(open_store(result.store_url), rt, now), rt, stages=("overdue", "due_soon")
-    )
+    render_status(build_status(rt.engine, rt, now), rt, stages=("overdue", "due_soon"))
     console.print(f"{result.delivery}；邮件已保存到 {result.output / 'mail'}：", markup=False)
     for line in result.mail_lines:
         console.print(f"  {line}", markup=False, soft_wrap=True)

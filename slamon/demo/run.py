@@ -51,7 +51,6 @@ def demo_settings(output: Path, smtp_port: int) -> dict:
 
 def run_demo(output: Path) -> DemoResult:
     from slamon.adapters.sources.factory import make_source
-    from slamon.adapters.store.db import open_store
     from slamon.demo import platform as demo_data
     from slamon.demo.smtp_sink import EmlSink
     from slamon.service.notices import deliver_due
@@ -66,7 +65,7 @@ def run_demo(output: Path) -> DemoResult:
         data = demo_settings(output, sink.port)
         rt = Runtime(parse_settings(data, None, output, {}))
         now = demo_data.demo_now()
-        engine = open_store(rt.settings.store_url)
+        engine = rt.engine
         source = make_source(rt.settings)
         assert source is not None
         summary = run_poll_cycle(engine, rt, source, now, planner=default_planner())

@@ -24,18 +24,13 @@ def known_departments(rt: Runtime) -> tuple[set[str], str | None]:
     if s.store_url.startswith(prefix) and not Path(s.store_url[len(prefix) :]).exists():
         return names, None  # no store yet: nothing to read, and a check must not create one
     try:
-        from sqlalchemy import inspect, select
-
+        from slamon.adapters.store.applications import provider_departments
         from slamon.adapters.store.db import make_engine
-        from slamon.adapters.store.models import Application
 
         engine = make_engine(s.store_url)
         try:
             with engine.connect() as conn:
-                app = Application.__table__
-                if inspect(conn).has_table(app.name):
-                    rows = conn.execute(select(app.c.provider_dept).distinct()).scalars()
-                    names |= {normalise(d, s.aliases) for d in rows}
+                names |= {normalise(d, s.aliases) for d in provider_departments(conn)}
         finally:
             engine.dispose()
     except Exception as exc:  # noqa: BLE001 - a check reports, it never raises

@@ -30,15 +30,16 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
-
-from sqlalchemy import Engine, select
+from typing import TYPE_CHECKING, Any
 
 from slamon.adapters.mail.mailer import DeliveryError, Mailer, OutgoingMessage, make_mailer
 from slamon.adapters.mail.messages import notice_context, render
-from slamon.adapters.store import outbox
+from slamon.adapters.store import applications, outbox
 from slamon.core.vocabulary import OPEN_STAGES, PENDING
 from slamon.runtime import Runtime
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 log = logging.getLogger("slamon.notify")
 CLAIM_TIMEOUT = dt.timedelta(minutes=10)
@@ -247,13 +248,7 @@ def _on_error(
     def retry(c: Any) -> bool:
         ok = outbox.mark_retry(c, row_id, worker, at, error)
         if ok and attempts_after != attempts:
-            from sqlalchemy import update
-
-            c.execute(
-                update(outbox.OUTBOX)
-                .where(outbox.OUTBOX.c.id == row_id)
-                .values(attempts=attempts_after)
-            )
+            outbox.set_attempts(c, row_id, attempts_after)
         return ok
 
     _record(engine, retry)
@@ -274,15 +269,7 @@ def _prepare(conn: Any, rt: Runtime, row: dict[str, Any], worker: str) -> Outgoi
     items = json.loads(row["items"] or "[]")
     subject, text, html = row["subject"], row["body_text"], row["body_html"]
     if items:
-        from slamon.adapters.store.models import SlaStateRow
-
-        sla = SlaStateRow.__table__
-        ids = [i["application_id"] for i in items]
-        stages = dict(
-            conn.execute(
-                select(sla.c.application_id, sla.c.stage).where(sla.c.application_id.in_(ids))
-            ).all()
-        )
+        stages = applications.stages_of(conn, [i["application_id"] for i in items])
         keep = [i for i in items if stages.get(i["application_id"], PENDING) in OPEN_STAGES]
         if not keep:
             outbox.mark_cancelled(conn, row["id"], worker, "所列申请均已答复，无需发送")

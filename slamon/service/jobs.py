@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine
-
-from slamon.adapters.store import repo
+from slamon.adapters.store import runs
 from slamon.runtime import Runtime
 from slamon.service.poll import default_planner, run_poll_cycle
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 log = logging.getLogger("slamon.jobs")
 
@@ -24,16 +25,16 @@ def source_health(
     keys = {k: f"{k}:{source_name}"[:64] for k in ("last_ok", "last_data", "failing_since")}
     with engine.begin() as conn:
         if ok:
-            repo.set_meta(conn, keys["last_ok"], now.isoformat())
-            repo.set_meta(conn, keys["failing_since"], "")
-            if fetched or not repo.get_meta(
+            runs.set_meta(conn, keys["last_ok"], now.isoformat())
+            runs.set_meta(conn, keys["failing_since"], "")
+            if fetched or not runs.get_meta(
                 conn, keys["last_data"]
             ):  # silence counts from first sight
-                repo.set_meta(conn, keys["last_data"], now.isoformat())
-        elif not repo.get_meta(conn, keys["failing_since"]):
-            repo.set_meta(conn, keys["failing_since"], now.isoformat())
-        failing_since = repo.get_meta(conn, keys["failing_since"])
-        last_data = repo.get_meta(conn, keys["last_data"])
+                runs.set_meta(conn, keys["last_data"], now.isoformat())
+        elif not runs.get_meta(conn, keys["failing_since"]):
+            runs.set_meta(conn, keys["failing_since"], now.isoformat())
+        failing_since = runs.get_meta(conn, keys["failing_since"])
+        last_data = runs.get_meta(conn, keys["last_data"])
     minutes = rt.settings.source.stale_minutes
     if not ok:
         since = dt.datetime.fromisoformat(failing_since)  # type: ignore[arg-type]

@@ -19,12 +19,10 @@ import datetime as dt
 import json
 import logging
 from collections.abc import Sequence
-from typing import Any
-
-from sqlalchemy import Connection, Engine, select
+from typing import TYPE_CHECKING, Any
 
 from slamon.adapters.mail.messages import item_dicts, message_id, notice_context, render
-from slamon.adapters.store import outbox
+from slamon.adapters.store import applications, outbox
 from slamon.core.notice_policy import (
     History,
     OpenItem,
@@ -49,6 +47,9 @@ from slamon.service.recipients import (
     normalise,
 )
 
+if TYPE_CHECKING:
+    from sqlalchemy import Connection, Engine
+
 __all__ = ["DeliveryReport", "deliver_due", "notify_stale_source", "plan_notices", "queue_message"]
 
 log = logging.getLogger("slamon.notify")
@@ -63,27 +64,7 @@ def load_open_items(
     conn: Connection, horizon: dt.date, aliases: dict[str, str] | Any
 ) -> list[OpenItem]:
     """Unanswered applications whose deadline is on or before ``horizon``."""
-    from slamon.adapters.store.models import Application, SlaStateRow
-
-    app, sla = Application.__table__, SlaStateRow.__table__
-    rows = conn.execute(
-        select(
-            app.c.application_id,
-            app.c.provider_dept,
-            app.c.resource_name,
-            app.c.applicant_dept,
-            app.c.received_at,
-            app.c.reviewed_at,
-            sla.c.deadline,
-            sla.c.deadline_date,
-        )
-        .join(sla, sla.c.application_id == app.c.application_id)
-        .where(
-            sla.c.stage.in_(CLOCK_RUNNING_STAGES),
-            sla.c.deadline_date.is_not(None),
-            sla.c.deadline_date <= horizon,
-        )
-    )
+    rows = applications.unanswered_due_by(conn, CLOCK_RUNNING_STAGES, horizon)
     return [
         OpenItem(
             aid, normalise(dept, aliases), res, applicant, received or reviewed, deadline, ddate
@@ -244,11 +225,7 @@ def queue_message(
         now,
         problem=problem,
     )
-    if isinstance(target, Engine):
-        with target.begin() as conn:
-            done = outbox.insert_if_absent(conn, row)
-    else:
-        done = outbox.insert_if_absent(target, row)
+    done = outbox.insert_if_absent(target, row)
     if done:
         log.info("notify.queued key=%s kind=%s recipients=%d", key, kind, len(recipients))
     return done

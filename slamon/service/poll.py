@@ -12,23 +12,22 @@ import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
-
-from sqlalchemy import Connection, Engine, select, update
+from typing import TYPE_CHECKING, Any
 
 from slamon.adapters.sources.base import FetchResult, RawRow, Source
-from slamon.adapters.store import repo
-from slamon.adapters.store.models import PollRun, RejectedRow
+from slamon.adapters.store import applications, outbox, runs
 from slamon.core.records import ApplicationRecord, RowError, validate_row
 from slamon.core.sla import SlaState, evaluate
 from slamon.runtime import Runtime
 
+if TYPE_CHECKING:
+    from sqlalchemy import Connection, Engine
+
 log = logging.getLogger("slamon.poll")
-RUN = PollRun.__table__
 
 # Called inside the poll transaction after SLA evaluation; returns the number of notices planned.
 # The mail package installs its planner here (see slamon.notify); tests may leave it empty.
-Planner = Callable[[Connection, Runtime, dt.datetime], int]
+Planner = Callable[["Connection", Runtime, dt.datetime], int]
 
 
 @dataclass
@@ -86,8 +85,8 @@ def run_poll_cycle(
 ) -> PollSummary:
     """Fetch from ``source`` and apply it to the store as of ``now`` (aware)."""
     with engine.connect() as conn:
-        raw_since = repo.get_meta(conn, cursor_key(source.name)) if incremental else None
-        imported = repo.imported_hashes(conn)
+        raw_since = runs.get_meta(conn, cursor_key(source.name)) if incremental else None
+        imported = runs.imported_hashes(conn)
     since = dt.datetime.fromisoformat(raw_since) if raw_since else None
     try:
         fetched = source.fetch(since, imported)
@@ -140,9 +139,7 @@ def apply_fetch(
     step = inject or (lambda _name: None)
     try:
         with engine.begin() as conn:
-            summary.run_id = conn.execute(
-                RUN.insert().values(source=source_name, started_at=now, status="running")
-            ).inserted_primary_key[0]
+            summary.run_id = runs.start_run(conn, source_name, now)
             records, rejections = (
                 (validated, []) if validated is not None else _validate(fetched.rows, rt, summary)
             )
@@ -154,26 +151,23 @@ def apply_fetch(
             _evaluate(conn, rt, changed, summary, now)
             step("evaluated")
             if fetched.cursor is not None:
-                repo.set_meta(conn, cursor_key(source_name), fetched.cursor.isoformat())
-            repo.mark_imported(
+                runs.set_meta(conn, cursor_key(source_name), fetched.cursor.isoformat())
+            runs.mark_imported(
                 conn, [(f.sha256, f.name) for f in fetched.files], summary.run_id, now
             )
             if planner is not None:
                 summary.planned = planner(conn, rt, now)
                 summary.preview = _planned_this_cycle(conn, now)
             step("planned")
-            conn.execute(
-                update(RUN)
-                .where(RUN.c.id == summary.run_id)
-                .values(
-                    finished_at=now,
-                    status="ok",
-                    fetched=summary.fetched,
-                    inserted=summary.inserted,
-                    updated=summary.updated,
-                    unchanged=summary.unchanged,
-                    rejected=summary.rejected,
-                )
+            runs.finish_run(
+                conn,
+                summary.run_id,
+                now,
+                fetched=summary.fetched,
+                inserted=summary.inserted,
+                updated=summary.updated,
+                unchanged=summary.unchanged,
+                rejected=summary.rejected,
             )
             if dry_run:
                 raise _DryRun
@@ -197,23 +191,9 @@ def apply_fetch(
 
 def _planned_this_cycle(conn: Connection, now: dt.datetime) -> list[dict[str, Any]]:
     """The outbox rows this cycle wrote, for ``poll --dry-run`` and ``--json``."""
-    from slamon.adapters.store.models import Outbox
-
-    ob = Outbox.__table__
-    rows = conn.execute(
-        select(ob.c.kind, ob.c.department, ob.c.recipients, ob.c.subject, ob.c.not_before)
-        .where(ob.c.created_at == now)
-        .order_by(ob.c.id)
-    ).mappings()
     return [
-        {
-            "kind": r["kind"],
-            "department": r["department"],
-            "recipients": json.loads(r["recipients"]),
-            "subject": r["subject"],
-            "not_before": r["not_before"].isoformat(),
-        }
-        for r in rows
+        {**r, "recipients": json.loads(r["recipients"]), "not_before": r["not_before"].isoformat()}
+        for r in outbox.planned_at(conn, now)
     ]
 
 
@@ -243,7 +223,7 @@ def _upsert(
     now: dt.datetime,
 ) -> list[ApplicationRecord]:
     """Insert new and update changed applications with their history; return those touched."""
-    stored = repo.existing_hashes(conn, [r.application_id for r in records])
+    stored = applications.existing_hashes(conn, [r.application_id for r in records])
     hashes = {r.application_id: r.content_hash() for r in records}
     new, changed = [], []
     for r in records:
@@ -254,11 +234,11 @@ def _upsert(
             changed.append(r)
     summary.inserted, summary.updated = len(new), len(changed)
     summary.unchanged = len(records) - len(new) - len(changed)
-    old = repo.load_records(conn, [r.application_id for r in changed])
+    old = applications.load_records(conn, [r.application_id for r in changed])
     memo: dict[int, Any] = {}  # datetimes converted once for both inserts
-    repo.insert_applications(conn, new, hashes, source, now, memo)
-    repo.update_applications(conn, changed, hashes, source, now)
-    repo.insert_events(conn, new + changed, old, summary.run_id, now, memo)
+    applications.insert_applications(conn, new, hashes, source, now, memo)
+    applications.update_applications(conn, changed, hashes, source, now)
+    applications.insert_events(conn, new + changed, old, summary.run_id, now, memo)
     return new + changed
 
 
@@ -271,13 +251,12 @@ def _store_rejections(
     summary: PollSummary,
     now: dt.datetime,
 ) -> None:
-    table = RejectedRow.__table__
-    known = set(conn.execute(select(table.c.row_ref).where(table.c.source == source)).scalars())
+    known = runs.rejected_refs(conn, source)
     bad_refs = {raw.ref for raw, _e in rejections}
     fixed = known & ({r.ref for r in rows} - bad_refs)
     if fixed:
-        repo.clear_rejections(conn, source, sorted(fixed))
-    repo.record_rejections(
+        runs.clear_rejections(conn, source, sorted(fixed))
+    runs.record_rejections(
         conn,
         source,
         [
@@ -303,20 +282,20 @@ def _evaluate(
 ) -> None:
     """Evaluate changed and open applications; everything when the calendar or rules changed."""
     fingerprint = rt.fingerprint()
-    previous = repo.get_meta(conn, "fingerprint")
+    previous = runs.get_meta(conn, "fingerprint")
     if previous is not None and previous != fingerprint:
         summary.evaluated, summary.deadline_changes = reevaluate_all(
             conn, rt, now, previous, fingerprint
         )
         return
     targets = {r.application_id: r for r in changed}
-    missing = [i for i in repo.open_application_ids(conn) if i not in targets]
-    targets.update(repo.load_records(conn, missing))
-    existing = set(repo.load_sla(conn, list(targets)).keys()) if targets else set()
+    missing = [i for i in applications.open_application_ids(conn) if i not in targets]
+    targets.update(applications.load_records(conn, missing))
+    existing = set(applications.load_sla(conn, list(targets)).keys()) if targets else set()
     states = _evaluate_all(targets.values(), rt, now)
-    repo.save_sla(conn, states, existing, fingerprint, now)
+    applications.save_sla(conn, states, existing, fingerprint, now)
     if previous is None:
-        repo.set_meta(conn, "fingerprint", fingerprint)
+        runs.set_meta(conn, "fingerprint", fingerprint)
     summary.evaluated = len(states)
 
 
@@ -334,8 +313,8 @@ def reevaluate_all(
 ) -> tuple[int, int]:
     """Recompute every application's SLA state; return (evaluated, deadlines moved), logging each move."""
     fingerprint = fingerprint or rt.fingerprint()
-    old = repo.load_sla(conn)
-    states = _evaluate_all(repo.iter_all_records(conn), rt, now)
+    old = applications.load_sla(conn)
+    states = _evaluate_all(applications.iter_all_records(conn), rt, now)
     moves = []
     for s in states:
         before = old.get(s.application_id)
@@ -360,9 +339,9 @@ def reevaluate_all(
                 before["deadline"],
                 s.deadline,
             )
-    repo.replace_all_sla(conn, states, fingerprint, now)
-    repo.insert_deadline_changes(conn, moves)
-    repo.set_meta(conn, "fingerprint", fingerprint)
+    applications.replace_all_sla(conn, states, fingerprint, now)
+    applications.insert_deadline_changes(conn, moves)
+    runs.set_meta(conn, "fingerprint", fingerprint)
     return len(states), len(moves)
 
 
@@ -371,15 +350,6 @@ def _log_failed_run(engine: Engine, source: str, now: dt.datetime, exc: BaseExce
     message = f"{exc.__class__.__name__}: {exc}"[:2000]
     log.error("poll.failed source=%s error=%s", source, message)
     try:
-        with engine.begin() as conn:
-            conn.execute(
-                RUN.insert().values(
-                    source=source,
-                    started_at=now,
-                    finished_at=now,
-                    status="failed",
-                    error=message,
-                )
-            )
+        runs.record_failed_run(engine, source, now, message)
     except Exception:  # the store itself may be what failed
         log.exception("poll.failed_run_not_recorded source=%s", source)

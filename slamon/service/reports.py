@@ -11,17 +11,19 @@ import datetime as dt
 import logging
 import os
 from pathlib import Path
-
-from sqlalchemy import Engine
+from typing import TYPE_CHECKING
 
 from slamon.adapters.render.digest import RenderedDigest, render_digest
-from slamon.adapters.store import repo
+from slamon.adapters.store import runs
 from slamon.adapters.store.report_queries import month_records, week_records
 from slamon.core.digest_figures import Digest, weekly_digest
 from slamon.core.periods import IsoWeek, Month
 from slamon.core.report_figures import monthly_figures
 from slamon.core.report_wording import MonthlyReport, build_report
 from slamon.runtime import Runtime
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 log = logging.getLogger("slamon.reports")
 
@@ -112,13 +114,13 @@ def write_monthly_reports_if_due(engine: Engine, rt: Runtime, now: dt.datetime) 
     target = current.previous()
     key = f"report_written:{target.key}"
     with engine.connect() as conn:
-        if repo.get_meta(conn, key) is not None:
+        if runs.get_meta(conn, key) is not None:
             return []
     report = monthly_report(engine, rt, target)
     paths = write_report_files(report, rt.settings.report_dir)
     with engine.begin() as conn:
-        if repo.get_meta(conn, key) is None:
-            repo.set_meta(conn, key, now.isoformat())
+        if runs.get_meta(conn, key) is None:
+            runs.set_meta(conn, key, now.isoformat())
     log.info("report.written month=%s files=%s", target.key, ",".join(p.name for p in paths))
     return paths
 
@@ -165,12 +167,12 @@ def queue_weekly_digest_if_due(engine: Engine, rt: Runtime, now: dt.datetime) ->
         covered = base.previous()
         key = f"digest_queued:{covered.key}"
         with engine.connect() as conn:
-            if repo.get_meta(conn, key) is not None:
+            if runs.get_meta(conn, key) is not None:
                 return False
         queued = queue_digest(engine, rt, covered, now)
         with engine.begin() as conn:
-            if repo.get_meta(conn, key) is None:
-                repo.set_meta(conn, key, now.isoformat())
+            if runs.get_meta(conn, key) is None:
+                runs.set_meta(conn, key, now.isoformat())
         log.info("digest.queued week=%s new=%s", covered.key, queued)
         return queued
     return False

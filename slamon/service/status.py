@@ -5,16 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, or_, select
-
-from slamon.adapters.store import repo
-from slamon.adapters.store.models import DeadlineChange, PollRun, RejectedRow
-from slamon.core.records import FIELDS
+from slamon.adapters.store import applications, runs
 from slamon.core.sla import SlaState, evaluate
-from slamon.core.vocabulary import OPEN_STAGES, STAGE_SEVERITY
+from slamon.core.vocabulary import STAGE_SEVERITY
 from slamon.runtime import Runtime
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 RECENT_DAYS = 30
 
@@ -63,68 +62,17 @@ def build_status(
     engine: Engine, rt: Runtime, now: dt.datetime, department: str | None = None
 ) -> StatusReport:
     """Open applications plus those submitted or answered in the last 30 days, evaluated at ``now``."""
-    app, sla = repo.APP, repo.SLA
     since = now - dt.timedelta(days=RECENT_DAYS)
     dept = rt.settings.aliases.get(department, department) if department else None
-    query = (
-        select(*(app.c[f] for f in FIELDS))
-        .outerjoin(sla, sla.c.application_id == app.c.application_id)
-        .where(
-            or_(
-                sla.c.stage.is_(None),
-                sla.c.stage.in_(OPEN_STAGES),
-                app.c.decided_at >= since,
-                app.c.submitted_at >= since,
-            )
-        )
-    )
-    if dept:
-        query = query.where(app.c.provider_dept == dept)
-    items: list[StatusItem] = []
     with engine.connect() as conn:
-        for row in conn.execute(query):
-            record = repo.record_from_row(row)
-            items.append(StatusItem(record, evaluate(record, now, rt.rules, rt.calendar, rt.tz)))
-        runs = PollRun.__table__
-        last_ok = (
-            conn.execute(
-                select(runs).where(runs.c.status == "ok").order_by(runs.c.id.desc()).limit(1)
-            )
-            .mappings()
-            .first()
-        )
-        last_failed = (
-            conn.execute(
-                select(runs).where(runs.c.status == "failed").order_by(runs.c.id.desc()).limit(1)
-            )
-            .mappings()
-            .first()
-        )
-        rej = RejectedRow.__table__
-        rejected = [
-            dict(r)
-            for r in conn.execute(
-                select(rej.c.source, rej.c.row_ref, rej.c.field, rej.c.message, rej.c.last_seen_at)
-                .order_by(rej.c.last_seen_at.desc(), rej.c.id)
-                .limit(200)
-            ).mappings()
+        items = [
+            StatusItem(record, evaluate(record, now, rt.rules, rt.calendar, rt.tz))
+            for record in applications.open_or_recent_records(conn, since, dept)
         ]
-        ch = DeadlineChange.__table__
-        latest = conn.execute(
-            select(ch.c.new_fingerprint).order_by(ch.c.id.desc()).limit(1)
-        ).scalar()
-        changes = []
-        if latest:
-            changes = [
-                dict(r)
-                for r in conn.execute(
-                    select(
-                        ch.c.application_id, ch.c.old_deadline, ch.c.new_deadline, ch.c.changed_at
-                    )
-                    .where(ch.c.new_fingerprint == latest)
-                    .order_by(ch.c.application_id)
-                ).mappings()
-            ]
+        last_ok = runs.last_run(conn, "ok")
+        last_failed = runs.last_run(conn, "failed")
+        rejected = runs.recent_rejections(conn)
+        changes = applications.latest_deadline_changes(conn)
     items.sort(key=_sort_key)
     by_dept: dict[str, Counter[str]] = defaultdict(Counter)
     for it in items:
@@ -133,8 +81,8 @@ def build_status(
         now,
         items,
         dict(by_dept),
-        dict(last_ok) if last_ok else None,
-        dict(last_failed) if last_failed else None,
+        last_ok,
+        last_failed,
         rejected,
         changes,
     )

@@ -20,7 +20,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, and_, or_, select, update
+from sqlalchemy import Connection, Engine, and_, or_, select, update
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 
 from slamon.adapters.store.models import Outbox
@@ -29,8 +29,15 @@ from slamon.core.vocabulary import CANCELLED, FAILED, QUEUED, RETRY, SENDING, SE
 OUTBOX = Outbox.__table__
 
 
-def insert_if_absent(conn: Connection, row: dict[str, Any]) -> bool:
-    """INSERT one row unless its key exists (ON CONFLICT DO NOTHING); True when inserted."""
+def insert_if_absent(target: Connection | Engine, row: dict[str, Any]) -> bool:
+    """INSERT one row unless its key exists (ON CONFLICT DO NOTHING); True when inserted.
+
+    ``target`` is a Connection (joins the caller's transaction) or an Engine (own transaction).
+    """
+    if isinstance(target, Engine):
+        with target.begin() as conn:
+            return insert_if_absent(conn, row)
+    conn = target
     name = conn.dialect.name
     if name in ("postgresql", "sqlite"):
         # RETURNING tells reliably whether a row went in (rowcount is 0 on PostgreSQL here,
@@ -197,3 +204,25 @@ def counts(conn: Connection) -> dict[str, int]:
 
     rows = conn.execute(select(OUTBOX.c.status, func.count()).group_by(OUTBOX.c.status))
     return {s: n for s, n in rows}
+
+
+def planned_at(conn: Connection, created_at: dt.datetime) -> list[dict[str, Any]]:
+    """The rows planned at ``created_at`` (one poll cycle), in planning order."""
+    return [
+        dict(r)
+        for r in conn.execute(
+            select(
+                OUTBOX.c.kind,
+                OUTBOX.c.department,
+                OUTBOX.c.recipients,
+                OUTBOX.c.subject,
+                OUTBOX.c.not_before,
+            )
+            .where(OUTBOX.c.created_at == created_at)
+            .order_by(OUTBOX.c.id)
+        ).mappings()
+    ]
+
+
+def set_attempts(conn: Connection, row_id: int, attempts: int) -> None:
+    conn.execute(update(OUTBOX).where(OUTBOX.c.id == row_id).values(attempts=attempts))

@@ -15,8 +15,8 @@ from collections.abc import Iterable
 
 from sqlalchemy import Connection, Engine, func, or_, select
 
+from slamon.adapters.store.applications import record_from_row
 from slamon.adapters.store.models import Application
-from slamon.adapters.store.repo import record_from_row
 from slamon.core.periods import IsoWeek, Month
 from slamon.core.records import FIELDS, ApplicationRecord
 

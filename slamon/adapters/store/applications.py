@@ -1,23 +1,22 @@
-"""Bulk reads and writes on the store, in SQLAlchemy Core for speed. No business rules here."""
+"""Applications, their history and their SLA state: bulk reads and writes in SQLAlchemy Core.
+
+No business rules here: the poll service decides what to write, this module only writes it.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Date, DateTime, bindparam, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, bindparam, delete, inspect, or_, select, update
 
+from slamon.adapters.store.bulk import CHUNK, bulk_insert, chunks
 from slamon.adapters.store.models import (
     Application,
     ApplicationEvent,
     DeadlineChange,
-    ImportedFile,
-    Meta,
-    RejectedRow,
     SlaStateRow,
 )
 from slamon.core.records import FIELDS, ApplicationRecord
@@ -27,13 +26,8 @@ from slamon.core.vocabulary import OPEN_STAGES
 APP = Application.__table__
 EVENT = ApplicationEvent.__table__
 SLA = SlaStateRow.__table__
-META = Meta.__table__
-REJECTED = RejectedRow.__table__
-IMPORTED = ImportedFile.__table__
 CHANGE = DeadlineChange.__table__
 
-CHUNK = 500
-TRACKED = ("review_status", "reviewed_at", "received_at", "decision", "decided_at")
 SLA_FIELDS = (
     "stage",
     "rule_id",
@@ -43,97 +37,6 @@ SLA_FIELDS = (
     "answer_working_days",
     "calendar_official",
 )
-
-
-_UTC = dt.UTC
-
-
-def _temporal_keys(table: Any, keys: Sequence[str]) -> tuple[list[str], list[str]]:
-    """The datetime and the date columns among ``keys`` (looking through type decorators)."""
-    stamps, days = [], []
-    for k in keys:
-        col_type = table.c[k].type
-        col_type = getattr(col_type, "impl_instance", col_type)
-        if isinstance(col_type, DateTime):
-            stamps.append(k)
-        elif isinstance(col_type, Date):
-            days.append(k)
-    return stamps, days
-
-
-def bulk_insert(
-    conn: Connection,
-    table: Any,
-    rows: list[dict[str, Any]],
-    memo: dict[int, tuple[dt.datetime, Any]] | None = None,
-) -> None:
-    """executemany at the driver level, skipping per-value type processing (the hot path of a
-    full poll). Temporal values are converted exactly as the column types would store them:
-    on SQLite, UTC datetimes as fixed-width text (memoised by object: ``now`` and shared deadline
-    instants recur in every row; pass one ``memo`` to several inserts of the same objects);
-    elsewhere aware UTC datetimes. ``rows`` are modified in place.
-    """
-    if not rows:
-        return
-    keys = list(rows[0])
-    stamps, days = _temporal_keys(table, keys)
-    on_sqlite = conn.dialect.name == "sqlite"
-    memo = {} if memo is None else memo
-    for r in rows:
-        for k in stamps:
-            v = r[k]
-            if v is not None:
-                hit = memo.get(id(v))
-                if hit is None:  # the entry keeps v alive, so its id cannot be reused meanwhile
-                    u = v.astimezone(_UTC)
-                    hit = memo[id(v)] = (
-                        v,
-                        u.replace(tzinfo=None).isoformat(" ", "microseconds") if on_sqlite else u,
-                    )
-                r[k] = hit[1]
-        if on_sqlite:
-            for k in days:
-                v = r[k]
-                if v is not None:
-                    r[k] = v.isoformat()
-    compiled = table.insert().compile(dialect=conn.dialect, column_keys=keys)
-    if compiled.positional:
-        getter = itemgetter(*[compiled.binds[name].key for name in compiled.positiontup])
-        params: list[Any] = [getter(r) for r in rows]
-    else:
-        params = rows
-    conn.exec_driver_sql(str(compiled), params)
-
-
-def chunks(seq: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
-    for i in range(0, len(seq), size):
-        yield seq[i : i + size]
-
-
-def insert_ignore(
-    conn: Connection, table: Any, rows: list[dict[str, Any]], keys: Sequence[str]
-) -> None:
-    """INSERT rows, silently skipping those whose unique ``keys`` already exist (portable)."""
-    if not rows:
-        return
-    name = conn.dialect.name
-    if name == "postgresql":
-        stmt = postgresql.insert(table).on_conflict_do_nothing(index_elements=list(keys))
-    elif name == "sqlite":
-        stmt = sqlite.insert(table).on_conflict_do_nothing(index_elements=list(keys))
-    else:
-        stmt = table.insert().prefix_with("IGNORE")
-    conn.execute(stmt, rows)
-
-
-# -- meta ----------------------------------------------------------------------------------
-def get_meta(conn: Connection, key: str) -> str | None:
-    return conn.execute(select(META.c.value).where(META.c.key == key)).scalar_one_or_none()
-
-
-def set_meta(conn: Connection, key: str, value: str) -> None:
-    if conn.execute(update(META).where(META.c.key == key).values(value=value)).rowcount == 0:
-        conn.execute(META.insert().values(key=key, value=value))
 
 
 # -- applications --------------------------------------------------------------------------
@@ -339,52 +242,89 @@ def insert_deadline_changes(conn: Connection, rows: list[dict[str, Any]]) -> Non
         conn.execute(CHANGE.insert(), rows)
 
 
-# -- rejected rows and imported files ------------------------------------------------------
-def record_rejections(
-    conn: Connection,
-    source: str,
-    errors: Sequence[tuple[str, str, str, str]],
-    run_id: int | None,
-    now: dt.datetime,
-) -> None:
-    """Upsert (row_ref, field, message, raw_json) for ``source``: first_seen kept, last_seen moved."""
-    for ref, field, message, raw in errors:
-        res = conn.execute(
-            update(REJECTED)
-            .where(
-                REJECTED.c.source == source, REJECTED.c.row_ref == ref, REJECTED.c.field == field
+# -- named questions the services ask -----------------------------------------------------------
+def open_or_recent_records(
+    conn: Connection, since: dt.datetime, provider_dept: str | None = None
+) -> Iterator[ApplicationRecord]:
+    """Applications still open (or never evaluated), or submitted or answered since ``since``."""
+    query = (
+        select(*(APP.c[f] for f in FIELDS))
+        .outerjoin(SLA, SLA.c.application_id == APP.c.application_id)
+        .where(
+            or_(
+                SLA.c.stage.is_(None),
+                SLA.c.stage.in_(OPEN_STAGES),
+                APP.c.decided_at >= since,
+                APP.c.submitted_at >= since,
             )
-            .values(message=message, raw=raw, last_seen_at=now, poll_run_id=run_id)
         )
-        if res.rowcount == 0:
+    )
+    if provider_dept:
+        query = query.where(APP.c.provider_dept == provider_dept)
+    for row in conn.execute(query):
+        yield record_from_row(row)
+
+
+def latest_deadline_changes(conn: Connection) -> list[dict[str, Any]]:
+    """The deadlines moved by the most recent calendar or rules change."""
+    latest = conn.execute(
+        select(CHANGE.c.new_fingerprint).order_by(CHANGE.c.id.desc()).limit(1)
+    ).scalar()
+    if not latest:
+        return []
+    return [
+        dict(r)
+        for r in conn.execute(
+            select(
+                CHANGE.c.application_id,
+                CHANGE.c.old_deadline,
+                CHANGE.c.new_deadline,
+                CHANGE.c.changed_at,
+            )
+            .where(CHANGE.c.new_fingerprint == latest)
+            .order_by(CHANGE.c.application_id)
+        ).mappings()
+    ]
+
+
+def unanswered_due_by(conn: Connection, stages: Sequence[str], horizon: dt.date) -> Iterator[Any]:
+    """(application_id, provider_dept, resource_name, applicant_dept, received_at, reviewed_at,
+    deadline, deadline_date) of applications in ``stages`` whose deadline is on or before
+    ``horizon``."""
+    return conn.execute(
+        select(
+            APP.c.application_id,
+            APP.c.provider_dept,
+            APP.c.resource_name,
+            APP.c.applicant_dept,
+            APP.c.received_at,
+            APP.c.reviewed_at,
+            SLA.c.deadline,
+            SLA.c.deadline_date,
+        )
+        .join(SLA, SLA.c.application_id == APP.c.application_id)
+        .where(
+            SLA.c.stage.in_(stages),
+            SLA.c.deadline_date.is_not(None),
+            SLA.c.deadline_date <= horizon,
+        )
+    )
+
+
+def stages_of(conn: Connection, ids: Sequence[str]) -> dict[str, str]:
+    """application_id → its stored SLA stage, for those of ``ids`` that have one."""
+    out: dict[str, str] = {}
+    for part in chunks(list(ids)):
+        out.update(
             conn.execute(
-                REJECTED.insert().values(
-                    source=source,
-                    row_ref=ref,
-                    field=field,
-                    message=message,
-                    raw=raw,
-                    first_seen_at=now,
-                    last_seen_at=now,
-                    poll_run_id=run_id,
-                )
-            )
-
-
-def clear_rejections(conn: Connection, source: str, refs: Sequence[str]) -> None:
-    """Forget earlier rejections of rows that now load."""
-    for part in chunks(list(refs)):
-        conn.execute(
-            delete(REJECTED).where(REJECTED.c.source == source, REJECTED.c.row_ref.in_(part))
+                select(SLA.c.application_id, SLA.c.stage).where(SLA.c.application_id.in_(part))
+            ).all()
         )
+    return out
 
 
-def imported_hashes(conn: Connection) -> set[str]:
-    return set(conn.execute(select(IMPORTED.c.sha256)).scalars())
-
-
-def mark_imported(
-    conn: Connection, files: Iterable[tuple[str, str]], run_id: int | None, now: dt.datetime
-) -> None:
-    rows = [{"sha256": h, "name": n, "imported_at": now, "poll_run_id": run_id} for h, n in files]
-    insert_ignore(conn, IMPORTED, rows, ["sha256"])
+def provider_departments(conn: Connection) -> set[str]:
+    """Every provider department named in the store (none when the store has no tables yet)."""
+    if not inspect(conn).has_table(APP.name):
+        return set()
+    return set(conn.execute(select(APP.c.provider_dept).distinct()).scalars())

@@ -1,0 +1,128 @@
+"""Bookkeeping of the poll cycle: settings rows (meta), poll runs, rejected rows, imported files."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Engine, delete, select, update
+
+from slamon.adapters.store.bulk import chunks, insert_ignore
+from slamon.adapters.store.models import ImportedFile, Meta, PollRun, RejectedRow
+
+META = Meta.__table__
+RUN = PollRun.__table__
+REJECTED = RejectedRow.__table__
+IMPORTED = ImportedFile.__table__
+
+
+# -- meta ----------------------------------------------------------------------------------
+def get_meta(conn: Connection, key: str) -> str | None:
+    return conn.execute(select(META.c.value).where(META.c.key == key)).scalar_one_or_none()
+
+
+def set_meta(conn: Connection, key: str, value: str) -> None:
+    if conn.execute(update(META).where(META.c.key == key).values(value=value)).rowcount == 0:
+        conn.execute(META.insert().values(key=key, value=value))
+
+
+# -- poll runs -------------------------------------------------------------------------------
+def start_run(conn: Connection, source: str, now: dt.datetime) -> int:
+    return conn.execute(
+        RUN.insert().values(source=source, started_at=now, status="running")
+    ).inserted_primary_key[0]
+
+
+def finish_run(conn: Connection, run_id: int, now: dt.datetime, **counts: int) -> None:
+    conn.execute(
+        update(RUN).where(RUN.c.id == run_id).values(finished_at=now, status="ok", **counts)
+    )
+
+
+def record_failed_run(engine: Engine, source: str, now: dt.datetime, error: str) -> None:
+    """A failed cycle in its own transaction (the cycle itself was rolled back)."""
+    with engine.begin() as conn:
+        conn.execute(
+            RUN.insert().values(
+                source=source, started_at=now, finished_at=now, status="failed", error=error
+            )
+        )
+
+
+def last_run(conn: Connection, status: str) -> dict[str, Any] | None:
+    row = (
+        conn.execute(select(RUN).where(RUN.c.status == status).order_by(RUN.c.id.desc()).limit(1))
+        .mappings()
+        .first()
+    )
+    return dict(row) if row else None
+
+
+# -- rejected rows and imported files ------------------------------------------------------
+def record_rejections(
+    conn: Connection,
+    source: str,
+    errors: Sequence[tuple[str, str, str, str]],
+    run_id: int | None,
+    now: dt.datetime,
+) -> None:
+    """Upsert (row_ref, field, message, raw_json) for ``source``: first_seen kept, last_seen moved."""
+    for ref, field, message, raw in errors:
+        res = conn.execute(
+            update(REJECTED)
+            .where(
+                REJECTED.c.source == source, REJECTED.c.row_ref == ref, REJECTED.c.field == field
+            )
+            .values(message=message, raw=raw, last_seen_at=now, poll_run_id=run_id)
+        )
+        if res.rowcount == 0:
+            conn.execute(
+                REJECTED.insert().values(
+                    source=source,
+                    row_ref=ref,
+                    field=field,
+                    message=message,
+                    raw=raw,
+                    first_seen_at=now,
+                    last_seen_at=now,
+                    poll_run_id=run_id,
+                )
+            )
+
+
+def clear_rejections(conn: Connection, source: str, refs: Sequence[str]) -> None:
+    """Forget earlier rejections of rows that now load."""
+    for part in chunks(list(refs)):
+        conn.execute(
+            delete(REJECTED).where(REJECTED.c.source == source, REJECTED.c.row_ref.in_(part))
+        )
+
+
+def imported_hashes(conn: Connection) -> set[str]:
+    return set(conn.execute(select(IMPORTED.c.sha256)).scalars())
+
+
+def mark_imported(
+    conn: Connection, files: Iterable[tuple[str, str]], run_id: int | None, now: dt.datetime
+) -> None:
+    rows = [{"sha256": h, "name": n, "imported_at": now, "poll_run_id": run_id} for h, n in files]
+    insert_ignore(conn, IMPORTED, rows, ["sha256"])
+
+
+def rejected_refs(conn: Connection, source: str) -> set[str]:
+    return set(
+        conn.execute(select(REJECTED.c.row_ref).where(REJECTED.c.source == source)).scalars()
+    )
+
+
+def recent_rejections(conn: Connection, limit: int = 200) -> list[dict[str, Any]]:
+    r = REJECTED
+    return [
+        dict(row)
+        for row in conn.execute(
+            select(r.c.source, r.c.row_ref, r.c.field, r.c.message, r.c.last_seen_at)
+            .order_by(r.c.last_seen_at.desc(), r.c.id)
+            .limit(limit)
+        ).mappings()
+    ]
