@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -12,9 +12,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import create_engine, text
 
+from slamon.adapters.sources.base import FetchResult, RawRow
 from slamon.config import parse_settings
 from slamon.core.records import ApplicationRecord
 from slamon.runtime import Runtime
+from slamon.service.poll import PollSummary, apply_fetch, default_planner
 
 TZ = ZoneInfo("Asia/Shanghai")
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -30,15 +32,20 @@ def at(text_: str) -> dt.datetime:
 
 
 def record(aid: str, received: str | None = "2024-09-27 10:00", **kw: Any) -> ApplicationRecord:
+    # Submitted and reviewed before the receipt, as a platform would record them.
+    submitted, reviewed = at("2024-09-26 09:00"), at("2024-09-27 09:00")
+    if received:
+        reviewed = min(reviewed, at(received))
+        submitted = min(submitted, reviewed - dt.timedelta(hours=1))
     base: dict[str, Any] = dict(
         application_id=aid,
         applicant_dept="省税务局",
         provider_dept="省公共资源交易中心",
         resource_name="工程类_招标项目",
         share_type="conditional",
-        submitted_at=at("2024-09-26 09:00"),
+        submitted_at=submitted,
         review_status="passed",
-        reviewed_at=at("2024-09-27 09:00"),
+        reviewed_at=reviewed,
         received_at=at(received) if received else None,
     )
     base.update(kw)
@@ -79,3 +86,24 @@ def fresh_pg_database(server_url: str) -> Iterator[str]:
             )
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()
+
+
+def ingest_records(
+    engine: Any,
+    rt: Runtime,
+    records: Sequence[ApplicationRecord],
+    now: dt.datetime,
+    source_name: str = "test",
+    *,
+    plan: bool = False,
+) -> PollSummary:
+    """Apply records as one poll cycle, through the real validation (as a source would)."""
+    rows = [RawRow(r.application_id, r.as_dict()) for r in records]
+    return apply_fetch(
+        engine,
+        rt,
+        source_name,
+        FetchResult(rows=rows),
+        now,
+        planner=default_planner() if plan else None,
+    )

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from storehelpers import REPO_ROOT, at, make_runtime, record
+from storehelpers import REPO_ROOT, at, ingest_records, make_runtime, record
 
 from slamon.adapters.store.db import open_store
-from slamon.service.poll import ingest_records
 
 STATUS_KEYS = {
     "application_id",

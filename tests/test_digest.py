@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from storehelpers import REPO_ROOT, make_runtime
+from storehelpers import REPO_ROOT, ingest_records, make_runtime
 from test_report_figures import TZ, Maker, at, december_records
 
 from slamon.adapters.render.digest import render_digest
@@ -18,7 +18,6 @@ from slamon.adapters.store.models import Outbox
 from slamon.core.digest_figures import weekly_digest
 from slamon.core.periods import IsoWeek
 from slamon.core.records import ApplicationRecord
-from slamon.service.poll import ingest_records
 from slamon.service.reports import digest_due_at, queue_weekly_digest_if_due
 
 W50 = IsoWeek(2024, 50)  # 9–15 December 2024

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select, update
-from storehelpers import REPO_ROOT, at, record
+from storehelpers import REPO_ROOT, at, ingest_records, record
 
 from slamon.adapters.store import outbox
 from slamon.adapters.store.db import open_store
@@ -16,7 +16,6 @@ from slamon.config import load_settings
 from slamon.runtime import Runtime
 from slamon.service.contact_checks import check_contacts
 from slamon.service.delivery import deliver_due
-from slamon.service.poll import ingest_records
 
 DEPT = "省公共资源交易中心"
 

@@ -11,14 +11,13 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select, update
-from storehelpers import at, make_runtime, record
+from storehelpers import at, ingest_records, make_runtime, record
 
 from slamon.adapters.mail.mailer import YagmailMailer
 from slamon.adapters.store import outbox
 from slamon.adapters.store.db import open_store
 from slamon.service.delivery import deliver_due
 from slamon.service.notices import plan_notices
-from slamon.service.poll import ingest_records
 
 DEPT = "省公共资源交易中心"
 CONTACT, SUPERVISOR = "lianxiren@ggzy.example.gov.cn", "dudao@dsj.example.gov.cn"

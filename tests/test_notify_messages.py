@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from storehelpers import at, make_runtime, record
+from storehelpers import at, ingest_records, make_runtime, record
 
 from slamon.adapters.mail.mailer import DeliveryError, OutgoingMessage, YagmailMailer
 from slamon.adapters.mail.messages import format_day, message_id, render
@@ -17,7 +17,6 @@ from slamon.adapters.store import outbox
 from slamon.adapters.store.db import open_store
 from slamon.service.delivery import backoff_delay, deliver_due
 from slamon.service.notices import notify_stale_source, queue_message
-from slamon.service.poll import ingest_records
 
 DEPT = "省公共资源交易中心"
 

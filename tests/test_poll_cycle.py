@@ -7,14 +7,15 @@ import json
 
 import pytest
 from sqlalchemy import select, text
-from storehelpers import at, make_runtime, record, snapshot
+from storehelpers import at, ingest_records, make_runtime, record, snapshot
 
 from slamon.adapters.sources.base import FetchResult, RawRow
 from slamon.adapters.store import applications, runs
 from slamon.adapters.store.db import open_store
 from slamon.adapters.store.models import SCHEMA_VERSION
 from slamon.core.errors import StoreError
-from slamon.service.poll import apply_fetch, ingest_records
+from slamon.service import poll
+from slamon.service.poll import apply_fetch
 
 
 @pytest.fixture
@@ -158,8 +159,18 @@ def test_bad_rows_rejected_with_row_field_reason_good_rows_load(engine, rt):
         assert conn.execute(text("SELECT row_ref FROM rejected_row")).scalars().all() == ["f.csv:4"]
 
 
-@pytest.mark.parametrize("step", ["validated", "upserted", "rejections", "evaluated", "planned"])
-def test_failure_mid_cycle_leaves_store_unchanged(engine, rt, step):
+# A failure after each step of the cycle: the next step's function raises.
+STEPS = {
+    "validated": (poll, "_upsert"),
+    "upserted": (poll, "_store_rejections"),
+    "rejections": (poll, "_evaluate"),
+    "evaluated": (runs, "mark_imported"),
+    "planned": (runs, "finish_run"),
+}
+
+
+@pytest.mark.parametrize("step", list(STEPS))
+def test_failure_mid_cycle_leaves_store_unchanged(engine, rt, step, monkeypatch):
     ingest_records(engine, rt, [record("A1")], at("2024-10-08 10:00"))
     before = snapshot(engine)
     rows = FetchResult(
@@ -176,12 +187,13 @@ def test_failure_mid_cycle_leaves_store_unchanged(engine, rt, step):
         cursor=at("2024-10-09 09:00"),
     )
 
-    def boom(name: str) -> None:
-        if name == step:
-            raise RuntimeError(f"injected at {name}")
+    def boom(*_args: object, **_kw: object) -> None:
+        raise RuntimeError(f"injected after {step}")
 
-    with pytest.raises(RuntimeError, match="injected"):
-        apply_fetch(engine, rt, "sql", rows, at("2024-10-09 10:00"), inject=boom)
+    with monkeypatch.context() as patch:
+        patch.setattr(*STEPS[step], boom)
+        with pytest.raises(RuntimeError, match="injected"):
+            apply_fetch(engine, rt, "sql", rows, at("2024-10-09 10:00"))
     assert snapshot(engine) == before
     with engine.connect() as conn:
         runs = conn.execute(text("SELECT status, error FROM poll_run ORDER BY id")).all()

@@ -8,7 +8,7 @@ import random
 from pathlib import Path
 
 import pytest
-from storehelpers import REPO_ROOT, make_runtime
+from storehelpers import REPO_ROOT, ingest_records, make_runtime
 from test_report_figures import DEC, DECEMBER_PROBLEMS, TZ, Maker, at, december_records
 
 from slamon.adapters.store import runs
@@ -16,7 +16,6 @@ from slamon.adapters.store.db import open_store
 from slamon.core.periods import Month
 from slamon.core.records import ApplicationRecord
 from slamon.core.report_figures import monthly_figures
-from slamon.service.poll import ingest_records
 from slamon.service.reports import monthly_report, write_monthly_reports_if_due
 
 

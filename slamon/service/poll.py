@@ -96,29 +96,6 @@ def run_poll_cycle(
     return apply_fetch(engine, rt, source.name, fetched, now, dry_run=dry_run, planner=planner)
 
 
-def ingest_records(
-    engine: Engine,
-    rt: Runtime,
-    records: Sequence[ApplicationRecord],
-    now: dt.datetime,
-    source_name: str = "test",
-    *,
-    plan: bool = False,
-) -> PollSummary:
-    """Apply already-validated records as one cycle (tests, benchmarks, the demo)."""
-    rows = [RawRow(r.application_id, {}) for r in records]
-    fetched = FetchResult(rows=rows)
-    return apply_fetch(
-        engine,
-        rt,
-        source_name,
-        fetched,
-        now,
-        planner=default_planner() if plan else None,
-        validated=list(records),
-    )
-
-
 def apply_fetch(
     engine: Engine,
     rt: Runtime,
@@ -128,28 +105,18 @@ def apply_fetch(
     *,
     dry_run: bool = False,
     planner: Planner | None = None,
-    validated: list[ApplicationRecord] | None = None,
-    inject: Callable[[str], None] | None = None,
 ) -> PollSummary:
-    """Validate and store one fetch in a single transaction. ``inject`` is a test hook called
-    between steps with the step's name, to prove that a failure anywhere rolls everything back."""
+    """Validate and store one fetch in a single transaction: a failure anywhere rolls it all back."""
     summary = PollSummary(
         source=source_name, fetched=len(fetched.rows), notes=list(fetched.notes), dry_run=dry_run
     )
-    step = inject or (lambda _name: None)
     try:
         with engine.begin() as conn:
             summary.run_id = runs.start_run(conn, source_name, now)
-            records, rejections = (
-                (validated, []) if validated is not None else _validate(fetched.rows, rt, summary)
-            )
-            step("validated")
+            records, rejections = _validate(fetched.rows, rt, summary)
             changed = _upsert(conn, records, source_name, summary, now)
-            step("upserted")
             _store_rejections(conn, source_name, records, fetched.rows, rejections, summary, now)
-            step("rejections")
             _evaluate(conn, rt, changed, summary, now)
-            step("evaluated")
             if fetched.cursor is not None:
                 runs.set_meta(conn, cursor_key(source_name), fetched.cursor.isoformat())
             runs.mark_imported(
@@ -158,7 +125,6 @@ def apply_fetch(
             if planner is not None:
                 summary.planned = planner(conn, rt, now)
                 summary.preview = _planned_this_cycle(conn, now)
-            step("planned")
             runs.finish_run(
                 conn,
                 summary.run_id,
