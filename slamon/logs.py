@@ -9,16 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import re
 
-# The password runs to the last "@" before the host (a raw "@" may appear inside it).
-_URL_PASSWORD = re.compile(
-    r"(?P<head>[a-zA-Z][a-zA-Z0-9+.\-]*://[^:/@\s]*:)(?P<pw>\S+?)(?=@[^@\s]*(?:[/?\s]|$))"
-)
-
-
-def mask_secrets(text: str) -> str:
-    return _URL_PASSWORD.sub(r"\g<head>***", text)
+from slamon.core.secrets import mask_secrets
 
 
 class MaskingFilter(logging.Filter):

@@ -23,7 +23,7 @@ def unique_name(prefix: str = "t_share_apply") -> str:
 
 
 def _unavailable(what: str, url: str, reason: str) -> None:
-    from slamon.adapters.store.db import mask_url
+    from slamon.core.secrets import mask_url
 
     message = f"{what} 不可用：{mask_url(url)}（{reason}）"
     if os.environ.get("CI") == "true":

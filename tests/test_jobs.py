@@ -11,7 +11,8 @@ from sqlalchemy import text
 from storehelpers import at, make_runtime
 
 from slamon.adapters.store.db import open_store
-from slamon.logs import JsonFormatter, MaskingFilter, mask_secrets
+from slamon.core.secrets import mask_secrets
+from slamon.logs import JsonFormatter, MaskingFilter
 from slamon.service.jobs import poll_job, source_health
 
 

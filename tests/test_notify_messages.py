@@ -12,9 +12,10 @@ from sqlalchemy import select
 from storehelpers import at, ingest_records, make_runtime, record
 
 from slamon.adapters.mail.mailer import DeliveryError, OutgoingMessage, YagmailMailer
-from slamon.adapters.mail.messages import format_day, message_id, render
+from slamon.adapters.mail.messages import message_id, render
 from slamon.adapters.store import outbox
 from slamon.adapters.store.db import open_store
+from slamon.core.formats import chinese_date_weekday
 from slamon.service.delivery import backoff_delay, deliver_due
 from slamon.service.notices import notify_stale_source, queue_message
 
@@ -168,7 +169,7 @@ def test_render_builtin_escalation_and_stale() -> None:
         },
     )
     assert "&lt;昨天&gt;" in r.html and "<昨天>" in r.text and "数据源告警" in r.subject
-    assert format_day(dt.date(2024, 10, 12)) == "2024年10月12日（周六）"
+    assert chinese_date_weekday(dt.date(2024, 10, 12)) == "2024年10月12日（周六）"
 
 
 def test_stale_source_mails_operators_once_per_working_day(

@@ -25,8 +25,9 @@ def deadline(
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
 ) -> None:
     """计算答复期限：收到申请之日后第 N 个工作日的 24:00。"""
-    from slamon.core.deadline import END_OF_DAY, governing_deadline
-    from slamon.core.times import parse_datetime
+    from slamon.core.deadline import governing_deadline
+    from slamon.core.formats import table_moment
+    from slamon.core.times import END_OF_DAY, parse_datetime
 
     rt = runtime()
     stype = _SHARE_TYPE_INPUT.get(share_type.strip())
@@ -71,7 +72,7 @@ def deadline(
         table.add_column(col)
     for d in results:
         table.add_row(
-            d.start.astimezone(rt.tz).strftime("%Y-%m-%d %H:%M"),
+            table_moment(d.start, rt.tz),
             d.rule_id,
             SHARE_TYPE_NAMES[d.share_type],
             f"{d.working_days} 个工作日",

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from slamon.cli.common import console, now_option, print_json, runtime
 from slamon.core.errors import InputError
+from slamon.core.formats import table_moment
 
 PENDING_STATUSES = ("queued", "sending", "retry", "failed")
 ALL_STATUSES = (*PENDING_STATUSES, "sent", "cancelled")
@@ -23,9 +24,7 @@ outbox_app = typer.Typer(
 
 
 def _local(value: Any) -> str:
-    if value is None:
-        return ""
-    return value.astimezone(runtime().tz).strftime("%Y-%m-%d %H:%M")
+    return table_moment(value, runtime().tz) if value is not None else ""
 
 
 def _json_row(r: dict[str, Any]) -> dict[str, Any]:

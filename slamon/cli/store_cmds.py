@@ -9,6 +9,7 @@ from rich.table import Table
 
 from slamon.cli.common import console, now_option, print_json, runtime, warn
 from slamon.core.errors import InputError
+from slamon.core.formats import table_moment
 
 
 def _print_errors(errors: list, limit: int = 50) -> None:
@@ -180,7 +181,7 @@ def render_status(report, rt, stages: tuple[str, ...] | None = None) -> None:  #
         "answered_late",
         "answered_on_time",
     )
-    t = Table(title=f"各提供部门（{at.astimezone(tz):%Y-%m-%d %H:%M}）")
+    t = Table(title=f"各提供部门（{table_moment(at, tz)}）")
     t.add_column("提供部门")
     for c in cols:
         t.add_column(STAGE_NAMES[c], justify="right")
@@ -202,7 +203,7 @@ def render_status(report, rt, stages: tuple[str, ...] | None = None) -> None:  #
             r.application_id,
             r.provider_dept,
             r.resource_name,
-            f"{r.clock_start.astimezone(tz):%Y-%m-%d %H:%M}" if r.clock_start else "—",
+            table_moment(r.clock_start, tz),
             s.deadline_date.isoformat() if s.deadline_date else "—",
             STAGE_NAMES[s.stage] + ("" if s.calendar_official else "（非官方日历）"),
             str(s.overdue_working_days) if s.stage == "overdue" else "",
@@ -212,13 +213,13 @@ def render_status(report, rt, stages: tuple[str, ...] | None = None) -> None:  #
         console.print(f"……另有 {len(open_items) - 200} 件未列出（--json 输出全部）")
     ok = report.last_ok_poll
     console.print(
-        f"上次成功读取：{ok['finished_at'].astimezone(tz):%Y-%m-%d %H:%M}（{ok['source']}）"
+        f"上次成功读取：{table_moment(ok['finished_at'], tz)}（{ok['source']}）"
         if ok
         else "上次成功读取：无"
     )
     bad = report.last_failed_poll
     if bad and (not ok or bad["id"] > ok["id"]):
-        warn(f"最近一次读取失败：{bad['started_at'].astimezone(tz):%Y-%m-%d %H:%M}，{bad['error']}")
+        warn(f"最近一次读取失败：{table_moment(bad['started_at'], tz)}，{bad['error']}")
     if report.deadline_changes:
         t3 = Table(title=f"因日历或规则变化而改变的答复期限（{len(report.deadline_changes)} 件）")
         for c in ("申请编号", "原期限", "新期限"):

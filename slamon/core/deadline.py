@@ -15,9 +15,8 @@ from functools import lru_cache
 from slamon.core.calendar import WorkCalendar
 from slamon.core.errors import RuleError
 from slamon.core.rules import Rule, RuleSet
+from slamon.core.times import END_OF_DAY
 from slamon.core.vocabulary import SHARE_TYPE_NAMES
-
-END_OF_DAY = dt.time.max  # 23:59:59.999999: the last instant of "24:00"
 
 
 @dataclass(frozen=True)

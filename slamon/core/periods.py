@@ -7,8 +7,8 @@ import re
 from dataclasses import dataclass
 
 from slamon.core.errors import InputError
+from slamon.core.times import END_OF_DAY
 
-END_OF_DAY = dt.time.max  # "24:00" of a day, as the deadline engine uses it
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 _WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
 
@@ -118,16 +118,3 @@ class IsoWeek:
 
     def end(self, tz: dt.tzinfo) -> dt.datetime:
         return dt.datetime.combine(self.sunday, END_OF_DAY, tz)
-
-
-def format_moment(at: dt.datetime, tz: dt.tzinfo) -> str:
-    """``2024年12月31日24时`` for the end of a day, else ``2025年1月2日10:00``."""
-    local = at.astimezone(tz)
-    day = f"{local.year}年{local.month}月{local.day}日"
-    if local.time() == END_OF_DAY:
-        return f"{day}24时"
-    return f"{day}{local:%H:%M}"
-
-
-def format_day(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"

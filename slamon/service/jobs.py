@@ -7,6 +7,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from slamon.adapters.store import runs
+from slamon.core.formats import table_moment
 from slamon.runtime import Runtime
 from slamon.service.poll import default_planner, run_poll_cycle
 
@@ -39,7 +40,7 @@ def source_health(
     if not ok:
         since = dt.datetime.fromisoformat(failing_since)  # type: ignore[arg-type]
         if now - since > stale:
-            return f"数据源 {source_name} 自 {since.astimezone(rt.tz):%Y-%m-%d %H:%M} 起无法读取，已超过 {minutes} 分钟"
+            return f"数据源 {source_name} 自 {table_moment(since, rt.tz)} 起无法读取，已超过 {minutes} 分钟"
         return None
     if last_data and now - dt.datetime.fromisoformat(last_data) > stale and rt.window.contains(now):
         return f"数据源 {source_name} 已超过 {minutes} 分钟没有新的或变更的申请记录"

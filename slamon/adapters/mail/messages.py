@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from slamon.core.errors import ConfigError
+from slamon.core.formats import chinese_date_weekday, table_moment
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parent / "templates"
 UNASSIGNED_MARK = "未配置联系人"
-WEEKDAYS = "一二三四五六日"
 
 
 @dataclass(frozen=True)
@@ -54,25 +54,24 @@ def _environment(templates_dir: str | None) -> Any:
         lstrip_blocks=True,
         keep_trailing_newline=False,
     )
-    env.filters["day"] = format_day
-    env.filters["moment"] = format_moment
+    env.filters["day"] = _day_filter
+    env.filters["moment"] = _moment_filter
     return env
 
 
-def format_day(value: dt.date | str | None) -> str:
+def _day_filter(value: dt.date | str | None) -> str:
     if value is None:
         return "—"
-    if isinstance(value, str):
-        value = dt.date.fromisoformat(value[:10])
-    return f"{value.year}年{value.month}月{value.day}日（周{WEEKDAYS[value.weekday()]}）"
+    return chinese_date_weekday(
+        dt.date.fromisoformat(value[:10]) if isinstance(value, str) else value
+    )
 
 
-def format_moment(value: dt.datetime | str | None) -> str:
-    if value is None:
-        return "—"
+def _moment_filter(value: dt.datetime | str | None) -> str:
+    """A snapshot's moment, already in the configured zone when it was planned."""
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value)
-    return value.strftime("%Y-%m-%d %H:%M")
+    return table_moment(value, value.tzinfo) if value is not None else "—"
 
 
 def render(kind: str, context: dict[str, Any], templates_dir: Path | None = None) -> Rendered:

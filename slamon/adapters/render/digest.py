@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from html import escape
 
 from slamon.core.digest_figures import DUE_WITHIN_WORKING_DAYS, Digest, DigestRow
-from slamon.core.periods import format_day, format_moment
+from slamon.core.formats import chinese_date, chinese_moment
 
 FONT = "'Microsoft YaHei','PingFang SC','Noto Sans CJK SC','WenQuanYi Micro Hei',SimSun,sans-serif"
 GREEN, RED, AMBER, GREY = "#15803d", "#b91c1c", "#b45309", "#e5e7eb"
@@ -56,7 +56,7 @@ def render_digest_text(d: Digest, tz: dt.tzinfo) -> str:
     lines = [
         f"{TITLE}",
         f"统计周期：{d.week.label}",
-        f"统计截至：{format_moment(d.current.as_of, tz)}",
+        f"统计截至：{chinese_moment(d.current.as_of, tz)}",
         "",
         "一、总体情况",
         f"本周提供方收到有条件共享数据申请{c.received}次（上周{p.received}次），"
@@ -82,7 +82,7 @@ def render_digest_text(d: Digest, tz: dt.tzinfo) -> str:
     for i, item in enumerate(d.longest_overdue, start=1):
         lines.append(
             f"{i}. {item.application_id}  {item.provider_dept}  “{item.resource_name}”（申请部门：{item.applicant_dept}），"
-            f"{format_day(item.received_at.astimezone(tz).date())}收到，答复期限{format_day(item.deadline_date)}，"
+            f"{chinese_date(item.received_at.astimezone(tz).date())}收到，答复期限{chinese_date(item.deadline_date)}，"
             f"已超期{item.overdue_working_days}个工作日。"
         )
     lines += ["", RULE_NOTE, "本邮件由 slamon 自动发送。"]
@@ -178,8 +178,8 @@ def render_digest_html(d: Digest, tz: dt.tzinfo) -> str:
         "".join(
             f"<tr><td {_TD}>{escape(i.application_id)}</td><td {_TD}>{escape(i.provider_dept)}</td>"
             f"<td {_TD}>{escape(i.resource_name)}</td><td {_TD}>{escape(i.applicant_dept)}</td>"
-            f"<td {_TDW}>{escape(format_day(i.received_at.astimezone(tz).date()))}</td>"
-            f"<td {_TDW}>{escape(format_day(i.deadline_date))}</td>"
+            f"<td {_TDW}>{escape(chinese_date(i.received_at.astimezone(tz).date()))}</td>"
+            f"<td {_TDW}>{escape(chinese_date(i.deadline_date))}</td>"
             f"<td {_TDW}>{_bar(i.overdue_working_days / max_days, RED, 70)} {i.overdue_working_days}</td></tr>"
             for i in d.longest_overdue
         )
@@ -202,7 +202,7 @@ def render_digest_html(d: Digest, tz: dt.tzinfo) -> str:
 <table role="presentation" width="900" cellpadding="0" cellspacing="0" style="max-width:900px;background:#ffffff;border:1px solid {GREY}">
 <tr><td style="padding:18px 22px;background:#1e3a8a;color:#ffffff">
 <div style="font-size:20px;font-weight:bold">{escape(TITLE)}</div>
-<div style="font-size:13px;margin-top:4px">统计周期：{escape(d.week.label)}　统计截至：{escape(format_moment(d.current.as_of, tz))}</div>
+<div style="font-size:13px;margin-top:4px">统计周期：{escape(d.week.label)}　统计截至：{escape(chinese_moment(d.current.as_of, tz))}</div>
 </td></tr>
 <tr><td style="padding:16px 22px"><table role="presentation" width="100%" cellpadding="0" cellspacing="6"><tr>{cards}</tr></table></td></tr>
 <tr><td style="padding:4px 22px"><div style="font-size:16px;font-weight:bold;margin:8px 0">各提供部门情况</div>

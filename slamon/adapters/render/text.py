@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from slamon.core.periods import format_day, format_moment
+from slamon.core.formats import chinese_date, chinese_moment
 from slamon.core.report_wording import (
     H1_OVERVIEW,
     H1_PROBLEMS,
@@ -30,7 +30,7 @@ def _sections(r: MonthlyReport, problems_only: bool) -> list[tuple[str, str | No
 
 def subtitle(r: MonthlyReport) -> str:
     f = r.figures
-    return f"{f.month.year}年{f.month.month}月（统计截至{format_moment(f.as_of, r.tz)}）"
+    return f"{f.month.year}年{f.month.month}月（统计截至{chinese_moment(f.as_of, r.tz)}）"
 
 
 def detail_rows(r: MonthlyReport) -> list[tuple[str, ...]]:
@@ -42,7 +42,7 @@ def detail_rows(r: MonthlyReport) -> list[tuple[str, ...]]:
             n += 1
             if i.answered:
                 assert i.decided_at is not None
-                state = f"{format_day(i.decided_at.astimezone(r.tz).date())}审批，超期{i.overdue_working_days}个工作日"
+                state = f"{chinese_date(i.decided_at.astimezone(r.tz).date())}审批，超期{i.overdue_working_days}个工作日"
             else:
                 state = f"未审批，已超期{i.overdue_working_days}个工作日"
             rows.append(
@@ -51,8 +51,8 @@ def detail_rows(r: MonthlyReport) -> list[tuple[str, ...]]:
                     g.provider_dept,
                     i.resource_name,
                     i.application_id,
-                    format_day(i.received_at.astimezone(r.tz).date()),
-                    format_day(i.deadline_date),
+                    chinese_date(i.received_at.astimezone(r.tz).date()),
+                    chinese_date(i.deadline_date),
                     state,
                 )
             )

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from slamon.adapters.sources.base import FetchResult, RawRow
 from slamon.core.errors import InputError, SourceError
 from slamon.core.records import FIELDS, HEADER_ALIASES, REQUIRED, canonical_field
+from slamon.core.secrets import mask_url, scrub
 from slamon.core.times import as_aware, parse_datetime, zone
 
 if TYPE_CHECKING:
@@ -87,20 +88,6 @@ def _driver_hint(url: str) -> str:
     return ""
 
 
-def _scrub(message: str, url: str) -> str:
-    """First line of a driver message, with the URL's password (if any) removed."""
-    line = (message.strip().splitlines() or [""])[0]
-    try:
-        from sqlalchemy.engine import make_url
-
-        password = make_url(url).password
-    except Exception:  # noqa: BLE001 - an unparsable URL has no password we could know
-        password = None
-    if password:
-        line = line.replace(str(password), "***")
-    return line
-
-
 def _plain(value: Any) -> Any:
     """Driver values as validate_row expects them: text, numbers as text, datetimes as is."""
     if isinstance(value, Decimal):
@@ -130,8 +117,6 @@ class SqlSource:
         naive_since: bool = True,
         connect_timeout: int = 10,
     ) -> None:
-        from slamon.adapters.store.db import mask_url
-
         self.url = url
         self.query = check_query(query)
         self.tz = zone(tz) if isinstance(tz, str) else (tz or zone(DEFAULT_TZ))
@@ -184,7 +169,7 @@ class SqlSource:
             ) from exc
         except ArgumentError as exc:
             raise SourceError(
-                f"数据源地址无效：{self.masked_url}（{_scrub(str(exc), self.url)}）"
+                f"数据源地址无效：{self.masked_url}（{scrub(str(exc), self.url)}）"
             ) from exc
         if backend == "sqlite":
             event.listen(engine, "connect", _sqlite_read_only)
@@ -211,10 +196,10 @@ class SqlSource:
         try:
             conn = engine.connect()
         except DBAPIError as exc:
-            reason = _scrub(str(exc.orig), self.url)
+            reason = scrub(str(exc.orig), self.url)
             raise SourceError(f"无法连接数据源 {self.masked_url}：{reason}") from None
         except (SQLAlchemyError, OSError, ValueError) as exc:  # drivers raise their own kinds too
-            reason = f"{exc.__class__.__name__}: {_scrub(str(exc), self.url)}"
+            reason = f"{exc.__class__.__name__}: {scrub(str(exc), self.url)}"
             raise SourceError(f"无法连接数据源 {self.masked_url}：{reason}") from None
         try:
             with conn:
@@ -224,11 +209,11 @@ class SqlSource:
                 rows = [tuple(r) for r in result]
                 conn.rollback()
         except DBAPIError as exc:
-            reason = _scrub(str(exc.orig), self.url)
+            reason = scrub(str(exc.orig), self.url)
             raise SourceError(f"数据源 {self.masked_url} 查询失败：{reason}") from None
         except SQLAlchemyError as exc:
             raise SourceError(
-                f"数据源 {self.masked_url} 查询失败：{_scrub(str(exc), self.url)}"
+                f"数据源 {self.masked_url} 查询失败：{scrub(str(exc), self.url)}"
             ) from None
         return keys, rows
 

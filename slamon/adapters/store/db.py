@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 from sqlalchemy import event, inspect, select
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlmodel import SQLModel, create_engine
 
 from slamon.adapters.store import models
 from slamon.adapters.store.models import SCHEMA_VERSION, Meta
 from slamon.core.errors import StoreError
-
-
-def mask_url(url: str) -> str:
-    """The URL with any password replaced by ***, for logs and messages."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except (ArgumentError, ValueError):
-        return "<无效的数据库地址>"
+from slamon.core.secrets import mask_url
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001
