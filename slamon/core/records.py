@@ -14,9 +14,10 @@ from dataclasses import asdict, dataclass, fields
 from functools import lru_cache
 from typing import Any
 
+from slamon.core.departments import canonical
 from slamon.core.errors import InputError
 from slamon.core.times import as_aware, parse_datetime
-from slamon.core.vocabulary import DECISION_WORDS, REVIEW_WORDS, SHARE_TYPE_WORDS
+from slamon.core.vocabulary import DECISION_WORDS, PASSED, REVIEW_WORDS, SHARE_TYPE_WORDS
 
 FIELDS = (
     "application_id",
@@ -67,6 +68,17 @@ HEADER_ALIASES: dict[str, str] = {
 }
 
 
+def clock_start(
+    received_at: dt.datetime | None, review_status: str, reviewed_at: dt.datetime | None
+) -> dt.datetime | None:
+    """When the provider's clock starts: received_at, else reviewed_at once review passed."""
+    if received_at is not None:
+        return received_at
+    if review_status == PASSED:
+        return reviewed_at
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class ApplicationRecord:
     application_id: str
@@ -86,12 +98,7 @@ class ApplicationRecord:
 
     @property
     def clock_start(self) -> dt.datetime | None:
-        """When the provider's clock starts: received_at, else reviewed_at once review passed."""
-        if self.received_at is not None:
-            return self.received_at
-        if self.review_status == "passed":
-            return self.reviewed_at
-        return None
+        return clock_start(self.received_at, self.review_status, self.reviewed_at)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -211,7 +218,7 @@ def validate_row(
             raise RowError(row, f, "缺少必填值")
         out[f] = v
     for f in ("applicant_dept", "provider_dept"):
-        out[f] = aliases.get(out[f], out[f])
+        out[f] = canonical(out[f], aliases)
     out["share_type"] = _vocab(data.get("share_type"), SHARE_TYPE_WORDS, "share_type", row, None)
     out["review_status"] = _vocab(
         data.get("review_status"), REVIEW_WORDS, "review_status", row, "pending"
@@ -223,7 +230,7 @@ def validate_row(
         raise RowError(row, "submitted_at", "缺少必填值")
     for f in ("applicant_region", "provider_region"):
         region = _text(data.get(f))
-        out[f] = aliases.get(region, region) if region else None
+        out[f] = canonical(region, aliases) if region else None
     record = ApplicationRecord(**out)
     _check_consistency(record, row)
     return record

@@ -6,9 +6,10 @@ import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
+from slamon.core.departments import canonical
 from slamon.runtime import Runtime
 from slamon.service.checks import ERROR, OK, WARN, Finding
-from slamon.service.recipients import departments_without_contact, normalise
+from slamon.service.recipients import departments_without_contact
 
 ITEM = "联系人"
 
@@ -19,7 +20,7 @@ def known_departments(rt: Runtime) -> tuple[set[str], str | None]:
     name regions.) A SQLite store that does not exist yet is not opened, nor SQLAlchemy imported,
     so ``check-config`` stays light on a fresh machine."""
     s = rt.settings
-    names = {normalise(d, s.aliases) for d in s.contacts}
+    names = {canonical(d, s.aliases) for d in s.contacts}
     prefix = "sqlite:///"
     if s.store_url.startswith(prefix) and not Path(s.store_url[len(prefix) :]).exists():
         return names, None  # no store yet: nothing to read, and a check must not create one
@@ -30,7 +31,7 @@ def known_departments(rt: Runtime) -> tuple[set[str], str | None]:
         engine = make_engine(s.store_url)
         try:
             with engine.connect() as conn:
-                names |= {normalise(d, s.aliases) for d in provider_departments(conn)}
+                names |= {canonical(d, s.aliases) for d in provider_departments(conn)}
         finally:
             engine.dispose()
     except Exception as exc:  # noqa: BLE001 - a check reports, it never raises

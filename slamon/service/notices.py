@@ -23,12 +23,14 @@ from typing import TYPE_CHECKING, Any
 
 from slamon.adapters.mail.messages import item_dicts, message_id, notice_context, render
 from slamon.adapters.store import applications, outbox
+from slamon.core.departments import canonical
 from slamon.core.notice_policy import (
     History,
     OpenItem,
     Policy,
     plan,
 )
+from slamon.core.records import clock_start
 from slamon.core.vocabulary import (
     CLOCK_RUNNING_STAGES,
     ESCALATION,
@@ -44,7 +46,6 @@ from slamon.service.recipients import (
     for_department,
     for_escalation,
     for_operators,
-    normalise,
 )
 
 if TYPE_CHECKING:
@@ -67,9 +68,15 @@ def load_open_items(
     rows = applications.unanswered_due_by(conn, CLOCK_RUNNING_STAGES, horizon)
     return [
         OpenItem(
-            aid, normalise(dept, aliases), res, applicant, received or reviewed, deadline, ddate
+            aid,
+            canonical(dept, aliases),
+            res,
+            applicant,
+            clock_start(received, review, reviewed),
+            deadline,
+            ddate,
         )
-        for aid, dept, res, applicant, received, reviewed, deadline, ddate in rows
+        for aid, dept, res, applicant, received, review, reviewed, deadline, ddate in rows
     ]
 
 

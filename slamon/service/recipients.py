@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from slamon.config import Settings
+from slamon.core.departments import canonical
 
 
 @dataclass(frozen=True)
@@ -16,16 +17,11 @@ class Recipients:
     problem: str | None = None  # why nobody can receive it (the row is recorded as failed)
 
 
-def normalise(name: str, aliases: Mapping[str, str]) -> str:
-    name = name.strip()
-    return aliases.get(name, name)
-
-
 def contact_map(settings: Settings) -> dict[str, tuple[str, ...]]:
     """Contacts keyed by canonical department name (a contact listed under an alias counts)."""
     out: dict[str, tuple[str, ...]] = {}
     for dept, emails in settings.contacts.items():
-        key = normalise(dept, settings.aliases)
+        key = canonical(dept, settings.aliases)
         out[key] = tuple(dict.fromkeys((*out.get(key, ()), *emails)))
     return out
 
@@ -34,7 +30,7 @@ def for_department(
     settings: Settings, department: str, contacts: Mapping[str, tuple[str, ...]] | None = None
 ) -> Recipients:
     contacts = contact_map(settings) if contacts is None else contacts
-    found = contacts.get(normalise(department, settings.aliases))
+    found = contacts.get(canonical(department, settings.aliases))
     if found:
         return Recipients(found)
     if settings.supervisors:
@@ -66,5 +62,5 @@ def for_operators(settings: Settings) -> Recipients:
 
 def departments_without_contact(settings: Settings, departments: Iterable[str]) -> list[str]:
     contacts = contact_map(settings)
-    names = {normalise(d, settings.aliases) for d in departments if d and d.strip()}
+    names = {canonical(d, settings.aliases) for d in departments if d and d.strip()}
     return sorted(d for d in names if not contacts.get(d))

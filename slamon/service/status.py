@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from slamon.adapters.store import applications, runs
+from slamon.core.departments import canonical
 from slamon.core.sla import SlaState, evaluate
 from slamon.core.vocabulary import STAGE_SEVERITY
 from slamon.runtime import Runtime
@@ -63,7 +64,7 @@ def build_status(
 ) -> StatusReport:
     """Open applications plus those submitted or answered in the last 30 days, evaluated at ``now``."""
     since = now - dt.timedelta(days=RECENT_DAYS)
-    dept = rt.settings.aliases.get(department, department) if department else None
+    dept = canonical(department, rt.settings.aliases) if department else None
     with engine.connect() as conn:
         items = [
             StatusItem(record, evaluate(record, now, rt.rules, rt.calendar, rt.tz))

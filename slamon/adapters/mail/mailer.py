@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import smtplib
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email.header import Header
 from email.mime.multipart import MIMEMultipart
@@ -228,12 +227,3 @@ class YagmailMailer:
 
 def make_mailer(smtp: SmtpConfig) -> Mailer:
     return YagmailMailer(smtp)
-
-
-def parse_recipients(values: Sequence[str]) -> tuple[str, ...]:
-    seen: dict[str, None] = {}
-    for v in values:
-        v = v.strip()
-        if v:
-            seen.setdefault(v, None)
-    return tuple(seen)

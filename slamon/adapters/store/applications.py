@@ -288,8 +288,8 @@ def latest_deadline_changes(conn: Connection) -> list[dict[str, Any]]:
 
 
 def unanswered_due_by(conn: Connection, stages: Sequence[str], horizon: dt.date) -> Iterator[Any]:
-    """(application_id, provider_dept, resource_name, applicant_dept, received_at, reviewed_at,
-    deadline, deadline_date) of applications in ``stages`` whose deadline is on or before
+    """(application_id, provider_dept, resource_name, applicant_dept, received_at, review_status,
+    reviewed_at, deadline, deadline_date) of applications in ``stages`` whose deadline is on or before
     ``horizon``."""
     return conn.execute(
         select(
@@ -298,6 +298,7 @@ def unanswered_due_by(conn: Connection, stages: Sequence[str], horizon: dt.date)
             APP.c.resource_name,
             APP.c.applicant_dept,
             APP.c.received_at,
+            APP.c.review_status,
             APP.c.reviewed_at,
             SLA.c.deadline,
             SLA.c.deadline_date,
