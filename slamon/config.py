@@ -53,7 +53,7 @@ class SmtpConfig:
                 return self.password_file.read_text(encoding="utf-8").strip()
             except OSError as exc:
                 raise ConfigError(
-                    f"配置项 smtp.password_file：无法读取 {self.password_file}（{exc.strerror}）"
+                    f"无法读取 {self.password_file}（{exc.strerror}）", key="smtp.password_file"
                 ) from exc
         return None
 
@@ -113,18 +113,18 @@ class _Reader:
         if data is None:
             data = {}
         if not isinstance(data, dict):
-            raise ConfigError(f"配置项 {prefix or '（根）'}：应为映射")
+            raise ConfigError("应为映射", key=prefix or "（根）")
         unknown = set(map(str, data)) - known
         if unknown:
             key = sorted(unknown)[0]
-            raise ConfigError(f"未知配置项 {prefix + '.' if prefix else ''}{key}")
+            raise ConfigError("未知配置项", key=f"{prefix + '.' if prefix else ''}{key}")
         self.data, self.prefix = data, prefix
 
     def key(self, name: str) -> str:
         return f"{self.prefix}.{name}" if self.prefix else name
 
     def fail(self, name: str, message: str) -> ConfigError:
-        return ConfigError(f"配置项 {self.key(name)}：{message}，当前值 {self.data.get(name)!r}")
+        return ConfigError(message, key=self.key(name), value=self.data.get(name))
 
     def text(self, name: str, default: str | None) -> str | None:
         v = self.data.get(name, default)
@@ -160,7 +160,7 @@ class _Reader:
         if not isinstance(value, list) or not all(
             isinstance(e, str) and _EMAIL.match(e.strip()) for e in value
         ):
-            raise ConfigError(f"配置项 {self.key(name)}：应为邮箱地址列表，当前值 {value!r}")
+            raise ConfigError("应为邮箱地址列表", key=self.key(name), value=value)
         return tuple(e.strip() for e in value)
 
     def path(self, name: str, default: str | None, base: Path) -> Path | None:
@@ -243,9 +243,9 @@ def parse_settings(
         stale_minutes=src.integer("stale_minutes", 120, 1, 7 * 24 * 60),
     )
     if kind == "sql" and (not source.url or not source.query):
-        raise ConfigError("配置项 source.url / source.query：source.kind 为 sql 时两者都必须填写")
+        raise ConfigError("source.kind 为 sql 时两者都必须填写", key="source.url / source.query")
     if kind == "folder" and source.folder is None:
-        raise ConfigError("配置项 source.folder：source.kind 为 folder 时必须填写导出文件目录")
+        raise ConfigError("source.kind 为 folder 时必须填写导出文件目录", key="source.folder")
 
     aliases = root.data.get("aliases") or {}
     if not isinstance(aliases, dict) or not all(
@@ -270,7 +270,8 @@ def parse_settings(
     )
     if "password" in smtp_r.data:
         raise ConfigError(
-            "配置项 smtp.password：密码不得写在配置文件中，请用环境变量 SLAMON_SMTP_PASSWORD 或 smtp.password_file"
+            "密码不得写在配置文件中，请用环境变量 SLAMON_SMTP_PASSWORD 或 smtp.password_file",
+            key="smtp.password",
         )
     sender = smtp_r.text("sender", "slamon@localhost") or ""
     if not _EMAIL.match(sender):
@@ -286,7 +287,7 @@ def parse_settings(
         timeout_seconds=smtp_r.integer("timeout_seconds", 30, 1, 600),
     )
     if smtp.ssl and smtp.starttls:
-        raise ConfigError("配置项 smtp.ssl / smtp.starttls：两者不能同时为 true")
+        raise ConfigError("两者不能同时为 true", key="smtp.ssl / smtp.starttls")
 
     contacts_raw = root.data.get("contacts") or {}
     if not isinstance(contacts_raw, dict):
@@ -351,12 +352,12 @@ def find_config(explicit: str | Path | None, env: Mapping[str, str], cwd: Path) 
     if explicit:
         p = Path(explicit)
         if not p.is_file():
-            raise ConfigError(f"配置文件 {p} 不存在")
+            raise ConfigError("不存在", path=p)
         return p
     if env.get("SLAMON_CONFIG"):
         p = Path(env["SLAMON_CONFIG"])
         if not p.is_file():
-            raise ConfigError(f"配置文件 {p}（环境变量 SLAMON_CONFIG）不存在")
+            raise ConfigError("不存在（由环境变量 SLAMON_CONFIG 指定）", path=p)
         return p
     p = cwd / "config.yaml"
     return p if p.is_file() else None
@@ -375,5 +376,5 @@ def load_settings(
         return parse_settings({}, None, cwd, env)
     from slamon.adapters.yaml_files import load_yaml
 
-    data = load_yaml(path, lambda m: ConfigError(f"配置文件 {m}"))
+    data = load_yaml(path, lambda problem: ConfigError(problem, path=path))
     return parse_settings(data, path.resolve(), path.resolve().parent, env)

@@ -196,9 +196,10 @@ def test_malformed_file_raises_calendar_error_naming_file_and_field(tmp_path, ca
     rules = make_rules_dir(tmp_path, {"2031.yaml": text})
     with pytest.raises(CalendarError) as info:
         load_calendar_files(rules / "calendar")
-    message = str(info.value)
-    assert "2031.yaml" in message
-    assert field in message
+    err = info.value
+    assert str(err.path).endswith("2031.yaml")
+    assert field in (err.field or err.problem)
+    assert "2031.yaml" in str(err) and field in str(err)
 
 
 def test_invalid_yaml_and_bad_file_name(tmp_path):

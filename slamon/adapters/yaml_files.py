@@ -30,18 +30,18 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct
 
 
 def load_yaml(path: Path, error: Callable[[str], Exception]) -> Any:
-    """The parsed content of ``path``; a broken file raises ``error(message)`` naming the file
-    and, where PyYAML knows it, the line."""
+    """The parsed content of ``path``; a broken file raises ``error(problem)``, the problem
+    naming the line where PyYAML knows it (the error itself names the file)."""
     try:
         return yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"第 {mark.line + 1} 行" if mark else ""
-        raise error(f"{path} {where}不是有效的 YAML（{exc.__class__.__name__}）") from exc
+        raise error(f"{where}不是有效的 YAML（{exc.__class__.__name__}）") from exc
     except UnicodeDecodeError as exc:
-        raise error(f"{path} 不是 UTF-8 编码的文本") from exc
+        raise error("不是 UTF-8 编码的文本") from exc
     except OSError as exc:
-        raise error(f"无法读取 {path}（{exc.strerror}）") from exc
+        raise error(f"无法读取（{exc.strerror}）") from exc
 
 
 def _yaml_files(folder: Path) -> list[Path]:
@@ -55,7 +55,7 @@ def load_rules(folder: Path | str) -> dict[str, Rule]:
         raise RuleError(f"规则目录 {folder} 不存在")
     rules: dict[str, Rule] = {}
     for path in _yaml_files(folder):
-        data = load_yaml(path, lambda m, p=path: RuleError(f"规则文件 {m}（规则 {p.stem}）"))
+        data = load_yaml(path, lambda m, p=path: RuleError(m, path=p, rule=p.stem))
         rules[path.stem] = parse_rule(data, path.stem, str(path))
     return rules
 
@@ -79,8 +79,8 @@ def load_calendar_files(folder: Path) -> dict[int, CalendarYearFile]:
         return result
     for path in _yaml_files(folder):
         if not path.stem.isdigit():
-            raise CalendarError(f"日历文件 {path}：文件名应为年份，如 2027.yaml")
-        data = load_yaml(path, lambda m: CalendarError(f"日历文件 {m}"))
+            raise CalendarError("文件名应为年份，如 2027.yaml", path=path)
+        data = load_yaml(path, lambda m, p=path: CalendarError(m, path=p))
         parsed = parse_calendar_file(data, str(path), expected_year=int(path.stem))
         result[parsed.year] = parsed
     return result

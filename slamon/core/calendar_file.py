@@ -24,78 +24,75 @@ from slamon.core.errors import CalendarError
 from slamon.core.times import yaml_date
 
 
-def _date(value: Any, where: str) -> dt.date:
+def _date(value: Any, path: str, field: str) -> dt.date:
     day = yaml_date(value)
     if day is not None:
         return day
-    raise CalendarError(f"{where}：无法识别的日期 {value!r}，应为 YYYY-MM-DD")
+    raise CalendarError(f"无法识别的日期 {value!r}，应为 YYYY-MM-DD", path=path, field=field)
 
 
 def parse_calendar_file(data: Any, path: str, expected_year: int | None = None) -> CalendarYearFile:
     """Validate the parsed YAML of one calendar file; every error names the file and the field."""
+
+    def fail(field: str | None, problem: str) -> CalendarError:
+        return CalendarError(problem, path=path, field=field)
+
     if not isinstance(data, dict):
-        raise CalendarError(
-            f"日历文件 {path}：内容应为一个映射（year、notice、holidays、makeup_workdays）"
-        )
+        raise fail(None, "内容应为一个映射（year、notice、holidays、makeup_workdays）")
     unknown = set(data) - {"year", "notice", "holidays", "makeup_workdays"}
     if unknown:
-        raise CalendarError(f"日历文件 {path}：未知字段 {', '.join(sorted(map(str, unknown)))}")
+        raise fail(None, f"未知字段 {', '.join(sorted(map(str, unknown)))}")
     year = data.get("year")
     if not isinstance(year, int) or isinstance(year, bool):
-        raise CalendarError(f"日历文件 {path} 字段 year：应为整数年份，得到 {year!r}")
+        raise fail("year", f"应为整数年份，得到 {year!r}")
     if expected_year is not None and year != expected_year:
-        raise CalendarError(f"日历文件 {path} 字段 year：{year} 与文件名年份 {expected_year} 不符")
+        raise fail("year", f"{year} 与文件名年份 {expected_year} 不符")
     notice = data.get("notice")
     if not isinstance(notice, dict) or not all(
         isinstance(notice.get(k), str) and notice.get(k).strip() for k in ("title", "number")
     ):
-        raise CalendarError(f"日历文件 {path} 字段 notice：须写明通知的 title 和 number")
+        raise fail("notice", "须写明通知的 title 和 number")
 
     holidays: dict[dt.date, str] = {}
     entries = data.get("holidays")
     if not isinstance(entries, list) or not entries:
-        raise CalendarError(f"日历文件 {path} 字段 holidays：应为非空列表")
+        raise fail("holidays", "应为非空列表")
     for i, entry in enumerate(entries, 1):
-        where = f"日历文件 {path} 字段 holidays 第 {i} 项"
+        where = f"holidays 第 {i} 项"
         if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
-            raise CalendarError(f"{where}：须有 name，以及 dates 或 from/to")
+            raise fail(where, "须有 name，以及 dates 或 from/to")
         days: list[dt.date] = []
         if "dates" in entry:
             if not isinstance(entry["dates"], list) or not entry["dates"]:
-                raise CalendarError(f"{where} dates：应为非空日期列表")
-            days = [_date(v, f"{where} dates") for v in entry["dates"]]
+                raise fail(f"{where} dates", "应为非空日期列表")
+            days = [_date(v, path, f"{where} dates") for v in entry["dates"]]
         elif "from" in entry and "to" in entry:
-            start, end = _date(entry["from"], f"{where} from"), _date(entry["to"], f"{where} to")
+            start = _date(entry["from"], path, f"{where} from")
+            end = _date(entry["to"], path, f"{where} to")
             if end < start:
-                raise CalendarError(f"{where}：to 早于 from")
+                raise fail(where, "to 早于 from")
             days = [start + dt.timedelta(d) for d in range((end - start).days + 1)]
         else:
-            raise CalendarError(f"{where}：须有 dates 或 from/to")
+            raise fail(where, "须有 dates 或 from/to")
         for d in days:
             if d.year != year:
-                raise CalendarError(f"{where}：{d.isoformat()} 不在 {year} 年内")
+                raise fail(where, f"{d.isoformat()} 不在 {year} 年内")
             if d in holidays:
-                raise CalendarError(f"{where}：{d.isoformat()} 重复列出")
+                raise fail(where, f"{d.isoformat()} 重复列出")
             holidays[d] = entry["name"].strip()
 
     makeup: set[dt.date] = set()
     raw_makeup = data.get("makeup_workdays", [])
     if not isinstance(raw_makeup, list):
-        raise CalendarError(f"日历文件 {path} 字段 makeup_workdays：应为日期列表")
+        raise fail("makeup_workdays", "应为日期列表")
     for v in raw_makeup:
-        d = _date(v, f"日历文件 {path} 字段 makeup_workdays")
+        d = _date(v, path, "makeup_workdays")
         if d.weekday() < 5:
-            raise CalendarError(
-                f"日历文件 {path} 字段 makeup_workdays：{d.isoformat()} 不是周末，无须调休上班"
-            )
+            raise fail("makeup_workdays", f"{d.isoformat()} 不是周末，无须调休上班")
         if d in holidays:
-            raise CalendarError(
-                f"日历文件 {path} 字段 makeup_workdays：{d.isoformat()} 同时列为假日"
-            )
+            raise fail("makeup_workdays", f"{d.isoformat()} 同时列为假日")
         if d.year not in (year - 1, year):
-            raise CalendarError(
-                f"日历文件 {path} 字段 makeup_workdays：{d.isoformat()} 不属于 {year} 年的安排"
-            )
+            raise fail("makeup_workdays", f"{d.isoformat()} 不属于 {year} 年的安排")
         makeup.add(d)
     return CalendarYearFile(
         year=year,

@@ -58,7 +58,7 @@ def compute_deadline(
     """The answer deadline under ``rule`` for a clock started at ``start`` (aware)."""
     limit = rule.limit_for(share_type)
     if limit is None:
-        raise RuleError(f"规则 {rule.id} 不适用于{SHARE_TYPE_NAMES.get(share_type, share_type)}")
+        raise RuleError(f"不适用于{SHARE_TYPE_NAMES.get(share_type, share_type)}", rule=rule.id)
     start_day = start.astimezone(tz).date()
     last_day = deadline_date(start_day, limit, calendar, start_day_excluded=rule.start_day_excluded)
     end_time = rule.ends_at or END_OF_DAY

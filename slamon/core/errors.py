@@ -1,29 +1,105 @@
-"""Typed errors. The library raises these; only the CLI turns them into one-line messages.
+"""Typed errors that carry their data. The library raises these; only the CLI (and the web) turn
+them into the one-line Chinese sentence a user reads, with ``str(error)``.
 
-Every message is already the Chinese sentence a user reads: the CLI prints ``str(error)``.
+Each error keeps what went wrong as attributes (the config key and its value, the rule file, rule
+and field, the calendar file and field, ...) so callers and tests can look at the data; the
+sentence is made from those attributes when it is read.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+_UNSET: Any = object()
+
 
 class SlamonError(Exception):
-    """Base class of every error slamon reports to a user."""
+    """Base class of every error slamon reports to a user. ``problem`` is the Chinese phrase
+    saying what is wrong; subclasses add where it is wrong."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(problem)
+        self.problem = problem
+
+    def sentence(self) -> str:
+        return self.problem
+
+    def __str__(self) -> str:
+        return self.sentence()
 
 
 class InputError(SlamonError):
     """A value given on the command line or in a record cannot be used."""
 
+    def __init__(self, problem: str, *, value: Any = _UNSET) -> None:
+        super().__init__(problem)
+        self.value = None if value is _UNSET else value
+
 
 class ConfigError(SlamonError):
     """The configuration file is missing, malformed or names a bad value."""
+
+    def __init__(
+        self,
+        problem: str,
+        *,
+        key: str | None = None,
+        value: Any = _UNSET,
+        path: object | None = None,
+    ) -> None:
+        super().__init__(problem)
+        self.key, self.path = key, path
+        self.has_value = value is not _UNSET
+        self.value = value if self.has_value else None
+
+    def sentence(self) -> str:
+        if self.key is not None:
+            shown = f"，当前值 {self.value!r}" if self.has_value else ""
+            return f"配置项 {self.key}：{self.problem}{shown}"
+        if self.path is not None:
+            return f"配置文件 {self.path}：{self.problem}"
+        return self.problem
 
 
 class RuleError(SlamonError):
     """A rule file is malformed, or a rule id is unknown."""
 
+    def __init__(
+        self,
+        problem: str,
+        *,
+        path: object | None = None,
+        rule: str | None = None,
+        field: str | None = None,
+    ) -> None:
+        super().__init__(problem)
+        self.path, self.rule, self.field = path, rule, field
+
+    def sentence(self) -> str:
+        where = ""
+        if self.path is not None:
+            where = f"规则文件 {self.path}" + (f"（规则 {self.rule}）" if self.rule else "")
+        elif self.rule is not None:
+            where = f"规则 {self.rule}"
+        if self.field is not None:
+            where += f" 字段 {self.field}"
+        return f"{where}：{self.problem}" if where else self.problem
+
 
 class CalendarError(SlamonError):
     """A calendar file is malformed, or a date lies outside the supported range."""
+
+    def __init__(
+        self, problem: str, *, path: object | None = None, field: str | None = None
+    ) -> None:
+        super().__init__(problem)
+        self.path, self.field = path, field
+
+    def sentence(self) -> str:
+        if self.path is None:
+            return self.problem
+        where = f"日历文件 {self.path}" + (f" 字段 {self.field}" if self.field else "")
+        return f"{where}：{self.problem}"
 
 
 class StoreError(SlamonError):

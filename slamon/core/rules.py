@@ -106,7 +106,7 @@ class _Checker:
         self.path, self.rule_id = path, rule_id
 
     def fail(self, field: str, message: str) -> RuleError:
-        return RuleError(f"规则文件 {self.path}（规则 {self.rule_id}）字段 {field}：{message}")
+        return RuleError(message, path=self.path, rule=self.rule_id, field=field)
 
     def text(self, data: Mapping[str, Any], key: str, required: bool = True) -> str | None:
         value = data.get(key)

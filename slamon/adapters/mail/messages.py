@@ -43,7 +43,9 @@ def _environment(templates_dir: str | None) -> Any:
     loaders = []
     if templates_dir:
         if not Path(templates_dir).is_dir():
-            raise ConfigError(f"配置项 notify.templates_dir：目录 {templates_dir} 不存在")
+            raise ConfigError(
+                f"目录 {templates_dir} 不存在", key="notify.templates_dir", value=templates_dir
+            )
         loaders.append(FileSystemLoader(templates_dir))
     loaders.append(FileSystemLoader(str(BUILTIN_TEMPLATES)))
     env = Environment(

@@ -34,7 +34,7 @@ def make_source(settings: Settings) -> Source | None:
         from slamon.adapters.sources.folder import FolderSource
 
         if src.folder is None:
-            raise ConfigError("配置项 source.folder：source.kind 为 folder 时必须填写导出文件目录")
+            raise ConfigError("source.kind 为 folder 时必须填写导出文件目录", key="source.folder")
         return FolderSource(src.folder)
     if src.kind == "demo":
         from slamon.adapters.sources.sql import SqlSource
