@@ -18,6 +18,7 @@ from slamon.core.records import ApplicationRecord, validate_row
 from slamon.core.rules import RuleSet
 from slamon.core.sla import evaluate
 from slamon.core.vocabulary import ANSWERED_LATE, DUE_SOON, OVERDUE
+from slamon.demo import people
 from slamon.demo import platform as demo
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -36,7 +37,7 @@ def records(platform: tuple[str, str]) -> list[ApplicationRecord]:
     rows = src.fetch(None, ()).rows
     src.dispose()
     # Zero rejections: every row maps onto a valid record through the configured query.
-    return [validate_row(r.data, r.ref, TZ, demo.demo_aliases()) for r in rows]
+    return [validate_row(r.data, r.ref, TZ, people.demo_aliases()) for r in rows]
 
 
 def test_deterministic_for_a_seed(tmp_path: Path) -> None:
@@ -141,13 +142,13 @@ def test_names_from_the_seed_reports_and_aliases(platform: tuple[str, str]) -> N
         "省大数据局",
     } <= providers
     assert "黔南布依族苗族自治州" in regions and "贵阳市" in regions
-    aliases = demo.demo_aliases()
+    aliases = people.demo_aliases()
     assert aliases["黔南布依族苗族自治州"] == "黔南州"
     canonical = {aliases.get(p, p) for p in providers}
-    contacts = demo.demo_contacts()
+    contacts = people.demo_contacts()
     assert canonical - set(contacts) == {"省自然资源厅"}
     assert all(all(e.endswith("@example.gov.cn") for e in v) for v in contacts.values())
-    assert demo.demo_supervisors()
+    assert people.demo_supervisors()
 
 
 def test_incremental_poll_sees_mutations(platform: tuple[str, str], tmp_path: Path) -> None:
@@ -160,7 +161,7 @@ def test_incremental_poll_sees_mutations(platform: tuple[str, str], tmp_path: Pa
     later = src.fetch(first.cursor, ())
     assert sorted(r.ref for r in later.rows) == sorted(changed)
     assert later.cursor == now
-    recs = [validate_row(r.data, r.ref, TZ, demo.demo_aliases()) for r in later.rows]
+    recs = [validate_row(r.data, r.ref, TZ, people.demo_aliases()) for r in later.rows]
     assert sum(1 for r in recs if r.decided_at == now) == 40
     src.dispose()
 
@@ -204,7 +205,7 @@ def test_demo_runs_through_the_poll_service(platform: tuple[str, str], tmp_path:
     from slamon.service.poll import run_poll_cycle
 
     url, query = platform
-    rt = Runtime(parse_settings({"aliases": demo.demo_aliases()}, None, tmp_path, {}))
+    rt = Runtime(parse_settings({"aliases": people.demo_aliases()}, None, tmp_path, {}))
     store = open_store(f"sqlite:///{tmp_path / 'store.db'}")
     summary = run_poll_cycle(store, rt, SqlSource(url, query, tz=rt.tz), demo.demo_now())
     assert (summary.inserted, summary.rejected) == (627, 0)

@@ -194,7 +194,8 @@ def check_config(
     now: str = typer.Option(None, "--now", help="按此时刻检查（默认当前时间）"),
 ) -> None:
     """检查配置、规则、日历覆盖、数据源与邮件服务器。"""
-    from slamon.service.checks import ERROR, OK, WARN, run_checks
+    from slamon.core.findings import ERROR, OK, WARN
+    from slamon.service.checks import run_checks
 
     rt = runtime()
     at = now_option(now)

@@ -23,74 +23,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Column, DateTime, MetaData, String, Table, bindparam, create_engine, select
 from sqlalchemy.dialects import sqlite
 
+from slamon.demo.catalog import APPLICANTS, CATALOG, FAST, NO_CONTACT, PUB, PUB_RESOURCES
+
 DEMO_TZ = ZoneInfo("Asia/Shanghai")
 TABLE = "t_share_apply"
-PUB = "省公共资源交易中心"
-PUB_RESOURCES = ("工程类_招标项目", "工程类-中标结果公告")
-NO_CONTACT = "省自然资源厅"
-FAST = (("省水利厅", 9), ("省残联", 7), ("省中医药管理局", 5))  # answered on the day of receipt
-
-# (provider, resource, conditional?, weight, provider area)
-CATALOG: tuple[tuple[str, str, bool, int, str], ...] = (
-    ("省市场监管局", "企业登记信息", False, 30, "省级"),
-    ("省市场监管局", "企业年报信息", True, 14, "省级"),
-    ("省市场监管局", "行政处罚信息", True, 8, "省级"),
-    ("省公安厅", "居民身份证信息", True, 22, "省级"),
-    ("省公安厅", "户籍人口基本信息", True, 16, "省级"),
-    ("省公安厅", "机动车登记信息", True, 6, "省级"),
-    ("省人力资源社会保障厅", "社保缴费信息", True, 24, "省级"),
-    ("省人力资源社会保障厅", "就业登记信息", True, 8, "省级"),
-    ("省人力资源社会保障厅", "职业资格证书信息", False, 14, "省级"),
-    ("省医疗保障局", "医保参保信息", True, 14, "省级"),
-    ("省医疗保障局", "定点医药机构信息", False, 10, "省级"),
-    ("省税务局", "纳税人基本信息", True, 16, "省级"),
-    ("省税务局", "纳税信用A级纳税人名单", False, 18, "省级"),
-    ("省大数据局", "电子证照目录", True, 10, "省级"),
-    ("省大数据局", "政务服务事项目录", False, 24, "省级"),
-    ("省住房城乡建设厅", "建筑业企业资质信息", True, 10, "省级"),
-    ("省住房城乡建设厅", "住房公积金缴存信息", True, 8, "省级"),
-    ("省自然资源厅", "采矿许可证信息", True, 6, "省级"),
-    ("省自然资源厅", "国土空间规划信息", False, 8, "省级"),
-    ("省不动产登记中心", "不动产登记信息", True, 18, "省级"),
-    ("省不动产登记中心", "不动产抵押登记信息", True, 8, "省级"),
-    ("省民政厅", "婚姻登记信息", True, 12, "省级"),
-    ("省民政厅", "社会组织登记信息", False, 16, "省级"),
-    ("省卫生健康委", "出生医学证明信息", True, 8, "省级"),
-    ("省教育厅", "学籍信息", True, 6, "省级"),
-    ("贵阳市大数据局", "贵阳市企业用水用电信息", True, 5, "贵阳市"),
-    ("遵义市大数据局", "遵义市城市管理执法信息", False, 6, "遵义市"),
-    ("省水利厅", "取水许可信息", True, 0, "省级"),
-    ("省残联", "残疾人证信息", True, 0, "省级"),
-    ("省中医药管理局", "中医医疗机构信息", True, 0, "省级"),
-    (PUB, PUB_RESOURCES[0], True, 0, "省级"),
-    (PUB, PUB_RESOURCES[1], True, 0, "省级"),
-)
-# (applicant, area, weight); some written the long way, as platforms do (see demo_aliases).
-APPLICANTS: tuple[tuple[str, str, int], ...] = (
-    ("省不动产登记中心", "省级", 14),
-    ("省人力资源社会保障厅", "省级", 10),
-    ("省住房城乡建设厅", "省级", 9),
-    ("省政务服务中心", "省级", 9),
-    ("省公安厅", "省级", 7),
-    ("省税务局", "省级", 7),
-    ("省市场监管局", "省级", 6),
-    ("贵州省市场监督管理局", "省级", 2),
-    ("省医疗保障局", "省级", 6),
-    ("省大数据局", "省级", 5),
-    ("省自然资源厅", "省级", 4),
-    ("省发展改革委", "省级", 4),
-    ("省民政厅", "省级", 4),
-    ("省生态环境厅", "省级", 3),
-    ("省司法厅", "省级", 2),
-    ("贵阳市大数据局", "贵阳市", 8),
-    ("遵义市大数据局", "遵义市", 6),
-    ("黔南州大数据局", "黔南州", 2),
-    ("黔南州大数据局", "黔南布依族苗族自治州", 2),
-    ("毕节市大数据局", "毕节市", 2),
-    ("黔东南州大数据局", "黔东南苗族侗族自治州", 2),
-    ("六盘水市大数据局", "六盘水市", 1),
-    ("贵安新区大数据局", "贵安新区", 1),
-)
 
 _META = MetaData()
 _TS = DateTime().with_variant(
@@ -420,46 +356,3 @@ def demo_now(month: str = "2024-12") -> dt.datetime:
     year, mon = _month(month)
     nxt_year, nxt_mon = year + mon // 12, mon % 12 + 1
     return dt.datetime.combine(_working_days(nxt_year, nxt_mon)[0], dt.time(10), DEMO_TZ)
-
-
-def demo_aliases() -> dict[str, str]:
-    """Spellings the platform uses → the names reports use."""
-    return {
-        "黔南布依族苗族自治州": "黔南州",
-        "黔东南苗族侗族自治州": "黔东南州",
-        "黔西南布依族苗族自治州": "黔西南州",
-        "省人社厅": "省人力资源社会保障厅",
-        "贵州省市场监督管理局": "省市场监管局",
-        "贵州省公共资源交易中心": PUB,
-    }
-
-
-_CONTACTS = {
-    PUB: "ggzy",
-    "省市场监管局": "scjgj",
-    "省公安厅": "gat",
-    "省人力资源社会保障厅": "rst",
-    "省医疗保障局": "ybj",
-    "省税务局": "swj",
-    "省大数据局": "dsjj",
-    "省住房城乡建设厅": "zjt",
-    "省不动产登记中心": "bdcdj",
-    "省民政厅": "mzt",
-    "省卫生健康委": "wjw",
-    "省教育厅": "jyt",
-    "贵阳市大数据局": "gy.dsjj",
-    "遵义市大数据局": "zy.dsjj",
-    "省水利厅": "slt",
-    "省残联": "cl",
-    "省中医药管理局": "zyyj",
-}
-
-
-def demo_contacts() -> dict[str, list[str]]:
-    """Contacts of every provider department except 省自然资源厅 (left out on purpose, so the
-    demo shows what happens to a department nobody can be mailed at)."""
-    return {dept: [f"{local}.sjgx@example.gov.cn"] for dept, local in _CONTACTS.items()}
-
-
-def demo_supervisors() -> list[str]:
-    return ["dsjj.dcc@example.gov.cn", "xxzx.sjgx@example.gov.cn"]

@@ -33,6 +33,7 @@ class DemoResult:
 
 
 def demo_settings(output: Path, smtp_port: int) -> dict:
+    from slamon.demo import people
     from slamon.demo import platform as demo_data
 
     url, query = demo_data.build_demo_platform(output / "demo-platform.db", DEMO_MONTH)
@@ -41,10 +42,10 @@ def demo_settings(output: Path, smtp_port: int) -> dict:
         "store": {"url": "sqlite:///slamon-demo.db"},
         "rules": {"active": ["guizhou-2023"]},
         "source": {"kind": "sql", "url": url, "query": query},
-        "aliases": demo_data.demo_aliases(),
+        "aliases": people.demo_aliases(),
         "smtp": {"host": "127.0.0.1", "port": smtp_port, "sender": "slamon@xxzx.example.gov.cn"},
-        "contacts": demo_data.demo_contacts(),
-        "supervisors": demo_data.demo_supervisors(),
+        "contacts": people.demo_contacts(),
+        "supervisors": people.demo_supervisors(),
         "report": {"dir": "reports"},
     }
 

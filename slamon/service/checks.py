@@ -9,19 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import socket
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 
 from slamon.core.errors import SlamonError
+from slamon.core.findings import ERROR, OK, WARN, Finding
 from slamon.runtime import Runtime
-
-OK, WARN, ERROR = "ok", "warn", "error"
-
-
-@dataclass(frozen=True)
-class Finding:
-    level: str
-    item: str
-    message: str
+from slamon.service.contact_checks import check_contacts
 
 
 def check_rules(rt: Runtime, now: dt.datetime) -> Iterator[Finding]:
@@ -95,14 +87,6 @@ def check_smtp(rt: Runtime, now: dt.datetime) -> Iterator[Finding]:
             "邮件服务器",
             "已配置 smtp.username，但未提供密码（SLAMON_SMTP_PASSWORD 或 smtp.password_file）",
         )
-
-
-def check_contacts(rt: Runtime, now: dt.datetime) -> Iterator[Finding]:
-    from slamon.service.contact_checks import (
-        check_contacts as contacts,  # imports Finding from here
-    )
-
-    yield from contacts(rt, now)
 
 
 CHECKS: list[Callable[[Runtime, dt.datetime], Iterator[Finding]]] = [

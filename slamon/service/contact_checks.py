@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from slamon.core.departments import canonical
+from slamon.core.findings import ERROR, OK, WARN, Finding
 from slamon.runtime import Runtime
-from slamon.service.checks import ERROR, OK, WARN, Finding
 from slamon.service.recipients import departments_without_contact
 
 ITEM = "联系人"

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
 
     from slamon.config import SourceConfig
-    from slamon.service.checks import Finding
+    from slamon.core.findings import Finding
 
 # Bound to :since on the first poll (everything): naive 1970-01-01 is older than any platform row.
 EPOCH = dt.datetime(1970, 1, 1)
@@ -297,7 +297,7 @@ def _field_label(name: str) -> str:
 
 def probe_sql_source(source: SourceConfig, tz: dt.tzinfo | str | None = None) -> Finding:
     """Connect and check that the query's columns name the record's required fields."""
-    from slamon.service.checks import ERROR, OK, WARN, Finding
+    from slamon.core.findings import ERROR, OK, WARN, Finding
 
     if not source.url or not source.query:
         return Finding(ERROR, "数据源", "source.kind 为 sql 时必须填写 source.url 和 source.query")
