@@ -10,6 +10,7 @@ from rich.table import Table
 from slamon.cli.common import console, now_option, print_json, runtime, warn
 from slamon.core.errors import InputError
 from slamon.core.formats import table_moment
+from slamon.core.vocabulary import DUE_SOON, OVERDUE
 
 
 def _print_errors(errors: list, limit: int = 50) -> None:
@@ -155,7 +156,7 @@ def demo(
     console.print(
         f"读取演示平台数据库（2024 年 12 月）：{p.fetched} 行，入库 {p.inserted} 件，拒绝 {p.rejected} 行。"
     )
-    render_status(build_status(rt.engine, rt, now), rt, stages=("overdue", "due_soon"))
+    render_status(build_status(rt.engine, rt, now), rt, stages=(OVERDUE, DUE_SOON))
     console.print(f"{result.delivery}；邮件已保存到 {result.output / 'mail'}：", markup=False)
     for line in result.mail_lines:
         console.print(f"  {line}", markup=False, soft_wrap=True)
@@ -169,24 +170,17 @@ def demo(
 def render_status(report, rt, stages: tuple[str, ...] | None = None) -> None:  # noqa: ANN001
     """Print a StatusReport as rich tables (shared by ``status`` and ``demo``); ``stages`` limits
     the list of applications (default: every open one)."""
-    from slamon.core.vocabulary import STAGE_NAMES
+    from slamon.core.vocabulary import NOT_APPLICABLE, STAGE_NAMES, STAGE_SEVERITY
 
     at = report.now
     tz = rt.tz
-    cols = (
-        "overdue",
-        "due_soon",
-        "pending",
-        "awaiting_review",
-        "answered_late",
-        "answered_on_time",
-    )
+    cols = tuple(c for c in STAGE_SEVERITY if c != NOT_APPLICABLE)
     t = Table(title=f"各提供部门（{table_moment(at, tz)}）")
     t.add_column("提供部门")
     for c in cols:
         t.add_column(STAGE_NAMES[c], justify="right")
     for dept, counts in sorted(
-        report.by_department.items(), key=lambda kv: (-kv[1]["overdue"], kv[0])
+        report.by_department.items(), key=lambda kv: (-kv[1][OVERDUE], kv[0])
     ):
         t.add_row(dept, *(str(counts.get(c, 0)) for c in cols))
     console.print(t)
@@ -206,7 +200,7 @@ def render_status(report, rt, stages: tuple[str, ...] | None = None) -> None:  #
             table_moment(r.clock_start, tz),
             s.deadline_date.isoformat() if s.deadline_date else "—",
             STAGE_NAMES[s.stage] + ("" if s.calendar_official else "（非官方日历）"),
-            str(s.overdue_working_days) if s.stage == "overdue" else "",
+            str(s.overdue_working_days) if s.stage == OVERDUE else "",
         )
     console.print(t2)
     if len(open_items) > 200:

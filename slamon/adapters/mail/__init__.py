@@ -1,0 +1,1 @@
+"""Mail: the yagmail adapter (one message in, exactly what happened out) and message rendering."""
