@@ -19,10 +19,18 @@ PENDING = "pending"
 PASSED = "passed"
 APPROVED = "approved"
 REJECTED = "rejected"
+WITHDRAWN = "withdrawn"  # 已撤回/作废: the applicant withdrew or the platform voided it
+RETURNED = "returned"  # 退回补正: sent back for missing materials (一次性告知)
 REVIEW_STATUSES = (PENDING, PASSED, REJECTED)
 DECISIONS = (PENDING, APPROVED, REJECTED)
 REVIEW_NAMES = {PENDING: "待审核", PASSED: "审核通过", REJECTED: "审核驳回"}
-DECISION_NAMES = {PENDING: "待审批", APPROVED: "通过", REJECTED: "驳回"}
+DECISION_NAMES = {
+    PENDING: "待审批",
+    APPROVED: "通过",
+    REJECTED: "驳回",
+    WITHDRAWN: "已撤回",
+    RETURNED: "退回补正",
+}
 
 # -- SLA stages (``status --json``) -------------------------------------------------------------
 NOT_APPLICABLE = "not_applicable"
@@ -31,6 +39,7 @@ DUE_SOON = "due_soon"
 OVERDUE = "overdue"
 ANSWERED_ON_TIME = "answered_on_time"
 ANSWERED_LATE = "answered_late"
+DATA_ISSUE = "data_issue"  # 数据存疑: held back from every notice and accusation until settled
 STAGES = (
     NOT_APPLICABLE,
     AWAITING_REVIEW,
@@ -44,6 +53,8 @@ OPEN_STAGES = (AWAITING_REVIEW, PENDING, DUE_SOON, OVERDUE)
 # Open with a running clock: the stages a notice may be about.
 CLOCK_RUNNING_STAGES = (PENDING, DUE_SOON, OVERDUE)
 STAGE_NAMES = {
+    DATA_ISSUE: "数据存疑",
+    WITHDRAWN: "已撤回",
     NOT_APPLICABLE: "不适用",
     AWAITING_REVIEW: "待规范性审核",
     PENDING: "办理中",
