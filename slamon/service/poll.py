@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from slamon.adapters.sources.base import FetchResult, RawRow, Source
 from slamon.adapters.store import applications, outbox, runs
 from slamon.core.records import ApplicationRecord, RowError, validate_row
+from slamon.core.row_checks import RowLimits, check_row
 from slamon.core.sla import SlaState, evaluate
 from slamon.runtime import Runtime
 
@@ -112,6 +113,7 @@ def apply_fetch(
     )
     try:
         with engine.begin() as conn:
+            runs.lock_polls(conn)
             summary.run_id = runs.start_run(conn, source_name, now)
             records, rejections = _validate(fetched.rows, rt, summary)
             changed = _upsert(conn, records, source_name, summary, now)
@@ -167,11 +169,14 @@ def _validate(
     rows: Sequence[RawRow], rt: Runtime, summary: PollSummary
 ) -> tuple[list[ApplicationRecord], list[tuple[RawRow, RowError]]]:
     tz, aliases = rt.tz, rt.settings.aliases
+    cal = rt.calendar
+    limits = RowLimits.for_calendar(cal.first_year, cal.last_year, applications.text_limits())
     by_id: dict[str, ApplicationRecord] = {}
     rejections: list[tuple[RawRow, RowError]] = []
     for raw in rows:
         try:
             rec = validate_row(raw.data, raw.ref, tz, aliases)
+            check_row(rec, raw.ref, limits)
         except RowError as err:
             rejections.append((raw, err))
             continue

@@ -40,6 +40,15 @@ SLA_FIELDS = (
 
 
 # -- applications --------------------------------------------------------------------------
+def text_limits() -> dict[str, int]:
+    """The longest text each record field may hold in the store (its column length)."""
+    return {
+        c.name: c.type.length
+        for c in APP.columns
+        if c.name in FIELDS and getattr(c.type, "length", None)
+    }
+
+
 def record_from_row(row: Any) -> ApplicationRecord:
     m = row._mapping
     return ApplicationRecord(**{f: m[f] for f in FIELDS})

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, select, update
+from sqlalchemy import Connection, Engine, delete, func, select, update
 
 from slamon.adapters.store.bulk import chunks, insert_ignore
 from slamon.adapters.store.models import ImportedFile, Meta, PollRun, RejectedRow
@@ -27,10 +27,37 @@ def set_meta(conn: Connection, key: str, value: str) -> None:
         conn.execute(META.insert().values(key=key, value=value))
 
 
+def _unstorable(ch: str) -> bool:
+    return (ord(ch) < 32 and ch not in "\t\n\r") or ord(ch) == 127
+
+
+def fit(text: str, length: int) -> str:
+    """``text`` made storable in a column of ``length``: control characters shown as U+XXXX
+    (PostgreSQL refuses NUL in text), cut to the length with an ellipsis."""
+    if any(_unstorable(ch) for ch in text):
+        text = "".join(f"<U+{ord(ch):04X}>" if _unstorable(ch) else ch for ch in text)
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+# -- poll lock ----------------------------------------------------------------------------
+POLL_LOCK_KEY = 0x534C_4D50  # "SLMP": one advisory-lock number for every slamon poll
+
+
+def lock_polls(conn: Connection) -> None:
+    """Serialise poll cycles on a shared store until this transaction ends.
+
+    On PostgreSQL two simultaneous polls would both insert a new application and one would die
+    with a unique violation; the transaction-scoped advisory lock makes the second wait, and it
+    then sees the first one's rows. SQLite serialises writers itself.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(func.pg_advisory_xact_lock(POLL_LOCK_KEY)))
+
+
 # -- poll runs -------------------------------------------------------------------------------
 def start_run(conn: Connection, source: str, now: dt.datetime) -> int:
     return conn.execute(
-        RUN.insert().values(source=source, started_at=now, status="running")
+        RUN.insert().values(source=fit(source, 200), started_at=now, status="running")
     ).inserted_primary_key[0]
 
 
@@ -45,7 +72,11 @@ def record_failed_run(engine: Engine, source: str, now: dt.datetime, error: str)
     with engine.begin() as conn:
         conn.execute(
             RUN.insert().values(
-                source=source, started_at=now, finished_at=now, status="failed", error=error
+                source=fit(source, 200),
+                started_at=now,
+                finished_at=now,
+                status="failed",
+                error=fit(error, 4000),
             )
         )
 
@@ -69,6 +100,7 @@ def record_rejections(
 ) -> None:
     """Upsert (row_ref, field, message, raw_json) for ``source``: first_seen kept, last_seen moved."""
     for ref, field, message, raw in errors:
+        ref, message, raw = fit(ref, 200), fit(message, 4000), raw.replace("\x00", "")
         res = conn.execute(
             update(REJECTED)
             .where(
