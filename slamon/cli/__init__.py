@@ -12,7 +12,7 @@ import sys
 import typer
 
 from slamon.cli import calendar_cmds, mail_cmds, report_cmds, store_cmds
-from slamon.cli.common import err_console, state
+from slamon.cli.common import console, err_console, state
 from slamon.core.errors import SlamonError
 
 app = typer.Typer(
@@ -25,10 +25,26 @@ app = typer.Typer(
 )
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        from slamon import __version__
+
+        console.print(f"slamon {__version__}", markup=False, highlight=False)
+        raise typer.Exit()
+
+
 @app.callback()
 def _root(
     config: str = typer.Option(
         None, "--config", metavar="PATH", help="配置文件；默认 $SLAMON_CONFIG，其次 ./config.yaml"
+    ),
+    version: bool = typer.Option(
+        False,
+        "--version",
+        callback=_show_version,
+        is_eager=True,
+        expose_value=False,
+        help="显示已安装的版本并退出",
     ),
 ) -> None:
     state.config_path = config
