@@ -75,6 +75,8 @@ def poll(
             **summary.as_import_json(),
             "evaluated": summary.evaluated,
             "deadline_changes": summary.deadline_changes,
+            "data_issues": summary.data_issues,
+            "issues_cleared": summary.issues_cleared,
             "planned": summary.planned,
             "dry_run": dry_run,
             "notes": summary.notes,
@@ -88,6 +90,8 @@ def poll(
         f"数据源 {summary.source}：读取 {summary.fetched} 行，新增 {summary.inserted}，更新 {summary.updated}，"
         f"未变 {summary.unchanged}，拒绝 {summary.rejected}；评估 {summary.evaluated} 件申请。"
     )
+    if summary.data_issues:
+        warn(f"{summary.data_issues} 件申请数据存疑，暂不判定、不催办（slamon status 查看原因）")
     if summary.deadline_changes:
         warn(
             f"日历或规则已变化：{summary.deadline_changes} 件申请的答复期限随之改变（slamon status 查看）"
@@ -170,7 +174,13 @@ def demo(
 def render_status(report, rt, stages: tuple[str, ...] | None = None) -> None:  # noqa: ANN001
     """Print a StatusReport as rich tables (shared by ``status`` and ``demo``); ``stages`` limits
     the list of applications (default: every open one)."""
-    from slamon.core.vocabulary import NOT_APPLICABLE, STAGE_NAMES, STAGE_SEVERITY
+    from slamon.core.vocabulary import (
+        HELD_STAGES,
+        ISSUE_REASON_NAMES,
+        NOT_APPLICABLE,
+        STAGE_NAMES,
+        STAGE_SEVERITY,
+    )
 
     at = report.now
     tz = rt.tz
@@ -185,21 +195,27 @@ def render_status(report, rt, stages: tuple[str, ...] | None = None) -> None:  #
         t.add_row(dept, *(str(counts.get(c, 0)) for c in cols))
     console.print(t)
     open_items = [
-        it for it in report.items if (it.state.stage in stages if stages else it.state.is_open)
+        it
+        for it in report.items
+        if (it.state.stage in stages if stages else it.state.is_open)
+        or (not stages and it.state.stage in HELD_STAGES)
     ]
-    title = "、".join(STAGE_NAMES[s] for s in stages) if stages else "未办结"
+    title = "、".join(STAGE_NAMES[s] for s in stages) if stages else "未办结及数据存疑"
     t2 = Table(title=f"{title}申请（{len(open_items)} 件）")
     for c in ("申请编号", "提供部门", "资源名称", "收到时间", "答复期限", "阶段", "超期工作日"):
         t2.add_column(c)
     for it in open_items[:200]:
         r, s = it.record, it.state
+        why = ""
+        if it.issue is not None:
+            why = f"：{ISSUE_REASON_NAMES.get(it.issue[0], it.issue[0])}（{it.issue[1]}）"
         t2.add_row(
             r.application_id,
             r.provider_dept,
             r.resource_name,
             table_moment(r.clock_start, tz),
             s.deadline_date.isoformat() if s.deadline_date else "—",
-            STAGE_NAMES[s.stage] + ("" if s.calendar_official else "（非官方日历）"),
+            STAGE_NAMES[s.stage] + why + ("" if s.calendar_official else "（非官方日历）"),
             str(s.overdue_working_days) if s.stage == OVERDUE else "",
         )
     console.print(t2)

@@ -158,6 +158,17 @@ def canonical_field(header: str) -> str | None:
     return HEADER_ALIASES.get(h)
 
 
+def raw_application_id(raw: Mapping[str, Any]) -> str | None:
+    """The application id a raw row names (even when the row is invalid), or None."""
+    for key, value in raw.items():
+        name = key if key in _FIELD_SET else canonical_field(key)
+        if name == "application_id":
+            text = _text(value)
+            if text is not None:
+                return text
+    return None
+
+
 def _text(value: Any) -> str | None:
     if type(value) is str:
         return value.strip() or None

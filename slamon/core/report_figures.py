@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 from slamon.core.calendar import WorkCalendar
@@ -139,6 +139,7 @@ class MonthlyFigures:
     ranking: tuple[Timeliness, ...]  # every eligible provider, best first
     late: tuple[LateProvider, ...]
     rule_ids: tuple[str, ...] = field(default=())  # rules that governed the late applications
+    held: tuple[str, ...] = field(default=())  # data_issue ids left out of `late` and the ranking
 
     @property
     def timeliness_top(self) -> list[str]:
@@ -233,14 +234,20 @@ def monthly_figures(
     rules: RuleSet,
     calendar: WorkCalendar,
     tz: dt.tzinfo,
+    held: Collection[str] = (),
 ) -> MonthlyFigures:
-    """The month's figures as of ``as_of`` from any superset of the records that matter."""
+    """The month's figures as of ``as_of`` from any superset of the records that matter.
+
+    ``held``: ids of applications with an open data issue (数据存疑): counted in the dispatch
+    figures, never in ``late`` or the ranking.
+    """
     start, end = month.start(tz), month.end(tz)
     answered_until = min(end, as_of)
     in_month: list[ApplicationRecord] = []
     late: list[LateItem] = []
     stats: dict[str, list[int]] = {}
     seen: set[str] = set()
+    left_out: list[str] = []
     for raw in records:
         if raw.application_id in seen or raw.submitted_at > as_of:
             continue
@@ -249,6 +256,9 @@ def monthly_figures(
         if start <= r.submitted_at <= end:
             in_month.append(r)
         if r.share_type != "conditional" or r.clock_start is None:
+            continue
+        if r.application_id in held:
+            left_out.append(r.application_id)
             continue
         s = evaluate(r, as_of, rules, calendar, tz)
         if s.stage == OVERDUE:
@@ -276,4 +286,5 @@ def monthly_figures(
         ranking=rank_timeliness(stats),
         late=groups,
         rule_ids=rule_ids,
+        held=tuple(sorted(left_out)),
     )

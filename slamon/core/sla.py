@@ -7,7 +7,9 @@ Stages (CONTRACT §2, ``status --json``):
 - ``pending``: the clock runs, the deadline is more than ``due_soon_working_days`` away;
 - ``due_soon``: the deadline is today or within the rule's due-soon working days;
 - ``overdue``: the deadline has passed and there is no answer;
-- ``answered_on_time`` / ``answered_late``.
+- ``answered_on_time`` / ``answered_late``;
+- ``data_issue``: the caller knows the record is doubtful (its newest row was rejected, one read
+  carried it twice with different content, it vanished from the platform): no verdict at all.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from slamon.core.vocabulary import (
     ANSWERED_LATE,
     ANSWERED_ON_TIME,
     AWAITING_REVIEW,
+    DATA_ISSUE,
     DUE_SOON,
     NOT_APPLICABLE,
     OPEN_STAGES,
@@ -50,6 +53,7 @@ class SlaState:
         None  # working days from clock start to the answer (0 = same day)
     )
     calendar_official: bool = True
+    issue: str | None = None  # the data-issue reason code when stage is data_issue
 
     @property
     def is_open(self) -> bool:
@@ -62,9 +66,16 @@ def evaluate(
     rules: RuleSet,
     calendar: WorkCalendar,
     tz: dt.tzinfo,
+    issue: str | None = None,
 ) -> SlaState:
-    """The SLA state of one application at ``now`` (aware)."""
+    """The SLA state of one application at ``now`` (aware).
+
+    ``issue``: the reason code of an open data issue (vocabulary ``ISSUE_REASONS``) — the record
+    is doubtful, so the state is ``data_issue`` and carries no verdict.
+    """
     aid = record.application_id
+    if issue is not None:
+        return SlaState(aid, DATA_ISSUE, issue=issue)
     if record.share_type == "conditional" and record.review_status == "rejected":
         return SlaState(aid, NOT_APPLICABLE)
     start = record.clock_start

@@ -48,8 +48,12 @@ STAGES = (
     OVERDUE,
     ANSWERED_ON_TIME,
     ANSWERED_LATE,
+    DATA_ISSUE,
+    WITHDRAWN,
 )
 OPEN_STAGES = (AWAITING_REVIEW, PENDING, DUE_SOON, OVERDUE)
+# Held back from every notice, ranking and accusation, but shown (status, digest, data quality).
+HELD_STAGES = (DATA_ISSUE,)
 # Open with a running clock: the stages a notice may be about.
 CLOCK_RUNNING_STAGES = (PENDING, DUE_SOON, OVERDUE)
 STAGE_NAMES = {
@@ -66,13 +70,26 @@ STAGE_NAMES = {
 # Most urgent first: the order of ``status`` lists and tables.
 STAGE_SEVERITY = (
     OVERDUE,
+    DATA_ISSUE,
     DUE_SOON,
     PENDING,
     AWAITING_REVIEW,
     ANSWERED_LATE,
     ANSWERED_ON_TIME,
+    WITHDRAWN,
     NOT_APPLICABLE,
 )
+
+# -- data issues (数据存疑): why an application is held back ------------------------------------
+REJECTED_UPDATE = "rejected_update"  # its newest platform row failed validation
+CONFLICTING_ROWS = "conflicting_rows"  # one read carried it twice with different content
+DELETED = "deleted"  # it vanished from the platform (found by ``poll --full``)
+ISSUE_REASONS = (REJECTED_UPDATE, CONFLICTING_ROWS, DELETED)
+ISSUE_REASON_NAMES = {
+    REJECTED_UPDATE: "最新记录被拒绝",
+    CONFLICTING_ROWS: "同一编号内容冲突",
+    DELETED: "已从平台删除",
+}
 
 # -- notices -------------------------------------------------------------------------------------
 # An item of a notice is about a deadline that is near (DUE_SOON) or passed (OVERDUE).

@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from slamon.adapters.sources.base import FetchResult, RawRow, Source
-from slamon.adapters.store import applications, outbox, runs
+from slamon.adapters.store import applications, data_issues, outbox, runs
 from slamon.core.records import ApplicationRecord, RowError, validate_row
 from slamon.core.row_checks import RowLimits, check_row
 from slamon.core.sla import SlaState, evaluate
 from slamon.runtime import Runtime
+from slamon.service.doubts import settle_issues
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
@@ -43,6 +44,8 @@ class PollSummary:
     errors: list[RowError] = field(default_factory=list)
     evaluated: int = 0
     deadline_changes: int = 0
+    data_issues: int = 0  # applications held back as doubtful by this read
+    issues_cleared: int = 0  # applications a good row settled
     planned: int = 0
     notes: list[str] = field(default_factory=list)
     dry_run: bool = False
@@ -115,10 +118,11 @@ def apply_fetch(
         with engine.begin() as conn:
             runs.lock_polls(conn)
             summary.run_id = runs.start_run(conn, source_name, now)
-            records, rejections = _validate(fetched.rows, rt, summary)
+            records, rejections, conflicts = _validate(fetched.rows, rt, summary)
             changed = _upsert(conn, records, source_name, summary, now)
             _store_rejections(conn, source_name, records, fetched.rows, rejections, summary, now)
-            _evaluate(conn, rt, changed, summary, now)
+            touched = settle_issues(conn, records, rejections, conflicts, summary, now)
+            _evaluate(conn, rt, changed, summary, now, touched)
             if fetched.cursor is not None:
                 runs.set_meta(conn, cursor_key(source_name), fetched.cursor.isoformat())
             runs.mark_imported(
@@ -167,11 +171,15 @@ def _planned_this_cycle(conn: Connection, now: dt.datetime) -> list[dict[str, An
 
 def _validate(
     rows: Sequence[RawRow], rt: Runtime, summary: PollSummary
-) -> tuple[list[ApplicationRecord], list[tuple[RawRow, RowError]]]:
+) -> tuple[list[ApplicationRecord], list[tuple[RawRow, RowError]], dict[str, str]]:
+    """Valid records (the last occurrence of an id is stored), rejections, and the ids that came
+    twice with different content (id → detail naming the rows)."""
     tz, aliases = rt.tz, rt.settings.aliases
     cal = rt.calendar
     limits = RowLimits.for_calendar(cal.first_year, cal.last_year, applications.text_limits())
     by_id: dict[str, ApplicationRecord] = {}
+    refs: dict[str, list[str]] = {}
+    hashes: dict[str, set[str]] = {}
     rejections: list[tuple[RawRow, RowError]] = []
     for raw in rows:
         try:
@@ -180,10 +188,19 @@ def _validate(
         except RowError as err:
             rejections.append((raw, err))
             continue
-        by_id[rec.application_id] = rec  # the last occurrence of an id wins
+        aid = rec.application_id
+        if aid in by_id:
+            hashes.setdefault(aid, {by_id[aid].content_hash()}).add(rec.content_hash())
+        by_id[aid] = rec
+        refs.setdefault(aid, []).append(str(raw.ref))
+    conflicts = {
+        aid: f"同一次读取中第 {'、'.join(refs[aid])} 行内容不同"
+        for aid, seen in hashes.items()
+        if len(seen) > 1
+    }
     summary.rejected = len(rejections)
     summary.errors = [e for _r, e in rejections]
-    return list(by_id.values()), rejections
+    return list(by_id.values()), rejections, conflicts
 
 
 def _upsert(
@@ -250,8 +267,10 @@ def _evaluate(
     changed: list[ApplicationRecord],
     summary: PollSummary,
     now: dt.datetime,
+    touched: set[str] | None = None,
 ) -> None:
-    """Evaluate changed and open applications; everything when the calendar or rules changed."""
+    """Evaluate changed and open applications, and those whose data issue opened or closed;
+    everything when the calendar or rules changed."""
     fingerprint = rt.fingerprint()
     previous = runs.get_meta(conn, "fingerprint")
     if previous is not None and previous != fingerprint:
@@ -260,19 +279,26 @@ def _evaluate(
         )
         return
     targets = {r.application_id: r for r in changed}
-    missing = [i for i in applications.open_application_ids(conn) if i not in targets]
+    wanted = [*applications.open_application_ids(conn), *(touched or ())]
+    missing = [i for i in dict.fromkeys(wanted) if i not in targets]
     targets.update(applications.load_records(conn, missing))
     existing = set(applications.load_sla(conn, list(targets)).keys()) if targets else set()
-    states = _evaluate_all(targets.values(), rt, now)
+    states = _evaluate_all(targets.values(), rt, now, data_issues.open_issues(conn))
     applications.save_sla(conn, states, existing, fingerprint, now)
     if previous is None:
         runs.set_meta(conn, "fingerprint", fingerprint)
     summary.evaluated = len(states)
 
 
-def _evaluate_all(records: Any, rt: Runtime, now: dt.datetime) -> list[SlaState]:
+def _evaluate_all(
+    records: Any, rt: Runtime, now: dt.datetime, issues: dict[str, Any]
+) -> list[SlaState]:
     rules, cal, tz = rt.rules, rt.calendar, rt.tz
-    return [evaluate(r, now, rules, cal, tz) for r in records]
+    out = []
+    for r in records:
+        issue = issues.get(r.application_id)
+        out.append(evaluate(r, now, rules, cal, tz, issue[0] if issue else None))
+    return out
 
 
 def reevaluate_all(
@@ -285,7 +311,8 @@ def reevaluate_all(
     """Recompute every application's SLA state; return (evaluated, deadlines moved), logging each move."""
     fingerprint = fingerprint or rt.fingerprint()
     old = applications.load_sla(conn)
-    states = _evaluate_all(applications.iter_all_records(conn), rt, now)
+    issues = data_issues.open_issues(conn)
+    states = _evaluate_all(applications.iter_all_records(conn), rt, now, issues)
     moves = []
     for s in states:
         before = old.get(s.application_id)

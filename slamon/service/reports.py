@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from slamon.adapters.render.digest import RenderedDigest, render_digest
-from slamon.adapters.store import runs
+from slamon.adapters.store import data_issues, runs
 from slamon.adapters.store.report_queries import month_records, week_records
 from slamon.core.digest_figures import Digest, weekly_digest
 from slamon.core.periods import IsoWeek, Month
@@ -38,7 +38,8 @@ def monthly_report(
     m = Month.parse(month)
     at = as_of or m.end(rt.tz)
     records = month_records(engine, m, at, rt.tz)
-    figures = monthly_figures(records, m, at, rt.rules, rt.calendar, rt.tz)
+    held = _held(engine)
+    figures = monthly_figures(records, m, at, rt.rules, rt.calendar, rt.tz, held)
     return build_report(figures, rt.rules, rt.tz)
 
 
@@ -50,7 +51,13 @@ def default_week(now: dt.datetime, tz: dt.tzinfo) -> IsoWeek:
 def digest(engine: Engine, rt: Runtime, week: str | IsoWeek | None, now: dt.datetime) -> Digest:
     w = IsoWeek.parse(week) if week is not None else default_week(now, rt.tz)
     records = week_records(engine, w, now, rt.tz)
-    return weekly_digest(records, w, now, rt.rules, rt.calendar, rt.tz)
+    return weekly_digest(records, w, now, rt.rules, rt.calendar, rt.tz, held=_held(engine))
+
+
+def _held(engine: Engine) -> set[str]:
+    """Applications with an open data issue: never judged in a report."""
+    with engine.connect() as conn:
+        return set(data_issues.open_issues(conn))
 
 
 def rendered_digest(

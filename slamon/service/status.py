@@ -7,10 +7,10 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from slamon.adapters.store import applications, runs
+from slamon.adapters.store import applications, data_issues, runs
 from slamon.core.departments import canonical
 from slamon.core.sla import SlaState, evaluate
-from slamon.core.vocabulary import STAGE_SEVERITY
+from slamon.core.vocabulary import ISSUE_REASON_NAMES, STAGE_SEVERITY
 from slamon.runtime import Runtime
 
 if TYPE_CHECKING:
@@ -23,6 +23,7 @@ RECENT_DAYS = 30
 class StatusItem:
     record: Any  # ApplicationRecord
     state: SlaState
+    issue: tuple[str, str, dt.datetime] | None = None  # (reason_code, detail, since)
 
     def as_json(self) -> dict[str, Any]:
         r, s = self.record, self.state
@@ -41,6 +42,14 @@ class StatusItem:
             "deadline_date": s.deadline_date.isoformat() if s.deadline_date else None,
             "rule": s.rule_id,
             "calendar_official": s.calendar_official,
+            "data_issue": None
+            if self.issue is None
+            else {
+                "reason": self.issue[0],
+                "reason_name": ISSUE_REASON_NAMES.get(self.issue[0], self.issue[0]),
+                "detail": self.issue[1],
+                "since": _iso(self.issue[2]),
+            },
         }
 
 
@@ -66,10 +75,12 @@ def build_status(
     since = now - dt.timedelta(days=RECENT_DAYS)
     dept = canonical(department, rt.settings.aliases) if department else None
     with engine.connect() as conn:
-        items = [
-            StatusItem(record, evaluate(record, now, rt.rules, rt.calendar, rt.tz))
-            for record in applications.open_or_recent_records(conn, since, dept)
-        ]
+        issues = data_issues.open_issues(conn)
+        items = []
+        for record in applications.open_or_recent_records(conn, since, dept):
+            issue = issues.get(record.application_id)
+            state = evaluate(record, now, rt.rules, rt.calendar, rt.tz, issue[0] if issue else None)
+            items.append(StatusItem(record, state, issue))
         last_ok = runs.last_run(conn, "ok")
         last_failed = runs.last_run(conn, "failed")
         rejected = runs.recent_rejections(conn)

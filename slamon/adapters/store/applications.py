@@ -21,7 +21,7 @@ from slamon.adapters.store.models import (
 )
 from slamon.core.records import FIELDS, ApplicationRecord
 from slamon.core.sla import SlaState
-from slamon.core.vocabulary import OPEN_STAGES
+from slamon.core.vocabulary import HELD_STAGES, OPEN_STAGES
 
 APP = Application.__table__
 EVENT = ApplicationEvent.__table__
@@ -262,7 +262,7 @@ def open_or_recent_records(
         .where(
             or_(
                 SLA.c.stage.is_(None),
-                SLA.c.stage.in_(OPEN_STAGES),
+                SLA.c.stage.in_((*OPEN_STAGES, *HELD_STAGES)),
                 APP.c.decided_at >= since,
                 APP.c.submitted_at >= since,
             )

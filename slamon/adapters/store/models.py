@@ -76,6 +76,23 @@ class SlaStateRow(SQLModel, table=True):
     evaluated_at: dt.datetime
 
 
+class DataIssue(SQLModel, table=True):
+    """An application held back as doubtful (数据存疑): open while ``cleared_at`` is null.
+
+    One row per episode: a later good row clears it (``cleared_at``), a new doubt opens a new row.
+    """
+
+    __tablename__ = "data_issue"
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: str = Field(max_length=128, index=True)
+    reason: str = Field(max_length=32)  # rejected_update / conflicting_rows / deleted
+    detail: str = Field(sa_column=Column(Text, nullable=False))
+    since: dt.datetime
+    last_seen_at: dt.datetime
+    poll_run_id: int | None = None
+    cleared_at: dt.datetime | None = Field(default=None, index=True)
+
+
 class DeadlineChange(SQLModel, table=True):
     """A deadline that moved because the calendar or the rules changed."""
 

@@ -1,0 +1,56 @@
+"""Doubtful data is held, not guessed: which applications a read puts on hold (data_issue) and
+which a good row releases. Runs inside the poll transaction; the issues live in
+:mod:`slamon.adapters.store.data_issues`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import TYPE_CHECKING, Any
+
+from slamon.adapters.sources.base import RawRow
+from slamon.adapters.store import applications, data_issues
+from slamon.core.records import ApplicationRecord, RowError, raw_application_id
+from slamon.core.vocabulary import CONFLICTING_ROWS, REJECTED_UPDATE
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+log = logging.getLogger("slamon.poll")
+
+
+def settle_issues(
+    conn: Connection,
+    records: list[ApplicationRecord],
+    rejections: list[tuple[RawRow, RowError]],
+    conflicts: dict[str, str],
+    summary: Any,
+    now: dt.datetime,
+) -> set[str]:
+    """Hold doubtful applications (data_issue) and release those a good row settled.
+
+    Doubtful: a rejected row for an application already known (stored, or valid elsewhere in this
+    read), or one id with different content twice in this read. A rejected row for an id never
+    seen is just a rejected row. Returns the ids whose issue opened or closed.
+    """
+    valid = {r.application_id for r in records}
+    rejected_ids: dict[str, str] = {}
+    for raw, err in rejections:
+        aid = raw_application_id(raw.data)
+        if aid is not None:
+            rejected_ids.setdefault(aid, str(err))
+    unknown = [a for a in rejected_ids if a not in valid]
+    known = valid | set(applications.existing_hashes(conn, unknown))
+    doubts = [(aid, REJECTED_UPDATE, d) for aid, d in rejected_ids.items() if aid in known]
+    doubts += [
+        (aid, CONFLICTING_ROWS, d) for aid, d in conflicts.items() if aid not in rejected_ids
+    ]
+    marked = data_issues.mark(conn, doubts, now, summary.run_id)
+    held = set(marked)
+    current = data_issues.open_issues(conn)
+    cleared = data_issues.clear(conn, [a for a in valid if a in current and a not in held], now)
+    summary.data_issues, summary.issues_cleared = len(marked), len(cleared)
+    if marked:
+        log.warning("poll.data_issues held=%d", len(marked))
+    return held | set(cleared)
