@@ -53,9 +53,9 @@ def check_calendar(rt: Runtime, now: dt.datetime) -> Iterator[Finding]:
 def check_source(rt: Runtime, now: dt.datetime) -> Iterator[Finding]:
     src = rt.settings.source
     if src.kind == "sql":
-        from slamon.adapters.sources.sql import probe_sql_source
+        from slamon.adapters.sources.sql_probe import sql_source_findings
 
-        yield probe_sql_source(src, rt.tz)
+        yield from sql_source_findings(src, rt.tz, now)
     elif src.kind == "folder":
         folder = src.folder
         if folder is None or not folder.is_dir():
