@@ -162,3 +162,24 @@ DECISION_WORDS: Mapping[str, str] = {
     "审批驳回": REJECTED,
     "不同意": REJECTED,
 }
+
+# -- record fields: their Chinese names (explain, data-quality notes) ----------------------------
+FIELD_NAMES = {
+    "application_id": "申请编号",
+    "applicant_dept": "申请部门",
+    "provider_dept": "提供部门",
+    "resource_name": "资源名称",
+    "share_type": "共享类型",
+    "submitted_at": "申请时间",
+    "review_status": "审核状态",
+    "reviewed_at": "审核时间",
+    "received_at": "提供方收到时间",
+    "decision": "审批结果",
+    "decided_at": "审批时间",
+    "applicant_region": "申请方地区",
+    "provider_region": "提供方地区",
+    "updated_at": "更新时间",
+    "extension_working_days": "延期工作日",
+    "extension_approved_at": "延期批准时间",
+    "rejection_reason": "驳回理由",
+}

@@ -195,3 +195,18 @@ class Outbox(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     refused: str | None = Field(default=None, sa_column=Column(Text))  # JSON {address: reason}
     created_at: dt.datetime
+
+
+class Exemption(SQLModel, table=True):
+    """核实排除, append-only: an ``exempt`` fact or a ``revoke`` fact with who, when and why.
+
+    Never updated or deleted: the latest fact of an application says whether it is exempted now.
+    """
+
+    __tablename__ = "exemption"
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: str = Field(max_length=128, index=True)
+    action: str = Field(max_length=16)  # exempt / revoke
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    by: str = Field(max_length=200)
+    at: dt.datetime

@@ -1,0 +1,223 @@
+"""``slamon explain``: the evidence behind one application's verdict, day by day.
+
+The record and every change slamon saw, the governing rule with its citation, which field started
+the clock, each day from the receipt to the deadline (working days numbered, days off with their
+reason), the answer, the working days late, the mail sent about it, and any exemption or data issue.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from slamon.adapters.store import applications, evidence_queries
+from slamon.core.errors import InputError
+from slamon.core.evidence import WalkDay, walk
+from slamon.core.records import ApplicationRecord
+from slamon.core.rules import Rule
+from slamon.core.sla import SlaState, evaluate
+from slamon.core.vocabulary import ANSWERED_LATE, OVERDUE, PASSED
+from slamon.runtime import Runtime
+from slamon.service.exemptions import ExemptionFact, active_exemptions, history
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection, Engine
+
+MAX_LATE_WALK_DAYS = 400  # an item open for years still explains in a readable page
+
+
+def _open_data_issue(conn: Connection, application_id: str) -> dict[str, Any] | None:
+    """The open data issue of the application, when the store keeps them (the lifecycle work)."""
+    try:
+        module = importlib.import_module("slamon.adapters.store.data_issues")
+    except ImportError:
+        return None
+    issues = module.open_issues(conn)
+    hit = issues.get(application_id)
+    if hit is None:
+        return None
+    code, detail, since = hit
+    return {"reason_code": code, "detail": detail, "since": since}
+
+
+@dataclass
+class Evidence:
+    application_id: str
+    now: dt.datetime
+    tz: dt.tzinfo
+    record: ApplicationRecord
+    state: SlaState
+    events: list[dict[str, Any]] = field(default_factory=list)
+    rule: Rule | None = None
+    clock_field: str | None = None  # received_at, or reviewed_at when received_at is missing
+    days: list[WalkDay] = field(default_factory=list)
+    mail: list[dict[str, Any]] = field(default_factory=list)
+    exemption: ExemptionFact | None = None
+    exemption_history: list[ExemptionFact] = field(default_factory=list)
+    data_issue: dict[str, Any] | None = None
+    walk_truncated: bool = False
+
+    @property
+    def clock_start(self) -> dt.datetime | None:
+        return self.record.clock_start
+
+    @property
+    def extended_by(self) -> int:
+        return int(getattr(self.state, "extended_by", 0) or 0)
+
+    @property
+    def working_days(self) -> int | None:
+        if self.rule is None:
+            return None
+        return self.rule.limit_for(self.record.share_type)
+
+    def _iso(self, v: dt.datetime | None) -> str | None:
+        return None if v is None else v.astimezone(self.tz).isoformat(timespec="seconds")
+
+    def as_json(self) -> dict[str, Any]:
+        r, s = self.record, self.state
+        rule = self.rule
+        return {
+            "application_id": self.application_id,
+            "now": self._iso(self.now),
+            "record": {
+                k: (self._iso(v) if isinstance(v, dt.datetime) else v)
+                for k, v in r.as_dict().items()
+            },
+            "events": [
+                {
+                    "observed_at": self._iso(_aware(e["observed_at"])),
+                    "kind": e["kind"],
+                    "changes": e["changes"],
+                }
+                for e in self.events
+            ],
+            "rule": None
+            if rule is None
+            else {
+                "id": rule.id,
+                "title": rule.title,
+                "instrument": rule.instrument,
+                "article": rule.article,
+                "citation": rule.citation,
+                "working_days": self.working_days,
+                "start_day_excluded": rule.start_day_excluded,
+                "ends_at": rule.ends_at.strftime("%H:%M") if rule.ends_at else "24:00",
+            },
+            "clock_field": self.clock_field,
+            "clock_start": self._iso(self.clock_start),
+            "days": [d.as_json() for d in self.days],
+            "walk_truncated": self.walk_truncated,
+            "deadline": self._iso(s.deadline),
+            "deadline_date": s.deadline_date.isoformat() if s.deadline_date else None,
+            "extended_by": self.extended_by,
+            "calendar_official": s.calendar_official,
+            "stage": s.stage,
+            "decision": r.decision,
+            "decided_at": self._iso(r.decided_at),
+            "overdue_working_days": s.overdue_working_days,
+            "answer_working_days": s.answer_working_days,
+            "notices": [
+                {
+                    "id": m["id"],
+                    "kind": m["kind"],
+                    "department": m["department"],
+                    "working_day": _date_iso(m["working_day"]),
+                    "status": m["status"],
+                    "sent_at": self._iso(_aware(m["sent_at"])) if m["sent_at"] else None,
+                    "subject": m["subject"],
+                    "recipients": m["recipients"],
+                    "item_kind": m["item"].get("kind"),
+                }
+                for m in self.mail
+            ],
+            "exempted": self.exemption is not None,
+            "exemption": None if self.exemption is None else self.exemption.as_json(self.tz),
+            "exemption_history": [f.as_json(self.tz) for f in self.exemption_history],
+            "data_issue": None
+            if self.data_issue is None
+            else {
+                "reason_code": self.data_issue["reason_code"],
+                "detail": self.data_issue["detail"],
+                "since": self._iso(_aware(self.data_issue["since"]))
+                if isinstance(self.data_issue["since"], dt.datetime)
+                else self.data_issue["since"],
+            },
+        }
+
+
+def _aware(v: dt.datetime) -> dt.datetime:
+    return v if v.tzinfo is not None else v.replace(tzinfo=dt.UTC)
+
+
+def _date_iso(v: Any) -> str | None:
+    return v.isoformat() if isinstance(v, dt.date) else v
+
+
+def clock_field(record: ApplicationRecord) -> str | None:
+    """Which field started the clock: received_at, else reviewed_at once review passed."""
+    if record.received_at is not None:
+        return "received_at"
+    if record.review_status == PASSED and record.reviewed_at is not None:
+        return "reviewed_at"
+    return None
+
+
+def _walk(
+    rt: Runtime, record: ApplicationRecord, state: SlaState, rule: Rule | None, now: dt.datetime
+):
+    start = record.clock_start
+    if start is None or state.deadline_date is None or rule is None:
+        return [], False
+    tz = rt.tz
+    until: dt.date | None = None
+    if state.stage == ANSWERED_LATE and record.decided_at is not None:
+        until = record.decided_at.astimezone(tz).date()
+    elif state.stage == OVERDUE:
+        until = now.astimezone(tz).date()
+    truncated = False
+    if until is not None and (until - state.deadline_date).days > MAX_LATE_WALK_DAYS:
+        until, truncated = state.deadline_date + dt.timedelta(days=MAX_LATE_WALK_DAYS), True
+    days = walk(
+        start.astimezone(tz).date(),
+        state.deadline_date,
+        rt.calendar,
+        start_day_excluded=rule.start_day_excluded,
+        until=until,
+    )
+    return days, truncated
+
+
+def explain(engine: Engine, rt: Runtime, application_id: str, now: dt.datetime) -> Evidence:
+    """The evidence for one application's verdict at ``now``; InputError for an unknown id."""
+    aid = application_id.strip()
+    with engine.connect() as conn:
+        record = applications.load_records(conn, [aid]).get(aid)
+        if record is None:
+            raise InputError(f"存储库中没有申请 {aid}")
+        events = evidence_queries.events_of(conn, aid)
+        mail = evidence_queries.mail_about(conn, aid)
+        exemption = active_exemptions(conn).get(aid)
+        facts = history(conn, aid)
+        issue = _open_data_issue(conn, aid)
+    state = evaluate(record, now, rt.rules, rt.calendar, rt.tz)
+    rule = rt.rules.get(state.rule_id) if state.rule_id else None
+    days, truncated = _walk(rt, record, state, rule, now)
+    return Evidence(
+        application_id=aid,
+        now=now,
+        tz=rt.tz,
+        record=record,
+        state=state,
+        events=events,
+        rule=rule,
+        clock_field=clock_field(record),
+        days=days,
+        mail=mail,
+        exemption=exemption,
+        exemption_history=facts,
+        data_issue=issue,
+        walk_truncated=truncated,
+    )
