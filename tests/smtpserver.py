@@ -7,13 +7,18 @@ that can simulate what a relay does to a sender:
 - ``stop()`` / ``start()``: the server is down (connections refused) / back on the same port;
 - ``require_auth(user, password)``: AUTH required; wrong credentials get 535, none get 530;
 - ``drop_on_data = True``: close the connection when the message is sent (a relay that dies);
-- ``data_reply = "451 ..."``: answer DATA with this reply instead of accepting the message.
+- ``data_reply = "451 ..."``: answer DATA with this reply instead of accepting the message;
+- ``accept_then_drop = True``: keep the message, then close the connection without answering;
+- ``data_delay = 1.5``: keep the message, then wait this many seconds before answering 250
+  (a slow relay, or one that answers after the client's timeout);
+- ``mail_from_reply = "421 ..."``: answer MAIL FROM with this reply.
 
 ``smtp_server.messages`` lists :class:`Captured` (envelope sender, recipients, parsed message).
 """
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import functools
@@ -70,6 +75,9 @@ class SmtpServer:
         self.auth_attempts = 0
         self.drop_on_data = False
         self.data_reply: str | None = None
+        self.accept_then_drop = False
+        self.data_delay = 0.0
+        self.mail_from_reply: str | None = None
         self.connections = 0
         self._lock = threading.Lock()
         self._controller: Any = None
@@ -116,7 +124,21 @@ class SmtpServer:
         raw = envelope.original_content or envelope.content
         with self._lock:
             self.messages.append(Captured(envelope.mail_from, list(envelope.rcpt_tos), raw))
+        if self.accept_then_drop:
+            server.transport.close()
+            return "250 Message accepted"
+        if self.data_delay:
+            await asyncio.sleep(self.data_delay)
         return "250 Message accepted"
+
+    async def handle_MAIL(
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:  # noqa: N802
+        if self.mail_from_reply:
+            return self.mail_from_reply
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
 
     def _authenticate(
         self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any

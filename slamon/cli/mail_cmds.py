@@ -12,7 +12,7 @@ from slamon.cli.common import console, now_option, print_json, runtime
 from slamon.core.errors import InputError
 from slamon.core.formats import table_moment
 
-PENDING_STATUSES = ("queued", "sending", "retry", "failed")
+PENDING_STATUSES = ("queued", "sending", "retry", "held", "failed")
 ALL_STATUSES = (*PENDING_STATUSES, "sent", "cancelled")
 
 outbox_app = typer.Typer(
@@ -38,6 +38,7 @@ def _json_row(r: dict[str, Any]) -> dict[str, Any]:
         "subject": r["subject"],
         "status": r["status"],
         "attempts": r["attempts"],
+        "unknown_outcomes": r["unknown_outcomes"],
         "not_before": r["not_before"].isoformat() if r["not_before"] else None,
         "claimed_by": r["claimed_by"],
         "sent_at": r["sent_at"].isoformat() if r["sent_at"] else None,
@@ -108,7 +109,7 @@ def retry(
     ),
     now: str = typer.Option(None, "--now", help="按此时刻重新排队（默认当前时间）"),
 ) -> None:
-    """把一封发送失败（或待重试）的邮件重新排队，下一个发送时段发出。"""
+    """把一封发送失败、待人工处理（或待重试）的邮件重新排队，下一个发送时段发出。"""
     from slamon.core.vocabulary import OUTBOX_STATUS_NAMES as STATUS_NAMES
     from slamon.service.outbox_admin import requeue
 

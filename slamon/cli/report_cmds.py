@@ -117,6 +117,7 @@ def digest(
     if send:
         if not rt.settings.supervisors:
             raise InputError("未配置 supervisors（周报收件人），无法发送周报")
+        from slamon.service.delivery import worker_id
         from slamon.service.jobs import deliver_job
 
         queued = queue_digest(engine, rt, w, at)
@@ -126,7 +127,7 @@ def digest(
             else f"{w.key} 周报此前已加入发件队列，不重复发送",
             markup=False,
         )
-        deliver_job(engine, rt, at, "cli")
+        deliver_job(engine, rt, at, worker_id("cli"))
         return
     _d, mail = rendered_digest(engine, rt, w, at)
     if output is not None:

@@ -57,6 +57,7 @@ def poll(
 ) -> None:
     """运行一轮：读取数据源、入库、计算时限、计划并发送通知。"""
     from slamon.adapters.sources.factory import make_source
+    from slamon.service.delivery import worker_id
     from slamon.service.jobs import deliver_job
     from slamon.service.poll import default_planner, run_poll_cycle
 
@@ -67,7 +68,7 @@ def poll(
         raise InputError("未配置数据源（source.kind 为 none）；请用 slamon import 导入文件")
     engine = runtime().engine
     summary = run_poll_cycle(engine, rt, source, at, dry_run=dry_run, planner=default_planner())
-    delivery = None if dry_run else deliver_job(engine, rt, at, "cli")
+    delivery = None if dry_run else deliver_job(engine, rt, at, worker_id("cli"))
     if as_json:
         data = {
             "source": summary.source,

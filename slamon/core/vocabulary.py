@@ -114,6 +114,9 @@ QUEUED, SENDING, SENT, RETRY, FAILED, CANCELLED = (
     "failed",
     "cancelled",
 )
+# The server may have delivered it (accepted, then the connection dropped or the reply came too
+# late) and it was already resent once: it waits for an operator (``slamon outbox retry``).
+HELD = "held"
 OUTBOX_STATUS_NAMES = {
     QUEUED: "待发送",
     SENDING: "发送中",
@@ -121,6 +124,7 @@ OUTBOX_STATUS_NAMES = {
     RETRY: "待重试",
     FAILED: "发送失败",
     CANCELLED: "已取消",
+    HELD: "待人工处理",
 }
 
 # -- platform words → code names (CONTRACT §1) ---------------------------------------------------

@@ -54,6 +54,7 @@ def run_demo(output: Path) -> DemoResult:
     from slamon.adapters.sources.factory import make_source
     from slamon.demo import platform as demo_data
     from slamon.demo.smtp_sink import EmlSink
+    from slamon.service.delivery import worker_id
     from slamon.service.notices import deliver_due
     from slamon.service.poll import default_planner, run_poll_cycle
     from slamon.service.reports import monthly_report, write_demo_reports
@@ -70,7 +71,7 @@ def run_demo(output: Path) -> DemoResult:
         source = make_source(rt.settings)
         assert source is not None
         summary = run_poll_cycle(engine, rt, source, now, planner=default_planner())
-        delivery = deliver_due(engine, rt, now, "demo")
+        delivery = deliver_due(engine, rt, now, worker_id("demo"))
         mails = list(sink.saved)
     reports = write_demo_reports(engine, rt, DEMO_MONTH, output / "reports", now)
     problems = monthly_report(engine, rt, DEMO_MONTH).problems_text

@@ -4,19 +4,25 @@ The guarantee, exactly:
 
 - **Never lost.** A row leaves the queue only as ``sent`` (the SMTP server accepted it for at least
   one recipient), ``failed`` (every recipient refused permanently, the message refused with 5xx,
-  ``notify.max_attempts`` message-level failures, or nobody to send it to) or ``cancelled`` (every
-  application it lists was answered before it left). Each is recorded with the reason and shown
-  by ``slamon outbox``. Server-level trouble (down, timeout, login refused, sender refused) never
-  counts towards ``max_attempts``: the row waits and the pass stops, however long the outage.
+  ``notify.max_attempts`` message-level failures, or nobody to send it to), ``cancelled`` (every
+  application it lists was answered before it left) or ``held`` (see below). Each is recorded
+  with the reason and shown by ``slamon outbox``. Server-level trouble (down, timeout before the
+  message was handed over, login refused, sender refused) never counts towards ``max_attempts``:
+  the row waits and the pass stops, however long the outage.
 - **Never sent twice by slamon's choice.** A row is claimed by a conditional UPDATE that only
   matches ``queued``/``retry`` rows that are due, or ``sending`` rows whose claim is older than
-  ``claim_timeout``; a ``sent`` row matches nothing, so it is never sent again.
-- **At-least-once at the SMTP boundary.** If a process dies (or stalls longer than
-  ``claim_timeout``) after the server accepted a message but before ``sent`` was committed, the
-  row is claimed again after the timeout and sent a second time, with the same Message-ID (a
-  hash of the outbox key), so mail systems and readers can recognise the copy. The claim timeout
-  (10 minutes, more when smtp.timeout_seconds is large: see :func:`claim_timeout_for`) is longer
-  than one SMTP exchange can last (3 attempts × timeout + yagmail's 9 s of sleeps).
+  ``claim_timeout``; a ``sent`` row matches nothing, so it is never sent again. The claim time is
+  the moment of the claim (the pass's start plus the time the pass has run), so a long pass
+  against a slow relay does not make its later rows look abandoned to a second process; each
+  process claims under its own worker id (:func:`worker_id`).
+- **At most one extra copy when the outcome is unknown.** The mailer makes one SMTP attempt per
+  message. When the server took the message and then dropped the connection or answered after
+  the timeout, or when a worker died (or stalled past the claim timeout) while sending, nobody
+  knows whether the message arrived: that counts as an attempt and as an unknown outcome, and the
+  row is resent once more with the same Message-ID (a hash of the outbox key, so mail systems and
+  readers can recognise the copy). A second unknown outcome, or an unknown outcome when the
+  attempts are used up, puts the row in ``held`` (待人工处理): an operator checks with the
+  recipients and requeues it with ``slamon outbox retry ID`` if needed.
 
 Mail leaves only inside the sending window on working days; a retry time that falls outside it
 moves to the next opening.
@@ -27,8 +33,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
+import socket
+import time
+import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +46,7 @@ from slamon.adapters.mail.messages import notice_context, render
 from slamon.adapters.store import applications, outbox
 from slamon.core.vocabulary import OPEN_STAGES, PENDING
 from slamon.runtime import Runtime
+from slamon.service.delivery_report import DeliveryReport
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -47,58 +57,15 @@ BACKOFF = dt.timedelta(minutes=1)
 MAX_BACKOFF = dt.timedelta(hours=2)
 
 
-@dataclass
-class DeliveryReport:
-    sent: int = 0
-    retried: int = 0
-    failed: int = 0
-    cancelled: int = 0
-    lost_claims: int = 0  # rows another worker claimed first
-    outside_window: bool = False
-    stopped: str | None = None  # the server-level error that ended the pass early
-    refused: dict[int, dict[str, str]] = field(default_factory=dict)  # row id -> {address: reason}
-    errors: dict[int, str] = field(default_factory=dict)  # row id -> error
-
-    @property
-    def attempted(self) -> int:
-        return self.sent + self.retried + self.failed
-
-    def __str__(self) -> str:
-        if self.outside_window:
-            return "邮件：当前不在发送时段（工作日的发送窗口内），待发邮件将在下一个发送时段发出"
-        parts = [f"邮件：发送 {self.sent} 封"]
-        if self.retried:
-            parts.append(f"待重试 {self.retried} 封")
-        if self.failed:
-            parts.append(f"失败 {self.failed} 封")
-        if self.cancelled:
-            parts.append(f"取消 {self.cancelled} 封（所列申请均已答复）")
-        if self.refused:
-            n = sum(len(v) for v in self.refused.values())
-            parts.append(f"{n} 个收件人被拒收（slamon outbox 查看）")
-        text = "，".join(parts)
-        if self.stopped:
-            text += f"；邮件服务器暂不可用，本轮停止：{self.stopped}"
-        return text
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "sent": self.sent,
-            "retried": self.retried,
-            "failed": self.failed,
-            "cancelled": self.cancelled,
-            "lost_claims": self.lost_claims,
-            "outside_window": self.outside_window,
-            "stopped": self.stopped,
-            "refused": {str(k): v for k, v in self.refused.items()},
-            "errors": {str(k): v for k, v in self.errors.items()},
-        }
+def worker_id(role: str = "cli") -> str:
+    """A worker id unique to this process (host, pid and a random part): never shared."""
+    return f"{role}@{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
 def claim_timeout_for(smtp_timeout_seconds: int) -> dt.timedelta:
     """How long a claim protects a row: 10 minutes, or longer when one SMTP exchange can take
-    longer (yagmail tries 3 times, sleeping 3 + 6 s, each attempt bounded by the timeout)."""
-    worst = dt.timedelta(seconds=3 * smtp_timeout_seconds + 9 + 60)
+    longer (connect, login, MAIL, RCPT, DATA: one attempt, each step bounded by the timeout)."""
+    worst = dt.timedelta(seconds=6 * smtp_timeout_seconds + 60)
     return max(CLAIM_TIMEOUT, worst)
 
 
@@ -129,6 +96,12 @@ def deliver_due(
         return report
     max_attempts = max_attempts or n.max_attempts
     claim_timeout = claim_timeout or claim_timeout_for(s.smtp.timeout_seconds)
+    started = time.monotonic()
+
+    def clock() -> dt.datetime:
+        """The pass's ``now`` moved on by the time the pass has run."""
+        return now + dt.timedelta(seconds=time.monotonic() - started)
+
     with engine.connect() as conn:
         ids = outbox.due_ids(conn, now, claim_timeout, limit)
     if not ids:
@@ -138,11 +111,16 @@ def deliver_due(
     try:
         for row_id in ids:
             with engine.begin() as conn:
-                if not outbox.claim(conn, row_id, worker, now, claim_timeout):
+                if not outbox.claim(conn, row_id, worker, clock(), claim_timeout):
                     report.lost_claims += 1
                     continue
                 row = outbox.load(conn, row_id)
                 assert row is not None
+                if row["unknown_outcomes"] >= 2:  # a second worker died or stalled while sending
+                    outbox.mark_held(conn, row_id, worker, _held_reason(row))
+                    report.held += 1
+                    log.error("notify.held id=%s key=%s", row_id, row["key"])
+                    continue
                 message = _prepare(conn, rt, row, worker)
                 if message is None:
                     report.cancelled += 1
@@ -165,7 +143,16 @@ def deliver_due(
                 result = mailer.send(message)
             except DeliveryError as exc:
                 _on_error(
-                    engine, rt, row, worker, now, exc, report, backoff, max_backoff, max_attempts
+                    engine,
+                    rt,
+                    row,
+                    worker,
+                    now,
+                    exc,
+                    report,
+                    backoff,
+                    max_backoff,
+                    max_attempts,
                 )
                 if exc.connection:
                     report.stopped = str(exc)
@@ -175,13 +162,26 @@ def deliver_due(
                 log.exception("notify.send_crashed id=%s", row_id)
                 err = DeliveryError(f"发送时出现意外错误：{exc.__class__.__name__}: {exc}")
                 _on_error(
-                    engine, rt, row, worker, now, err, report, backoff, max_backoff, max_attempts
+                    engine,
+                    rt,
+                    row,
+                    worker,
+                    now,
+                    err,
+                    report,
+                    backoff,
+                    max_backoff,
+                    max_attempts,
                 )
                 continue
             if not _record(
                 engine,
                 partial(
-                    outbox.mark_sent, row_id=row_id, worker=worker, now=now, refused=result.refused
+                    outbox.mark_sent,
+                    row_id=row_id,
+                    worker=worker,
+                    now=now,
+                    refused=result.refused,
                 ),
             ):
                 log.warning("notify.sent_after_claim_lost id=%s key=%s", row_id, row["key"])
@@ -224,6 +224,9 @@ def _on_error(
     report.errors[row_id] = error
     if exc.refused:
         report.refused[row_id] = exc.refused
+    if exc.unknown:
+        _on_unknown(engine, rt, row, worker, now, error, report, backoff, max_attempts)
+        return
     if exc.permanent or (not exc.connection and attempts >= max_attempts):
         _record(
             engine,
@@ -261,6 +264,47 @@ def _on_error(
         at.isoformat(),
         error,
     )
+
+
+def _held_reason(row: dict[str, Any]) -> str:
+    return (
+        f"无法确定是否已投递（已发送 {row['attempts']} 次，其中 {row['unknown_outcomes']} 次结果不明），"
+        "为免重复不再自动重发：请向收件人核实，需要时用 slamon outbox retry 重新排队；"
+        f"上次错误：{row['last_error'] or '发送进程中断'}"
+    )
+
+
+def _on_unknown(
+    engine: Engine,
+    rt: Runtime,
+    row: dict[str, Any],
+    worker: str,
+    now: dt.datetime,
+    error: str,
+    report: DeliveryReport,
+    backoff: dt.timedelta,
+    max_attempts: int,
+) -> None:
+    """The server may have the message: one resend with the same Message-ID, then an operator."""
+    row_id, unknown = row["id"], row["unknown_outcomes"] + 1
+    hold = unknown >= 2 or row["attempts"] >= max_attempts
+    at = rt.window.next_opening(now + backoff)
+    if hold:
+        error = _held_reason({**row, "unknown_outcomes": unknown, "last_error": error})
+    _record(
+        engine,
+        partial(
+            outbox.mark_unknown, row_id=row_id, worker=worker, error=error, hold=hold, not_before=at
+        ),
+    )
+    if hold:
+        report.held += 1
+        log.error("notify.held id=%s key=%s unknown_outcomes=%d", row_id, row["key"], unknown)
+    else:
+        report.retried += 1
+        log.warning(
+            "notify.outcome_unknown id=%s key=%s not_before=%s", row_id, row["key"], at.isoformat()
+        )
 
 
 def _prepare(conn: Any, rt: Runtime, row: dict[str, Any], worker: str) -> OutgoingMessage | None:

@@ -11,7 +11,12 @@ yagmail facts this adapter is built on (ARCHITECTURE.md):
   never reached;
 - ``send()`` opens a new connection every time and builds a text part that is the HTML again.
   The subclass below reuses a live connection and supplies its own MIME message (a real
-  text/plain part next to text/html, a stable Message-ID) through ``prepare_send``.
+  text/plain part next to text/html, a stable Message-ID) through ``prepare_send``;
+- ``_attempt_send`` retries a dropped connection three times, each time sending the message
+  again, although the server may already have accepted it: the subclass makes ONE attempt per
+  ``send()`` call, and tells whether the message was already handed over (the DATA phase was
+  reached) when the connection dropped or the reply did not come in time: then the outcome is
+  unknown (:class:`DeliveryError` ``unknown=True``) and the delivery service decides.
 """
 
 from __future__ import annotations
@@ -70,7 +75,8 @@ class DeliveryError(MailError):
 
     ``connection``: the server cannot be used at all right now (down, timeout, login refused):
     stop the delivery pass. ``permanent``: retrying this message cannot help (every recipient
-    refused with 5xx, message refused with 5xx).
+    refused with 5xx, message refused with 5xx). ``unknown``: the message was handed over and
+    then the connection dropped or the reply came too late: the server may have accepted it.
     """
 
     def __init__(
@@ -79,11 +85,16 @@ class DeliveryError(MailError):
         *,
         connection: bool = False,
         permanent: bool = False,
+        unknown: bool = False,
         refused: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
-        self.connection, self.permanent = connection, permanent
+        self.connection, self.permanent, self.unknown = connection, permanent, unknown
         self.refused = refused or {}
+
+
+class _OutcomeUnknown(Exception):
+    """The connection failed after the message was handed to the server (DATA phase)."""
 
 
 class Mailer(Protocol):
@@ -120,6 +131,30 @@ def _yag_class() -> type:
             super().login()  # connects; smtp_skip_login=True, so no password handling there
             if self._login_user:
                 self.smtp.login(self._login_user, self._login_password or "")
+
+        def _attempt_send(self, recipients: list[str], msg_strings: str) -> dict[str, Any]:
+            """One SMTP transaction, never repeated here (yagmail's own loop sends up to 3 copies)."""
+            smtp = self.smtp
+            reached_data = False
+            original_data = smtp.data
+
+            def data(msg: Any) -> Any:
+                nonlocal reached_data
+                reached_data = True
+                return original_data(msg)
+
+            smtp.data = data
+            try:
+                return smtp.sendmail(self.user, recipients, msg_strings)
+            except smtplib.SMTPResponseException:
+                raise  # the server answered: a known refusal
+            except (smtplib.SMTPServerDisconnected, OSError) as exc:
+                if reached_data:
+                    raise _OutcomeUnknown(f"{exc.__class__.__name__}: {exc}") from exc
+                raise
+            finally:
+                with contextlib.suppress(AttributeError):
+                    del smtp.data
 
         def prepare_send(
             self,
@@ -186,17 +221,22 @@ class YagmailMailer:
                 permanent=permanent,
                 refused=refused,
             ) from exc
+        except _OutcomeUnknown as exc:
+            self._drop_connection()
+            raise DeliveryError(
+                f"邮件已交给服务器 {where}，但连接随即中断或回复超时（{exc}），无法确定是否已投递",
+                unknown=True,
+            ) from exc
         except smtplib.SMTPSenderRefused as exc:
             self._drop_connection()
-            hint = (
-                "服务器要求登录：请配置 smtp.username 和密码"
-                if exc.smtp_code == 530
-                else "请检查 smtp.sender"
-            )
-            raise DeliveryError(
-                f"发件人 {exc.sender} 被拒绝（{_reason(exc.smtp_code, exc.smtp_error)}）：{hint}",
-                connection=True,
-            ) from exc
+            reason = _reason(exc.smtp_code, exc.smtp_error)
+            if exc.smtp_code == 530:
+                text = f"邮件服务器 {where} 要求登录（{reason}）：请配置 smtp.username 和密码"
+            elif exc.smtp_code < 500:  # 421/450/451: the server's own trouble, not the address
+                text = f"邮件服务器 {where} 暂时不接收邮件（{reason}），稍后重试"
+            else:
+                text = f"发件人 {exc.sender} 被服务器 {where} 拒绝（{reason}）：请检查 smtp.sender"
+            raise DeliveryError(text, connection=True) from exc
         except smtplib.SMTPDataError as exc:
             raise DeliveryError(
                 f"邮件内容被拒绝（{_reason(exc.smtp_code, exc.smtp_error)}）",
@@ -208,12 +248,6 @@ class YagmailMailer:
                 f"无法连接或发送到邮件服务器 {where}（{exc.__class__.__name__}: {exc}）",
                 connection=True,
             ) from exc
-        if result is False:  # yagmail gave up after three attempts and kept the message in .unsent
-            c.unsent.clear()
-            self._drop_connection()
-            raise DeliveryError(
-                f"与邮件服务器 {where} 的连接反复中断，yagmail 重试 3 次后仍未发出", connection=True
-            )
         refused = {a: _reason(code, resp) for a, (code, resp) in (result or {}).items()}
         return SendResult([a for a in recipients if a not in refused], refused)
 

@@ -186,8 +186,11 @@ class Outbox(SQLModel, table=True):
     message_id: str = Field(max_length=300)
     status: str = Field(
         default="queued", max_length=16
-    )  # queued / sending / sent / retry / failed / cancelled
+    )  # queued / sending / sent / retry / failed / cancelled / held
     attempts: int = 0
+    # Deliveries whose outcome is unknown (accepted then dropped, reply after the timeout, a
+    # worker that died while sending): one resend is allowed, then the row is held.
+    unknown_outcomes: int = 0
     not_before: dt.datetime
     claimed_by: str | None = Field(default=None, max_length=200)
     claimed_at: dt.datetime | None = None

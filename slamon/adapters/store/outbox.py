@@ -5,12 +5,14 @@ Row life cycle::
     queued ──claim──► sending ──► sent
       ▲                  │  └───► retry (not_before = later) ──claim──► sending ...
       │                  └──────► failed (permanent refusal, or max attempts reached)
-      └── retry ID (CLI) ◄── failed
+      └── retry ID (CLI) ◄── failed / held
     queued/retry ──► cancelled (every item was answered before the message left)
+    sending ──► held (outcome unknown twice: the server may have it; an operator decides)
 
 A claim is one UPDATE whose WHERE clause repeats the state it expects, so of several workers at
-most one gets ``rowcount == 1``. A row stuck in ``sending`` longer than the claim timeout (its
-process died between claim and outcome) can be claimed again; a row in ``sent`` never can.
+most one gets ``rowcount == 1``. ``claimed_at`` is the moment of the claim itself. A row stuck in
+``sending`` longer than the claim timeout (its process died between claim and outcome) can be
+claimed again, and that counts as an unknown outcome; a row in ``sent`` never can.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from sqlalchemy import Connection, Engine, and_, or_, select, update
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 
 from slamon.adapters.store.models import Outbox
-from slamon.core.vocabulary import CANCELLED, FAILED, QUEUED, RETRY, SENDING, SENT
+from slamon.core.vocabulary import CANCELLED, FAILED, HELD, QUEUED, RETRY, SENDING, SENT
 
 OUTBOX = Outbox.__table__
 
@@ -63,11 +65,16 @@ def history_rows(conn: Connection, kinds: Sequence[str], since: dt.date) -> Iter
     )
 
 
+def _due(now: dt.datetime) -> Any:
+    return and_(OUTBOX.c.status.in_((QUEUED, RETRY)), OUTBOX.c.not_before <= now)
+
+
+def _abandoned(now: dt.datetime, claim_timeout: dt.timedelta) -> Any:
+    return and_(OUTBOX.c.status == SENDING, OUTBOX.c.claimed_at <= now - claim_timeout)
+
+
 def _claimable(now: dt.datetime, claim_timeout: dt.timedelta) -> Any:
-    return or_(
-        and_(OUTBOX.c.status.in_((QUEUED, RETRY)), OUTBOX.c.not_before <= now),
-        and_(OUTBOX.c.status == SENDING, OUTBOX.c.claimed_at <= now - claim_timeout),
-    )
+    return or_(_due(now), _abandoned(now, claim_timeout))
 
 
 def due_ids(
@@ -86,13 +93,26 @@ def due_ids(
 def claim(
     conn: Connection, row_id: int, worker: str, now: dt.datetime, claim_timeout: dt.timedelta
 ) -> bool:
-    """Take the row for sending; False when another worker has it (or it is no longer due)."""
+    """Take the row for sending at ``now`` (the moment of the claim); False when another worker
+    has it (or it is no longer due). Taking over an abandoned ``sending`` row counts as an unknown
+    outcome: the worker that held it may have handed the message to the server."""
+    values = dict(status=SENDING, claimed_by=worker, claimed_at=now, attempts=OUTBOX.c.attempts + 1)
+    won = conn.execute(
+        update(OUTBOX).where(OUTBOX.c.id == row_id, _due(now)).values(**values)
+    ).rowcount
+    if won == 1:
+        return True
     won = conn.execute(
         update(OUTBOX)
-        .where(OUTBOX.c.id == row_id, _claimable(now, claim_timeout))
-        .values(status=SENDING, claimed_by=worker, claimed_at=now, attempts=OUTBOX.c.attempts + 1)
+        .where(OUTBOX.c.id == row_id, _abandoned(now, claim_timeout))
+        .values(**values, unknown_outcomes=OUTBOX.c.unknown_outcomes + 1)
     ).rowcount
     return won == 1
+
+
+def renew_claim(conn: Connection, row_id: int, worker: str, now: dt.datetime) -> bool:
+    """Move the claim time of a row this worker holds to ``now`` (a message still in flight)."""
+    return _finish(conn, row_id, worker, claimed_at=now)
 
 
 def load(conn: Connection, row_id: int) -> dict[str, Any] | None:
@@ -143,6 +163,29 @@ def mark_failed(
     return _finish(conn, row_id, worker, **values)
 
 
+def mark_unknown(
+    conn: Connection,
+    row_id: int,
+    worker: str,
+    error: str,
+    *,
+    hold: bool,
+    not_before: dt.datetime,
+) -> bool:
+    """The server may or may not have the message: count it; resend later, or hold it for an
+    operator when it was already resent once (or its attempts are used up)."""
+    values: dict[str, Any] = {
+        "last_error": error[:2000],
+        "unknown_outcomes": OUTBOX.c.unknown_outcomes + 1,
+    }
+    values.update({"status": HELD} if hold else {"status": RETRY, "not_before": not_before})
+    return _finish(conn, row_id, worker, **values)
+
+
+def mark_held(conn: Connection, row_id: int, worker: str, error: str) -> bool:
+    return _finish(conn, row_id, worker, status=HELD, last_error=error[:2000])
+
+
 def mark_cancelled(conn: Connection, row_id: int, worker: str, reason: str) -> bool:
     return _finish(conn, row_id, worker, status=CANCELLED, last_error=reason)
 
@@ -153,16 +196,24 @@ def update_content(conn: Connection, row_id: int, worker: str, **values: Any) ->
 
 
 def requeue(conn: Connection, row_id: int, now: dt.datetime) -> str | None:
-    """Put a failed, retrying or cancelled row back in the queue; the old status, or None if absent."""
+    """Put a failed, held, retrying or cancelled row back in the queue; the old status, or None
+    if absent. An operator's requeue starts the counts afresh."""
     row = conn.execute(select(OUTBOX.c.status).where(OUTBOX.c.id == row_id)).first()
     if row is None:
         return None
     status = row[0]
-    if status in (FAILED, RETRY, CANCELLED, QUEUED):
+    if status in (FAILED, HELD, RETRY, CANCELLED, QUEUED):
         conn.execute(
             update(OUTBOX)
             .where(OUTBOX.c.id == row_id, OUTBOX.c.status == status)
-            .values(status=QUEUED, attempts=0, not_before=now, claimed_by=None, claimed_at=None)
+            .values(
+                status=QUEUED,
+                attempts=0,
+                unknown_outcomes=0,
+                not_before=now,
+                claimed_by=None,
+                claimed_at=None,
+            )
         )
     return status
 
@@ -180,6 +231,7 @@ def listing(conn: Connection, statuses: Sequence[str], limit: int = 500) -> list
             "subject",
             "status",
             "attempts",
+            "unknown_outcomes",
             "not_before",
             "claimed_by",
             "claimed_at",
