@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from slamon.config_web import WebConfig, parse_web
 from slamon.core.errors import ConfigError
 
 SOURCE_KINDS = ("sql", "folder", "demo", "none")
@@ -93,6 +94,7 @@ class Settings:
     report_dir: Path = Path("reports")
     lease_seconds: int = 60
     log_format: str = "text"
+    web: WebConfig = field(default_factory=WebConfig)
 
     @property
     def calendar_dir(self) -> Path:
@@ -201,6 +203,7 @@ def parse_settings(
             "digest",
             "report",
             "daemon",
+            "web",
         },
     )
     timezone = root.text("timezone", "Asia/Shanghai") or "Asia/Shanghai"
@@ -344,6 +347,7 @@ def parse_settings(
         report_dir=report_r.path("dir", "reports", base_dir) or base_dir / "reports",
         lease_seconds=daemon_r.integer("lease_seconds", 60, 5, 3600),
         log_format=log_format or "text",
+        web=parse_web(root.data.get("web"), base_dir),
     )
 
 

@@ -5,7 +5,8 @@ Jobs (each one unit of work, each its own transaction):
 - poll every ``source.poll_minutes`` (and once at start), then deliver what it planned;
 - deliver the outbox every minute;
 - the monthly report files and the weekly digest, checked every five minutes;
-- lease renewal every third of ``daemon.lease_seconds``.
+- lease renewal every third of ``daemon.lease_seconds``;
+- with ``web.listen`` set, the web dashboard in a uvicorn thread.
 SIGTERM/SIGINT stop the scheduler; the job in flight finishes (or rolls back) before exit.
 """
 
@@ -51,6 +52,7 @@ class Daemon:
         self.stop_event = threading.Event()
         self.leader = False
         self.scheduler: Any = None
+        self.web: Any = None  # the dashboard's uvicorn thread when web.listen is set
 
     # -- jobs ---------------------------------------------------------------------------------
     def renew(self) -> bool:
@@ -124,10 +126,18 @@ class Daemon:
         )
         sched.start()
         self.scheduler = sched
+        if s.web.listen:
+            from slamon.adapters.web.server import WebThread
+
+            self.web = WebThread(self.rt, self.engine)
+            self.web.start()
         log.info("daemon.started holder=%s poll_minutes=%d", self.holder, s.source.poll_minutes)
 
     def stop(self) -> None:
-        """Stop scheduling, wait for the job in flight, give the lease up for another daemon."""
+        """Stop the dashboard and the scheduling, wait for the job in flight, give the lease up."""
+        if self.web is not None:
+            self.web.stop()
+            self.web = None
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=True)
             self.scheduler = None

@@ -112,10 +112,11 @@ def violations_database(imports: dict[str, set[str]]) -> list[str]:
 
 
 def violations_cli(imports: dict[str, set[str]]) -> list[str]:
+    """The CLI and the web dashboard reach the store only through the service layer."""
     return [
         f"{mod} imports {n}"
         for mod, names in imports.items()
-        if mod.startswith("slamon.cli")
+        if mod.startswith(("slamon.cli", "slamon.adapters.web"))
         for n in sorted(names)
         if n.startswith("slamon.adapters.store")
     ]
@@ -200,6 +201,7 @@ def test_no_import_cycles():
         ("slamon.service.status", "sqlalchemy.orm", violations_database),
         ("slamon.service.poll", "sqlmodel", violations_database),
         ("slamon.cli.store_cmds", "slamon.adapters.store.db", violations_cli),
+        ("slamon.adapters.web.pages", "slamon.adapters.store.runs", violations_cli),
     ],
 )
 def test_a_forbidden_import_is_caught(module, imported, check):

@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from slamon.cli import calendar_cmds, evidence_cmds, mail_cmds, report_cmds, store_cmds
+from slamon.cli import calendar_cmds, evidence_cmds, mail_cmds, report_cmds, store_cmds, web_cmds
 from slamon.cli.common import console, err_console, state
 from slamon.core.errors import SlamonError
 
@@ -50,7 +50,7 @@ def _root(
     state.config_path = config
 
 
-for _module in (calendar_cmds, store_cmds, mail_cmds, report_cmds, evidence_cmds):
+for _module in (calendar_cmds, store_cmds, mail_cmds, report_cmds, evidence_cmds, web_cmds):
     _module.register(app)
 
 

@@ -1,0 +1,135 @@
+"""The Starlette application: context, middleware (access log with the user, security headers),
+static files and the route table."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from slamon.adapters.web import auth, evidence_pages, pages
+from slamon.adapters.web.sessions import LoginLimiter, SessionSigner, load_or_create_key
+from slamon.adapters.web.users import UserDirectory
+from slamon.runtime import Runtime
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+access_log = logging.getLogger("slamon.web.access")
+STATIC = Path(__file__).parent / "static"
+# No script may run at all: the pages need none, and an injected one is refused by the browser.
+CSP = (
+    "default-src 'self'; script-src 'none'; object-src 'none'; base-uri 'none'; "
+    "style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'self'; "
+    "form-action 'self'"
+)
+SECURITY_HEADERS = [
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"SAMEORIGIN"),
+    (b"cache-control", b"no-store"),
+]
+
+
+@dataclass
+class WebContext:
+    rt: Runtime
+    engine: Any  # Engine
+    users: UserDirectory
+    signer: SessionSigner
+    limiter: LoginLimiter
+    clock: Callable[[], dt.datetime]
+
+    def now(self) -> dt.datetime:
+        return self.clock()
+
+
+class AccessLog:
+    """One line per request: method, path, status, user, client, milliseconds; security headers."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = {"code": 500}
+
+        async def send_wrapper(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+                if not scope["path"].startswith("/static/"):
+                    message.setdefault("headers", [])
+                    message["headers"] = list(message["headers"]) + SECURITY_HEADERS
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            user = scope.get("state", {}).get("user", "-")
+            client = scope.get("client") or ("?", 0)
+            access_log.info(
+                "web.request method=%s path=%s status=%d user=%s client=%s ms=%.1f",
+                scope["method"],
+                scope["path"],
+                status["code"],
+                user,
+                client[0],
+                (time.perf_counter() - started) * 1000,
+            )
+
+
+async def healthz(request: Request) -> JSONResponse:
+    """For monitoring, without login: the process answers and the store opens."""
+    return JSONResponse({"status": "ok"})
+
+
+def routes() -> list[Any]:
+    return [
+        Route("/healthz", healthz),
+        Route("/login", auth.login, methods=["GET", "POST"]),
+        Route("/logout", auth.logout, methods=["POST"]),
+        Route("/", pages.overview),
+        Route("/department", pages.department),
+        Route("/report", pages.report),
+        Route("/report/download", pages.report_download),
+        Route("/digest", pages.digest),
+        Route("/digest/view", pages.digest_view),
+        Route("/quality", pages.quality),
+        *evidence_pages.routes(),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    ]
+
+
+def create_app(
+    rt: Runtime,
+    engine: Engine | None = None,
+    *,
+    clock: Callable[[], dt.datetime] | None = None,
+) -> Starlette:
+    """The dashboard for ``rt`` (its store unless ``engine`` is given); ``clock`` for replays."""
+    web = rt.settings.web
+    app = Starlette(routes=routes())
+    app.state.web = WebContext(
+        rt=rt,
+        engine=engine if engine is not None else rt.engine,
+        users=UserDirectory(web.users_file),
+        signer=SessionSigner(load_or_create_key(web.secret_file)),
+        limiter=LoginLimiter(),
+        clock=clock or (lambda: dt.datetime.now(rt.tz)),
+    )
+    app.add_middleware(AccessLog)
+    return app

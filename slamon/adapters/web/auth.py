@@ -1,0 +1,150 @@
+"""Who is asking: the session cookie, the login and logout endpoints, and the guards every page
+(login required) and every action (operator role and CSRF token required) goes through."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, quote
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+
+from slamon.adapters.web.render import page as render_page
+from slamon.adapters.web.sessions import COOKIE, SESSION_SECONDS, Session, csrf_ok
+from slamon.adapters.web.users import OPERATOR, User
+
+if TYPE_CHECKING:
+    from slamon.adapters.web.app import WebContext
+
+log = logging.getLogger("slamon.web")
+MAX_FORM_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Visitor:
+    user: User
+    session: Session
+
+
+def web(request: Request) -> WebContext:
+    return request.app.state.web
+
+
+def visitor(request: Request) -> Visitor | None:
+    ctx = web(request)
+    session = ctx.signer.read(request.cookies.get(COOKIE))
+    if session is None:
+        return None
+    user = ctx.users.get(session.user)  # a user removed from the file is logged out
+    return Visitor(user, session) if user else None
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "?"
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a local path: never an open redirect to another site."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+async def read_form(request: Request) -> dict[str, str]:
+    body = await request.body()
+    if len(body) > MAX_FORM_BYTES:
+        return {}
+    parsed = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
+    return {k: v[0] for k, v in parsed.items()}
+
+
+Handler = Callable[..., Response]
+
+
+def page(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+    """A GET page: login required; the handler runs in a worker thread (services block)."""
+
+    async def endpoint(request: Request) -> Response:
+        v = visitor(request)
+        if v is None:
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+        request.state.user = v.user.name
+        return await run_in_threadpool(handler, request, v)
+
+    return endpoint
+
+
+def action(handler: Handler, role: str = OPERATOR) -> Callable[[Request], Awaitable[Response]]:
+    """A POST: login, a valid CSRF token and ``role`` required, in that order."""
+
+    async def endpoint(request: Request) -> Response:
+        v = visitor(request)
+        if v is None:
+            return PlainTextResponse("需要登录", status_code=401)
+        request.state.user = v.user.name
+        form = await read_form(request)
+        if not csrf_ok(v.session, form.get("csrf")):
+            log.warning("web.csrf_refused user=%s path=%s", v.user.name, request.url.path)
+            return PlainTextResponse("请求无效（CSRF 校验失败），请刷新页面后重试", status_code=403)
+        if role == OPERATOR and not v.user.is_operator:
+            log.warning("web.role_refused user=%s path=%s", v.user.name, request.url.path)
+            return PlainTextResponse("只有操作员可以执行此操作", status_code=403)
+        return await run_in_threadpool(handler, request, v, form)
+
+    return endpoint
+
+
+def _login_page(request: Request, message: str | None = None, status: int = 200) -> Response:
+    nxt = _safe_next(request.query_params.get("next"))
+    return render_page(
+        "login.html.j2",
+        {"message": message, "next": nxt, "tz": web(request).rt.tz, "visitor": None},
+        status,
+    )
+
+
+async def login(request: Request) -> Response:
+    if request.method == "GET":
+        return _login_page(request)
+    ctx = web(request)
+    form = await read_form(request)
+    name, password = form.get("username", "").strip(), form.get("password", "")
+    ip = client_ip(request)
+    request.state.user = name or "-"
+    if ctx.limiter.blocked(name, ip):
+        log.warning("web.login_limited user=%s ip=%s", name, ip)
+        return _login_page(request, "登录失败次数过多，请 15 分钟后再试", 429)
+    user = await run_in_threadpool(ctx.users.authenticate, name, password) if name else None
+    if user is None:
+        ctx.limiter.failed(name, ip)
+        log.warning("web.login_failed user=%s ip=%s", name, ip)
+        return _login_page(request, "用户名或密码错误", 401)
+    ctx.limiter.succeeded(name)
+    cookie, _ = ctx.signer.issue(user.name)
+    log.info("web.login user=%s ip=%s", user.name, ip)
+    response = RedirectResponse(_safe_next(form.get("next")), status_code=303)
+    response.set_cookie(
+        COOKIE,
+        cookie,
+        max_age=SESSION_SECONDS,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+    return response
+
+
+def _logout(request: Request, v: Visitor, form: dict[str, Any]) -> Response:
+    log.info("web.logout user=%s", v.user.name)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(COOKIE, path="/")
+    return response
+
+
+logout = action(_logout, role="viewer")

@@ -1,0 +1,199 @@
+"""The read-only pages: 总览, 部门, 月报 (and its downloads), 周报, 数据质量. Each is one service
+call and one template; the handlers run in a worker thread (see auth.page)."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from slamon.adapters.web.auth import Visitor, page, web
+from slamon.adapters.web.render import page as render
+from slamon.core.errors import InputError
+from slamon.core.periods import IsoWeek, Month
+
+
+def context(request: Request, v: Visitor, active: str, **extra: Any) -> dict[str, Any]:
+    ctx = web(request)
+    return {
+        "visitor": v,
+        "csrf": v.session.csrf,
+        "active": active,
+        "tz": ctx.rt.tz,
+        "now": ctx.now(),
+        **extra,
+    }
+
+
+def error(request: Request, v: Visitor, message: str, status: int = 400) -> Response:
+    return render("error.html.j2", context(request, v, "", message=message), status)
+
+
+@page
+def overview(request: Request, v: Visitor) -> Response:
+    from slamon.service.overview import overview as build
+
+    ctx = web(request)
+    search = request.query_params.get("q", "")
+    only = request.query_params.get("only", "")
+    o = build(ctx.engine, ctx.rt, ctx.now(), search)
+    rows = o.rows
+    if only == "late":
+        rows = [r for r in rows if r.overdue]
+    elif only == "attention":
+        rows = [r for r in rows if r.overdue or r.due_soon]
+    return render(
+        "overview.html.j2", context(request, v, "overview", o=o, rows=rows, q=search, only=only)
+    )
+
+
+@page
+def department(request: Request, v: Visitor) -> Response:
+    from slamon.service.overview import department as build
+
+    ctx = web(request)
+    name = request.query_params.get("name", "").strip()
+    if not name:
+        return error(request, v, "未指定部门")
+    d = build(ctx.engine, ctx.rt, name, ctx.now())
+    if not d.known:
+        return error(request, v, f"没有找到提供部门“{name}”的申请", 404)
+    return render("department.html.j2", context(request, v, "overview", d=d))
+
+
+def _month(request: Request) -> tuple[Month, Any]:
+    """The requested month (default: this month) and its as-of moment (now while it runs)."""
+    ctx = web(request)
+    now = ctx.now()
+    text = request.query_params.get("month", "").strip()
+    m = Month.parse(text) if text else Month.of(now.astimezone(ctx.rt.tz).date())
+    end = m.end(ctx.rt.tz)
+    return m, (now if now < end else None)
+
+
+def _report(request: Request):  # noqa: ANN202
+    from slamon.service.reports import monthly_report
+
+    ctx = web(request)
+    m, as_of = _month(request)
+    return m, monthly_report(ctx.engine, ctx.rt, m, as_of)
+
+
+def _xlsx_available() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("slamon.adapters.render.xlsx") is not None
+
+
+@page
+def report(request: Request, v: Visitor) -> Response:
+    from slamon.adapters.render.text import detail_rows, subtitle
+    from slamon.core.report_wording import (
+        H1_OVERVIEW,
+        H1_PROBLEMS,
+        H1_SERVICE,
+        H2_DISPATCH,
+        H2_TIMELINESS,
+        REPORT_TITLE,
+    )
+
+    try:
+        m, r = _report(request)
+    except InputError as exc:
+        return error(request, v, str(exc))
+    months = [Month.of(web(request).now().astimezone(web(request).rt.tz).date())]
+    for _ in range(11):
+        months.append(months[-1].previous())
+    return render(
+        "report.html.j2",
+        context(
+            request,
+            v,
+            "report",
+            m=m,
+            r=r,
+            months=months,
+            title=REPORT_TITLE,
+            subtitle=subtitle(r),
+            headings=(H1_OVERVIEW, H2_DISPATCH, H1_SERVICE, H2_TIMELINESS, H1_PROBLEMS),
+            rows=detail_rows(r),
+            xlsx=_xlsx_available(),
+        ),
+    )
+
+
+@page
+def report_download(request: Request, v: Visitor) -> Response:
+    from slamon.adapters.render.text import render_markdown, render_text
+
+    fmt = request.query_params.get("format", "docx")
+    try:
+        m, r = _report(request)
+    except InputError as exc:
+        return error(request, v, str(exc))
+    name = f"report-{m.key}.{fmt}"
+    if fmt == "docx":
+        from slamon.adapters.render.docx import build_docx
+
+        buf = io.BytesIO()
+        build_docx(r).save(buf)
+        body: bytes = buf.getvalue()
+        kind = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    elif fmt == "md":
+        body, kind = render_markdown(r).encode(), "text/markdown; charset=utf-8"
+    elif fmt == "txt":
+        body, kind = render_text(r).encode(), "text/plain; charset=utf-8"
+    elif fmt == "xlsx" and _xlsx_available():
+        from slamon.adapters.render import xlsx  # type: ignore[attr-defined]
+
+        body = xlsx.report_xlsx_bytes(r)
+        kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        return error(request, v, f"不支持的格式：{fmt}")
+    return Response(
+        body, media_type=kind, headers={"content-disposition": f'attachment; filename="{name}"'}
+    )
+
+
+def _week(request: Request) -> IsoWeek | None:
+    text = request.query_params.get("week", "").strip()
+    return IsoWeek.parse(text) if text else None
+
+
+@page
+def digest(request: Request, v: Visitor) -> Response:
+    from slamon.service.reports import default_week
+
+    ctx = web(request)
+    try:
+        week = _week(request) or default_week(ctx.now(), ctx.rt.tz)
+    except InputError as exc:
+        return error(request, v, str(exc))
+    weeks = [IsoWeek.of(ctx.now().astimezone(ctx.rt.tz).date())]
+    for _ in range(12):
+        weeks.append(weeks[-1].previous())
+    return render("digest.html.j2", context(request, v, "digest", week=week, weeks=weeks))
+
+
+@page
+def digest_view(request: Request, v: Visitor) -> Response:
+    """The digest exactly as the supervisors receive it (the mail's HTML, escaped by its renderer)."""
+    from slamon.service.reports import rendered_digest
+
+    ctx = web(request)
+    try:
+        _, mail = rendered_digest(ctx.engine, ctx.rt, _week(request), ctx.now())
+    except InputError as exc:
+        return error(request, v, str(exc))
+    return HTMLResponse(mail.html)
+
+
+@page
+def quality(request: Request, v: Visitor) -> Response:
+    from slamon.service.overview import quality_basics
+
+    ctx = web(request)
+    q = quality_basics(ctx.engine, ctx.rt, ctx.now())
+    return render("quality.html.j2", context(request, v, "quality", dq=q))

@@ -1,0 +1,93 @@
+"""Serving the dashboard with uvicorn: in the foreground (``slamon web``) or in a thread of the
+daemon (``slamon run`` with ``web.listen``), stopped cleanly on SIGTERM."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+from slamon.runtime import Runtime
+
+if TYPE_CHECKING:
+    import uvicorn
+
+log = logging.getLogger("slamon.web")
+
+
+def make_server(rt: Runtime, host: str, port: int, engine: Any = None) -> uvicorn.Server:
+    import uvicorn
+
+    from slamon.adapters.web.app import create_app
+
+    app = create_app(rt, engine)
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        access_log=False,  # the app logs one line per request, with the user
+        log_config=None,  # keep slamon's logging set-up
+        proxy_headers=True,  # X-Forwarded-Proto from a local TLS proxy marks cookies Secure
+        server_header=False,
+        lifespan="off",
+    )
+    return uvicorn.Server(config)
+
+
+def serve(rt: Runtime, host: str, port: int) -> None:
+    """``slamon web``: serve until SIGTERM or SIGINT, then finish the requests in flight and
+    exit 0."""
+    web = WebThread(rt, None, host, port)
+    if not web.start():
+        from slamon.core.errors import InputError
+
+        raise InputError(f"无法在 {host}:{port} 上监听（端口已被占用或没有权限）")
+    stop = threading.Event()
+
+    def _handle(signum: int, _frame: Any) -> None:
+        log.info("web.signal signal=%s", signal.Signals(signum).name)
+        stop.set()
+
+    previous = {sig: signal.signal(sig, _handle) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        while not stop.wait(1.0) and web.thread.is_alive():
+            pass
+    finally:
+        web.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+class WebThread:
+    """uvicorn in a thread (it installs no signal handlers there), for the daemon and for
+    ``slamon web``; ``stop()`` asks it to finish and waits."""
+
+    def __init__(
+        self, rt: Runtime, engine: Any, host: str | None = None, port: int | None = None
+    ) -> None:
+        if host is None or port is None:
+            hp = rt.settings.web.host_port
+            assert hp is not None
+            host, port = hp
+        self.host, self.port = host, port
+        self.server = make_server(rt, self.host, self.port, engine)
+        self.thread = threading.Thread(target=self.server.run, name="slamon-web", daemon=True)
+
+    def start(self, wait_seconds: float = 10.0) -> bool:
+        """Start serving; False (logged) when uvicorn could not bind within ``wait_seconds``."""
+        self.thread.start()
+        deadline = time.monotonic() + wait_seconds
+        while not self.server.started and self.thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        if not self.server.started:
+            log.error("web.not_listening host=%s port=%d", self.host, self.port)
+            return False
+        log.info("web.listening host=%s port=%d", self.host, self.port)
+        return True
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout)
+        log.info("web.stopped")

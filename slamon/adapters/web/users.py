@@ -1,0 +1,133 @@
+"""The dashboard's users file: one user a line, ``name:role:argon2-hash``, written 0600.
+
+Roles: ``viewer`` reads every page; ``operator`` may also record and revoke exemptions (核实排除).
+Passwords are stored only as argon2id hashes (argon2-cffi). The file is re-read when it changes,
+so a removed user loses access at the next request.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from slamon.core.errors import InputError
+
+VIEWER, OPERATOR = "viewer", "operator"
+ROLES = (VIEWER, OPERATOR)
+ROLE_NAMES = {VIEWER: "查看", OPERATOR: "操作员"}
+MIN_PASSWORD = 8
+_NAME = re.compile(r"^[^\s:]{1,64}$")
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    role: str
+
+    @property
+    def is_operator(self) -> bool:
+        return self.role == OPERATOR
+
+
+@cache
+def _hasher():  # noqa: ANN202 — argon2 is imported only where passwords are handled
+    """argon2id with OWASP's recommended minimum (19 MiB, 2 passes, 1 lane): a login costs tens
+    of milliseconds, not hundreds. ``verify`` reads the parameters from each stored hash."""
+    from argon2 import PasswordHasher
+
+    return PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+
+
+@cache
+def _dummy_hash() -> str:
+    return _hasher().hash("slamon-no-such-user")
+
+
+def check_name(name: str) -> str:
+    if not _NAME.match(name or ""):
+        raise InputError(f"用户名 {name!r} 无效：1–64 个字符，不含空白和冒号")
+    return name
+
+
+def read_users(path: Path) -> dict[str, tuple[str, str]]:
+    """name → (role, hash); empty when the file does not exist."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    out: dict[str, tuple[str, str]] = {}
+    for n, line in enumerate(text.splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        parts = line.split(":", 2)
+        if len(parts) != 3 or parts[1] not in ROLES or not parts[2].startswith("$argon2"):
+            raise InputError(f"用户文件 {path} 第 {n} 行格式无效（应为 名称:角色:argon2 哈希）")
+        out[parts[0]] = (parts[1], parts[2])
+    return out
+
+
+def add_user(path: Path, name: str, role: str, password: str) -> bool:
+    """Add ``name`` or replace its role and password. True when the user is new."""
+    check_name(name)
+    if role not in ROLES:
+        raise InputError(f"角色 {role!r} 无效：应为 {' / '.join(ROLES)}")
+    if len(password) < MIN_PASSWORD:
+        raise InputError(f"密码太短：至少 {MIN_PASSWORD} 个字符")
+    users = read_users(path)
+    new = name not in users
+    users[name] = (role, _hasher().hash(password))
+    lines = ["# slamon 看板用户：名称:角色:argon2 哈希（由 slamon user add 写入）"]
+    lines += [f"{n}:{r}:{h}" for n, (r, h) in sorted(users.items())]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write("\n".join(lines) + "\n")
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
+    return new
+
+
+class UserDirectory:
+    """The users file as the web app sees it: re-read when its modification time changes."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._stamp: tuple[int, int] | None = None
+        self._users: dict[str, tuple[str, str]] = {}
+
+    def _current(self) -> dict[str, tuple[str, str]]:
+        try:
+            st = self.path.stat()
+            stamp: tuple[int, int] | None = (st.st_mtime_ns, st.st_size)
+        except FileNotFoundError:
+            stamp = None
+        with self._lock:
+            if stamp != self._stamp:
+                self._users = read_users(self.path) if stamp else {}
+                self._stamp = stamp
+            return self._users
+
+    def get(self, name: str) -> User | None:
+        entry = self._current().get(name)
+        return User(name, entry[0]) if entry else None
+
+    def authenticate(self, name: str, password: str) -> User | None:
+        from argon2.exceptions import InvalidHashError, VerificationError
+
+        entry = self._current().get(name)
+        try:
+            # an unknown name is verified against a dummy hash: timing tells no names apart
+            _hasher().verify(entry[1] if entry else _dummy_hash(), password)
+        except (VerificationError, InvalidHashError):
+            return None
+        return User(name, entry[0]) if entry else None
+
+    def __len__(self) -> int:
+        return len(self._current())
