@@ -149,3 +149,16 @@ def test_demo_from_the_wheel(installed: Path, elsewhere: Path) -> None:
     out = elsewhere / "out"
     assert list((out / "mail").glob("*.eml")), sorted(p.name for p in out.rglob("*"))
     assert any(p.suffix == ".docx" for p in out.rglob("*"))
+
+
+def test_the_wheel_carries_the_dashboard_templates_and_css(
+    installed: Path, elsewhere: Path
+) -> None:
+    code = (
+        "from pathlib import Path; from slamon.adapters.web import render, app; "
+        "print(render.environment().get_template('login.html.j2').render(message=None, "
+        "next='/', visitor=None, tz=None)[:400]); print((app.STATIC / 'app.css').is_file())"
+    )
+    r = _run([str(installed / "python"), "-c", code], cwd=elsewhere)
+    assert r.returncode == 0, r.stderr
+    assert "登录" in r.stdout and r.stdout.strip().endswith("True")
