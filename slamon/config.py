@@ -17,6 +17,7 @@ from typing import Any
 
 from slamon.config_web import WebConfig, parse_web
 from slamon.core.errors import ConfigError
+from slamon.core.vocabulary import DEFAULT_WORDS, PlatformWords, site_words
 
 SOURCE_KINDS = ("sql", "folder", "demo", "none")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
@@ -85,6 +86,7 @@ class Settings:
     active_rules: tuple[str, ...] = ("guizhou-2023",)
     source: SourceConfig = field(default_factory=SourceConfig)
     aliases: Mapping[str, str] = field(default_factory=dict)
+    words: PlatformWords = DEFAULT_WORDS  # vocabulary: the site's platform words over the defaults
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
     contacts: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     supervisors: tuple[str, ...] = ()
@@ -195,6 +197,7 @@ def parse_settings(
             "rules",
             "source",
             "aliases",
+            "vocabulary",
             "smtp",
             "contacts",
             "supervisors",
@@ -336,6 +339,7 @@ def parse_settings(
         active_rules=tuple(a.strip() for a in active),
         source=source,
         aliases={k.strip(): v.strip() for k, v in aliases.items()},
+        words=site_words(root.data.get("vocabulary")),
         smtp=smtp,
         contacts=contacts,
         supervisors=root.emails("supervisors", root.data.get("supervisors")),

@@ -159,6 +159,8 @@ def test_december_dispatch_counts(december, ruleset, calendar) -> None:
         "approved": 336,
         "rejected": 27,
         "undecided": 34,
+        "returned": 0,
+        "withdrawn": 0,
     }
     r = build_report(f, ruleset, TZ)
     assert r.dispatch_text == (

@@ -18,7 +18,15 @@ from slamon.core.records import ApplicationRecord
 from slamon.core.report_figures import as_of_view
 from slamon.core.rules import RuleSet
 from slamon.core.sla import evaluate
-from slamon.core.vocabulary import ANSWERED_LATE, ANSWERED_ON_TIME, DUE_SOON, OVERDUE, PENDING
+from slamon.core.vocabulary import (
+    ANSWERED_LATE,
+    ANSWERED_ON_TIME,
+    DUE_SOON,
+    OVERDUE,
+    PENDING,
+    RETURNED,
+    WITHDRAWN,
+)
 
 DUE_WITHIN_WORKING_DAYS = 2
 LONGEST_OVERDUE = 10
@@ -33,6 +41,10 @@ class DeptWeek:
     overdue: int = 0
     due_soon: int = 0
     held: int = 0  # data_issue: doubtful, held back from every figure above
+    returned: int = (
+        0  # sent back (退回补正) in the week; counted in answered when it stops the clock
+    )
+    withdrawn: int = 0  # withdrawn or voided in the week (never the provider's fault)
 
     @property
     def on_time_rate(self) -> float | None:
@@ -45,6 +57,8 @@ class DeptWeek:
         self.overdue += other.overdue
         self.due_soon += other.due_soon
         self.held += other.held
+        self.returned += other.returned
+        self.withdrawn += other.withdrawn
 
 
 @dataclass(frozen=True)
@@ -136,10 +150,16 @@ def week_figures(
         if r.application_id in held:
             out.dept(r.provider_dept).held += 1
             continue
+        if raw.decision == WITHDRAWN:
+            if raw.decided_at is not None and start <= raw.decided_at <= as_of:
+                out.dept(r.provider_dept).withdrawn += 1
+            continue
         s = evaluate(r, as_of, rules, calendar, tz)
         if s.rule_id is None:
             continue
         d = out.dept(r.provider_dept)
+        if r.decision == RETURNED and r.decided_at is not None and start <= r.decided_at:
+            d.returned += 1
         if start <= clock <= as_of:
             d.received += 1
         if s.stage in (ANSWERED_ON_TIME, ANSWERED_LATE):
@@ -170,7 +190,15 @@ def week_figures(
     for name in [
         n
         for n, d in out.departments.items()
-        if not (d.received or d.answered or d.overdue or d.due_soon or d.held)
+        if not (
+            d.received
+            or d.answered
+            or d.overdue
+            or d.due_soon
+            or d.held
+            or d.returned
+            or d.withdrawn
+        )
     ]:
         del out.departments[name]
     return out

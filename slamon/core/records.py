@@ -17,7 +17,15 @@ from typing import Any
 from slamon.core.departments import canonical
 from slamon.core.errors import InputError
 from slamon.core.times import as_aware, parse_datetime
-from slamon.core.vocabulary import DECISION_WORDS, PASSED, REVIEW_WORDS, SHARE_TYPE_WORDS
+from slamon.core.vocabulary import (
+    APPROVED,
+    DEFAULT_WORDS,
+    PASSED,
+    PENDING,
+    REJECTED,
+    RETURNED,
+    PlatformWords,
+)
 
 FIELDS = (
     "application_id",
@@ -214,8 +222,13 @@ def validate_row(
     row: int | str,
     tz: dt.tzinfo,
     aliases: Mapping[str, str] | None = None,
+    words: PlatformWords = DEFAULT_WORDS,
 ) -> ApplicationRecord:
-    """Turn one raw row (keys: field names or Chinese headers) into a validated record."""
+    """Turn one raw row (keys: field names or Chinese headers) into a validated record.
+
+    ``words``: the platform words for share_type, review_status and decision (config
+    ``vocabulary:`` over the defaults of CONTRACT §1).
+    """
     data: dict[str, Any] = {}
     for key, value in raw.items():
         name = key if key in _FIELD_SET else canonical_field(key)
@@ -230,11 +243,11 @@ def validate_row(
         out[f] = v
     for f in ("applicant_dept", "provider_dept"):
         out[f] = canonical(out[f], aliases)
-    out["share_type"] = _vocab(data.get("share_type"), SHARE_TYPE_WORDS, "share_type", row, None)
+    out["share_type"] = _vocab(data.get("share_type"), words.share_type, "share_type", row, None)
     out["review_status"] = _vocab(
-        data.get("review_status"), REVIEW_WORDS, "review_status", row, "pending"
+        data.get("review_status"), words.review_status, "review_status", row, PENDING
     )
-    out["decision"] = _vocab(data.get("decision"), DECISION_WORDS, "decision", row, "pending")
+    out["decision"] = _vocab(data.get("decision"), words.decision, "decision", row, PENDING)
     for f in DATETIME_FIELDS:
         out[f] = _when(data.get(f), f, row, tz)
     if out["submitted_at"] is None:
@@ -248,9 +261,9 @@ def validate_row(
 
 
 def _check_consistency(r: ApplicationRecord, row: int | str) -> None:
-    if r.decision != "pending" and r.decided_at is None:
-        raise RowError(row, "decided_at", "审批结果为通过或驳回时必须有审批时间")
-    if r.decision == "pending" and r.decided_at is not None:
+    if r.decision in (APPROVED, REJECTED, RETURNED) and r.decided_at is None:
+        raise RowError(row, "decided_at", "审批结果为通过、驳回或退回时必须有审批时间")
+    if r.decision == PENDING and r.decided_at is not None:
         raise RowError(row, "decision", "有审批时间但审批结果为待审批")
     for earlier, later in (
         ("submitted_at", "reviewed_at"),

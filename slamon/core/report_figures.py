@@ -17,7 +17,7 @@ from slamon.core.periods import Month
 from slamon.core.records import ApplicationRecord
 from slamon.core.rules import RuleSet
 from slamon.core.sla import SlaState, evaluate
-from slamon.core.vocabulary import ANSWERED_LATE, ANSWERED_ON_TIME, OVERDUE
+from slamon.core.vocabulary import ANSWERED_LATE, ANSWERED_ON_TIME, OVERDUE, RETURNED, WITHDRAWN
 
 TOP_N = 3
 MIN_ANSWERS = 3  # a provider needs this many answers in the month to be ranked
@@ -36,6 +36,8 @@ class Dispatch:
     approved: int = 0
     rejected: int = 0
     undecided: int = 0
+    returned: int = 0  # conditional, sent back by the provider (退回补正)
+    withdrawn: int = 0  # any share type, withdrawn by the applicant or voided (撤回/作废)
 
     def as_dict(self) -> dict[str, int]:
         return dataclasses.asdict(self)
@@ -160,9 +162,10 @@ def as_of_view(record: ApplicationRecord, as_of: dt.datetime) -> ApplicationReco
 
 def dispatch_counts(records: Iterable[ApplicationRecord]) -> Dispatch:
     """Counts over (as-of views of) the month's applications."""
-    n = cond = reviewed = unreviewed = approved = rejected = undecided = 0
+    n = cond = reviewed = unreviewed = approved = rejected = undecided = returned = withdrawn = 0
     for r in records:
         n += 1
+        withdrawn += r.decision == WITHDRAWN
         if r.share_type != "conditional":
             continue
         cond += 1
@@ -174,6 +177,10 @@ def dispatch_counts(records: Iterable[ApplicationRecord]) -> Dispatch:
             approved += 1
         elif r.decision == "rejected":
             rejected += 1
+        elif r.decision == RETURNED:
+            returned += 1
+        elif r.decision == WITHDRAWN:
+            pass
         elif r.review_status == "passed":
             undecided += 1
     return Dispatch(
@@ -186,6 +193,8 @@ def dispatch_counts(records: Iterable[ApplicationRecord]) -> Dispatch:
         approved=approved,
         rejected=rejected,
         undecided=undecided,
+        returned=returned,
+        withdrawn=withdrawn,
     )
 
 
@@ -259,6 +268,8 @@ def monthly_figures(
             continue
         if r.application_id in held:
             left_out.append(r.application_id)
+            continue
+        if raw.decision == WITHDRAWN:  # withdrawn (even later than as_of): never an accusation
             continue
         s = evaluate(r, as_of, rules, calendar, tz)
         if s.stage == OVERDUE:

@@ -49,7 +49,10 @@ def dispatch_sentence(f: MonthlyFigures) -> str:
         f"（有条件共享{d.conditional}次，无条件共享{d.unconditional}次）；"
         f"规范性审核{d.reviewed}次，未审核{d.unreviewed}次；"
         f"数据提供方审批{d.provider_decisions}次（审批通过{d.approved}次，驳回{d.rejected}次），"
-        f"未审批{d.undecided}次。"
+        f"未审批{d.undecided}次"
+        + (f"，退回补正{d.returned}次" if d.returned else "")
+        + (f"，申请方撤回或作废{d.withdrawn}次" if d.withdrawn else "")
+        + "。"
     )
 
 

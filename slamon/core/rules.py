@@ -13,7 +13,7 @@ from typing import Any
 
 from slamon.core.errors import RuleError
 from slamon.core.times import yaml_date
-from slamon.core.vocabulary import SHARE_TYPES
+from slamon.core.vocabulary import ANSWERS, RETURNED, SHARE_TYPES
 
 EVENTS = ("submitted_at", "reviewed_at", "received_at", "decided_at")
 _TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -69,6 +69,11 @@ class Rule:
     due_soon_working_days: int
     extension: Extension | None
     path: str
+    returned_is_answer: bool = True  # clock.returned: answer (退回 stops the clock) / open
+
+    def answered(self, decision: str) -> bool:
+        """Whether a decision is the provider's answer that stops the clock under this rule."""
+        return decision in ANSWERS or (decision == RETURNED and self.returned_is_answer)
 
     @property
     def answer_stage(self) -> Stage:
@@ -95,7 +100,7 @@ class Rule:
         )
         return (
             f"{self.id}|{self.effective_from}|{self.effective_until}|{stages}|{self.ends_at}"
-            f"|{self.start_day_excluded}|{self.due_soon_working_days}"
+            f"|{self.start_day_excluded}|{self.due_soon_working_days}|{self.returned_is_answer}"
         )
 
 
@@ -171,6 +176,11 @@ def parse_rule(data: Any, rule_id: str, path: str) -> Rule:
     clock = data.get("clock") or {}
     if not isinstance(clock, dict):
         raise c.fail("clock", "应为映射（start、fallback、stop）")
+    returned = clock.get("returned", "answer")
+    if returned not in ("answer", "open"):
+        raise c.fail(
+            "clock.returned", f"应为 answer（退回即答复）或 open（继续计时），得到 {returned!r}"
+        )
     counting = data.get("counting") or {}
     if not isinstance(counting, dict):
         raise c.fail("counting", "应为映射（start_day、ends_at）")
@@ -253,6 +263,7 @@ def parse_rule(data: Any, rule_id: str, path: str) -> Rule:
         ),
         extension=extension,
         path=path,
+        returned_is_answer=returned == "answer",
     )
 
 

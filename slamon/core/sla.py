@@ -36,6 +36,7 @@ from slamon.core.vocabulary import (
     OPEN_STAGES,
     OVERDUE,
     PENDING,
+    WITHDRAWN,
 )
 
 
@@ -76,6 +77,8 @@ def evaluate(
     aid = record.application_id
     if issue is not None:
         return SlaState(aid, DATA_ISSUE, issue=issue)
+    if record.decision == WITHDRAWN:  # withdrawn or voided: never the provider's fault
+        return SlaState(aid, WITHDRAWN)
     if record.share_type == "conditional" and record.review_status == "rejected":
         return SlaState(aid, NOT_APPLICABLE)
     start = record.clock_start
@@ -104,7 +107,7 @@ def _stage(
         deadline_date=d.deadline_date,
         calendar_official=d.calendar_official,
     )
-    if record.decided_at is not None and record.decision != "pending":
+    if record.decided_at is not None and rules.get(d.rule_id).answered(record.decision):
         elapsed = working_days_elapsed(d.start, record.decided_at, calendar, tz)
         if d.is_late(record.decided_at):
             late = working_days_late(d, record.decided_at, calendar, tz)

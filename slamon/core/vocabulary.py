@@ -7,6 +7,11 @@ onto them (CONTRACT §1). Everything else imports these; a site adds its own pla
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from slamon.core.errors import ConfigError
 
 # -- share types ------------------------------------------------------------------------------
 CONDITIONAL = "conditional"
@@ -22,7 +27,9 @@ REJECTED = "rejected"
 WITHDRAWN = "withdrawn"  # 已撤回/作废: the applicant withdrew or the platform voided it
 RETURNED = "returned"  # 退回补正: sent back for missing materials (一次性告知)
 REVIEW_STATUSES = (PENDING, PASSED, REJECTED)
-DECISIONS = (PENDING, APPROVED, REJECTED)
+DECISIONS = (PENDING, APPROVED, REJECTED, WITHDRAWN, RETURNED)
+# Decisions that are the provider's answer (returned only when the rule says so: clock.returned).
+ANSWERS = (APPROVED, REJECTED)
 REVIEW_NAMES = {PENDING: "待审核", PASSED: "审核通过", REJECTED: "审核驳回"}
 DECISION_NAMES = {
     PENDING: "待审批",
@@ -161,10 +168,26 @@ DECISION_WORDS: Mapping[str, str] = {
     "签发": APPROVED,
     "已签发": APPROVED,
     "同意": APPROVED,
+    "已同意": APPROVED,
+    "已通过": APPROVED,
     "rejected": REJECTED,
     "驳回": REJECTED,
     "审批驳回": REJECTED,
     "不同意": REJECTED,
+    "已驳回": REJECTED,
+    "审批不通过": REJECTED,
+    "不通过": REJECTED,
+    "withdrawn": WITHDRAWN,
+    "撤回": WITHDRAWN,
+    "已撤回": WITHDRAWN,
+    "撤销": WITHDRAWN,
+    "已撤销": WITHDRAWN,
+    "作废": WITHDRAWN,
+    "已作废": WITHDRAWN,
+    "returned": RETURNED,
+    "退回": RETURNED,
+    "已退回": RETURNED,
+    "退回补正": RETURNED,
 }
 
 # -- record fields: their Chinese names (explain, data-quality notes) ----------------------------
@@ -187,3 +210,47 @@ FIELD_NAMES = {
     "extension_approved_at": "延期批准时间",
     "rejection_reason": "驳回理由",
 }
+
+@dataclass(frozen=True)
+class PlatformWords:
+    """The word tables validation reads: the defaults above plus a site's own (``vocabulary:``)."""
+
+    share_type: Mapping[str, str] = field(default_factory=lambda: SHARE_TYPE_WORDS)
+    review_status: Mapping[str, str] = field(default_factory=lambda: REVIEW_WORDS)
+    decision: Mapping[str, str] = field(default_factory=lambda: DECISION_WORDS)
+
+
+DEFAULT_WORDS = PlatformWords()
+_SITE_SECTIONS: dict[str, tuple[Mapping[str, str], tuple[str, ...]]] = {
+    "share_type": (SHARE_TYPE_WORDS, SHARE_TYPES),
+    "review_status": (REVIEW_WORDS, REVIEW_STATUSES),
+    "decision": (DECISION_WORDS, DECISIONS),
+}
+
+
+def site_words(data: Any) -> PlatformWords:
+    """Validate config ``vocabulary:`` ({section: {platform word: canonical value}}) and merge it
+    over the defaults. An unknown section or canonical value raises ConfigError naming the key."""
+    if data is None:
+        return DEFAULT_WORDS
+    if not isinstance(data, Mapping):
+        raise ConfigError("应为映射（decision、review_status、share_type）", key="vocabulary")
+    tables: dict[str, Mapping[str, str]] = {}
+    for section, words in data.items():
+        if section not in _SITE_SECTIONS:
+            raise ConfigError("未知配置项", key=f"vocabulary.{section}")
+        defaults, allowed = _SITE_SECTIONS[section]
+        if words is None:
+            continue
+        if not isinstance(words, Mapping):
+            raise ConfigError("应为 {平台用语: 标准值} 映射", key=f"vocabulary.{section}")
+        merged = dict(defaults)
+        for word, value in words.items():
+            key = f"vocabulary.{section}.{word}"
+            if not isinstance(word, str) or not word.strip():
+                raise ConfigError("平台用语应为非空文本", key=key)
+            if value not in allowed:
+                raise ConfigError(f"应为 {' / '.join(allowed)} 之一", key=key, value=value)
+            merged[word.strip()] = value
+        tables[section] = MappingProxyType(merged)
+    return PlatformWords(**tables)

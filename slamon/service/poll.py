@@ -183,7 +183,7 @@ def _validate(
     rejections: list[tuple[RawRow, RowError]] = []
     for raw in rows:
         try:
-            rec = validate_row(raw.data, raw.ref, tz, aliases)
+            rec = validate_row(raw.data, raw.ref, tz, aliases, rt.settings.words)
             check_row(rec, raw.ref, limits)
         except RowError as err:
             rejections.append((raw, err))

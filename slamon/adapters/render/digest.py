@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from html import escape
 
-from slamon.core.digest_figures import DUE_WITHIN_WORKING_DAYS, Digest, DigestRow
+from slamon.core.digest_figures import DUE_WITHIN_WORKING_DAYS, DeptWeek, Digest, DigestRow
 from slamon.core.formats import chinese_date, chinese_moment
 
 FONT = "'Microsoft YaHei','PingFang SC','Noto Sans CJK SC','WenQuanYi Micro Hei',SimSun,sans-serif"
@@ -64,6 +64,7 @@ def render_digest_text(d: Digest, tz: dt.tzinfo) -> str:
         f"按时率{_rate(c.on_time_rate)}（较上周{_points(d.total.rate_change)}）；"
         f"超期未审批{c.overdue}次（较上周{_signed(d.total.overdue_change)}），"
         f"{DUE_WITHIN_WORKING_DAYS}个工作日内到期{c.due_soon}次。",
+        *_lifecycle_lines(c),
         "",
         "二、各提供部门情况",
     ]
@@ -112,6 +113,18 @@ _TH = 'style="text-align:left;padding:6px 8px;border-bottom:2px solid #d1d5db;fo
 _TD = 'style="padding:6px 8px;border-bottom:1px solid #e5e7eb;font-size:13px;vertical-align:middle"'
 _TDW = 'style="padding:6px 8px;border-bottom:1px solid #e5e7eb;font-size:13px;vertical-align:middle;white-space:nowrap"'
 _TDN = 'style="padding:6px 8px;border-bottom:1px solid #e5e7eb;font-size:13px;text-align:right;white-space:nowrap"'
+
+
+def _lifecycle_lines(c: DeptWeek) -> list[str]:
+    """Returned, withdrawn and held applications, each on its own line (only when there are any)."""
+    lines = []
+    if c.returned:
+        lines.append(f"本周退回补正{c.returned}次。")
+    if c.withdrawn:
+        lines.append(f"本周申请方撤回或作废{c.withdrawn}次（不计入超期）。")
+    if c.held:
+        lines.append(f"数据存疑暂不判定{c.held}次（待平台数据更正后再统计）。")
+    return lines
 
 
 def _dept_row(row: DigestRow, max_overdue: int) -> str:
