@@ -16,7 +16,7 @@ from typing import Any
 
 from slamon.core.departments import canonical
 from slamon.core.errors import InputError
-from slamon.core.times import as_aware, parse_datetime
+from slamon.core.times import instant
 from slamon.core.vocabulary import (
     APPROVED,
     DEFAULT_WORDS,
@@ -189,17 +189,10 @@ def _text(value: Any) -> str | None:
 
 
 def _when(value: Any, field: str, row: int | str, tz: dt.tzinfo) -> dt.datetime | None:
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime | dt.date):
-        return as_aware(value, tz)
-    s = str(value).strip()
-    if not s:
-        return None
     try:
-        return parse_datetime(s, tz)
-    except InputError:
-        raise RowError(row, field, f"无法识别的日期时间 {s!r}") from None
+        return instant(value, tz)
+    except InputError as exc:
+        raise RowError(row, field, str(exc)) from None
 
 
 def _vocab(

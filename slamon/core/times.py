@@ -4,16 +4,40 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slamon.core.errors import InputError
 
 END_OF_DAY = dt.time.max  # 23:59:59.999999: the last instant of "24:00"
 
-_SLASHED = re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
-_CHINESE = re.compile(
-    r"^(\d{4})年(\d{1,2})月(\d{1,2})日(?:\s*(\d{1,2})[:：时](\d{2})(?:[:：分](\d{2})秒?)?)?$"
+# Date and optional time with '-', '/', '.' or 年月日, one or two digits for month, day and hour:
+# "2024/12/2 9:00", "2024.12.02", "2024年12月2日 10时30分", "2024-12-2 9:00:05".
+_LOOSE = re.compile(
+    r"^(\d{4})(?:[-/.](\d{1,2})[-/.](\d{1,2})|年(\d{1,2})月(\d{1,2})日?)"
+    r"(?:[ T]*(\d{1,2})[:：时点](\d{1,2})(?:[:：分](\d{1,2})(?:\.\d+)?秒?|分)?)?$"
 )
+_DIGITS = re.compile(r"^-?\d+(?:\.\d+)?$")
+_ZERO_DATE = re.compile(r"^0000-00-00")
+_INFINITE = ("infinity", "-infinity", "+infinity")
+# Epoch numbers are believed only inside this span (an 8-digit 20241202 is 1970-08-23: refused).
+EPOCH_FIRST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+EPOCH_LAST = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
+_MS_FROM = 10**11  # 5138 AD in seconds, 1973 in milliseconds: larger numbers are milliseconds
+_MS_UNTIL = 10**14
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A value a database driver could not turn into a datetime (PostgreSQL ``infinity``, a year
+    beyond 9999): it travels with its row, and the row is rejected naming it."""
+
+    text: str
+    reason: str
+
+    def __str__(self) -> str:
+        return self.text
 
 
 def zone(name: str) -> ZoneInfo:
@@ -32,31 +56,73 @@ def as_aware(value: dt.datetime | dt.date, tz: dt.tzinfo) -> dt.datetime:
     return value
 
 
-def parse_datetime(text: str, tz: dt.tzinfo) -> dt.datetime:
-    """Parse ISO 8601, ``YYYY-MM-DD HH:MM[:SS]``, ``YYYY/MM/DD HH:MM[:SS]`` or a date alone.
+def from_epoch(number: float) -> dt.datetime:
+    """An epoch number as an instant: seconds, or milliseconds by magnitude. Raises InputError."""
+    seconds = number / 1000 if abs(number) >= _MS_FROM else number
+    if abs(number) >= _MS_UNTIL:
+        raise InputError(f"数字 {number} 过大，既不是以秒也不是以毫秒计的 Unix 时间戳")
+    value = EPOCH_FIRST + dt.timedelta(seconds=seconds - EPOCH_FIRST.timestamp())
+    if not EPOCH_FIRST <= value < EPOCH_LAST:
+        unit = "毫秒" if abs(number) >= _MS_FROM else "秒"
+        raise InputError(
+            f"数字 {number} 按 Unix 时间戳（{unit}）解读为 {value:%Y-%m-%d}，"
+            "超出合理范围（2000–2099 年）"
+        )
+    return value
 
-    Raises InputError naming the text when it is none of those.
+
+def parse_datetime(text: str, tz: dt.tzinfo) -> dt.datetime:
+    """Parse ISO 8601, ``YYYY-MM-DD HH:MM[:SS]`` (also with ``/`` or ``.``, one-digit month, day
+    and hour), ``YYYY年MM月DD日 HH时MM分``, a date alone, or epoch seconds/milliseconds.
+
+    Raises InputError naming the text and the reason when it is none of those.
     """
     raw = text.strip()
     if not raw:
         raise InputError("日期时间为空")
+    if _DIGITS.match(raw):  # never compact ISO: all digits are an epoch number
+        return from_epoch(float(raw) if "." in raw else int(raw)).astimezone(tz)
+    if _ZERO_DATE.match(raw):
+        raise InputError(f"日期时间 {raw!r} 是零日期（0000-00-00），不是有效日期")
+    if raw.lower() in _INFINITE:
+        raise InputError(f"日期时间 {raw!r} 是无穷值，不是有效日期")
     try:  # the common case first: ISO 8601 and "YYYY-MM-DD HH:MM[:SS]" (C-fast)
         value = dt.datetime.fromisoformat(raw[:-1] + "+00:00" if raw.endswith("Z") else raw)
     except ValueError:
         value = None
     if value is not None:
         return as_aware(value, tz)
-    for pattern in (_SLASHED, _CHINESE):
-        m = pattern.match(raw)
-        if m:
-            y, mo, d, h, mi, s = (int(g) if g else 0 for g in m.groups())
-            try:
-                return dt.datetime(y, mo, d, h, mi, s, tzinfo=tz)
-            except ValueError as exc:
-                raise InputError(f"无法识别的日期时间 {raw!r}：{exc}") from None
+    m = _LOOSE.match(raw)
+    if m:
+        y, mo, d, mo2, d2, h, mi, s = (int(g) if g else 0 for g in m.groups())
+        try:
+            return dt.datetime(y, mo or mo2, d or d2, h, mi, s, tzinfo=tz)
+        except ValueError as exc:
+            raise InputError(f"无法识别的日期时间 {raw!r}：{exc}") from None
     raise InputError(
         f"无法识别的日期时间 {raw!r}，应为 YYYY-MM-DD[ HH:MM[:SS]] 或 YYYY/MM/DD[ HH:MM[:SS]]"
     )
+
+
+def instant(value: Any, tz: dt.tzinfo) -> dt.datetime | None:
+    """Any value a source gives for a datetime field, as an aware instant; None when empty.
+
+    Datetimes and dates as they are (naive: local time in ``tz``); integers and floats are epoch
+    seconds or milliseconds; text through :func:`parse_datetime`. Raises InputError with the
+    reason for anything else (an :class:`Unreadable` marker, a boolean, 0000-00-00, infinity).
+    """
+    if value is None:
+        return None
+    if isinstance(value, Unreadable):
+        raise InputError(f"日期时间 {value.text!r} 无法读取：{value.reason}")
+    if isinstance(value, dt.datetime | dt.date):
+        return as_aware(value, tz)
+    if isinstance(value, bool):
+        raise InputError(f"{value!r} 不是日期时间")
+    if isinstance(value, int | float):
+        return from_epoch(value).astimezone(tz)
+    text = str(value).strip()
+    return parse_datetime(text, tz) if text else None
 
 
 def local_date(value: dt.datetime, tz: dt.tzinfo) -> dt.date:

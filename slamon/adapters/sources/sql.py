@@ -22,7 +22,7 @@ from slamon.adapters.sources.sql_session import begin_read_only, make_engine
 from slamon.core.errors import InputError, SourceError
 from slamon.core.records import canonical_field
 from slamon.core.secrets import mask_url, scrub
-from slamon.core.times import as_aware, parse_datetime, zone
+from slamon.core.times import as_aware, instant, zone
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -163,14 +163,11 @@ class SqlSource:
         return FetchResult(rows=out, cursor=cursor)
 
     def _when(self, value: Any) -> dt.datetime | None:
-        if isinstance(value, dt.datetime | dt.date):
-            return as_aware(value, self.tz).astimezone(self.tz)
-        if isinstance(value, str) and value.strip():
-            try:
-                return parse_datetime(value, self.tz).astimezone(self.tz)
-            except InputError:
-                return None
-        return None
+        try:
+            seen = instant(value, self.tz)
+        except InputError:
+            return None
+        return seen.astimezone(self.tz) if seen is not None else None
 
     def columns(self, since: dt.datetime | None = None) -> list[str]:
         """The query's column names, without reading any row."""

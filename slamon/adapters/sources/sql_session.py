@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from slamon.core.errors import SourceError
 from slamon.core.secrets import mask_url, scrub
+from slamon.core.times import Unreadable
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
@@ -93,6 +94,7 @@ def make_engine(url: str, tz: dt.tzinfo, connect_timeout: int = 10) -> Engine:
         event.listen(engine, "connect", _sqlite_read_only)
     elif backend == "postgresql":
         event.listen(engine, "do_connect", _postgres_params(tz))
+        event.listen(engine, "connect", _postgres_loaders)
     elif backend in ("mysql", "mariadb"):
         event.listen(engine, "do_connect", _mysql_params)
         event.listen(engine, "connect", _mysql_session(tz))
@@ -125,6 +127,43 @@ def _postgres_params(tz: dt.tzinfo) -> Any:
         cparams["prepare_threshold"] = 0  # every statement prepared: one statement per query
 
     return do_connect
+
+
+def _postgres_loaders(dbapi_conn: Any, _record: Any) -> None:
+    """Timestamps and dates psycopg cannot represent ('infinity', beyond 9999, BC) become an
+    :class:`Unreadable` marker: the row is rejected naming the value, the rest of the read loads."""
+    from psycopg.pq import Format
+
+    adapters = getattr(dbapi_conn, "driver_connection", dbapi_conn).adapters
+    for type_name in ("timestamp", "timestamptz", "date"):
+        oid = adapters.types[type_name].oid
+        for fmt in (Format.TEXT, Format.BINARY):
+            base = adapters.get_loader(oid, fmt)
+            if base is not None:
+                adapters.register_loader(oid, _safe_loader(base, fmt))
+
+
+def _safe_loader(base: Any, fmt: Any) -> Any:
+    """A loader delegating to psycopg's own (a C class, not subclassable) and catching its errors."""
+    from psycopg import DataError
+    from psycopg.adapt import Loader
+    from psycopg.pq import Format
+
+    class SafeLoader(Loader):
+        format = fmt
+
+        def __init__(self, oid: int, context: Any = None) -> None:
+            super().__init__(oid, context)
+            self._inner = base(oid, context)
+
+        def load(self, data: Any) -> Any:
+            try:
+                return self._inner.load(data)
+            except DataError as exc:
+                text = bytes(data).decode("utf-8", "replace") if fmt == Format.TEXT else "?"
+                return Unreadable(text, str(exc))
+
+    return SafeLoader
 
 
 def _mysql_params(_dialect: Any, _record: Any, _cargs: Any, cparams: dict[str, Any]) -> None:
