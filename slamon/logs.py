@@ -1,7 +1,9 @@
 """Logging for the daemon and CLI: human-readable by default, JSON lines on request.
 
-Secrets are masked everywhere: any ``scheme://user:password@host`` has its password replaced
-by ``***`` before a record is formatted, whatever logger produced it.
+Log lines go to stderr only in the daemon (``slamon run``) or with ``--verbose``; every line is
+stamped with its UTC offset, in the configured zone (the machine's zone before the configuration
+is read). Secrets are masked everywhere: any ``scheme://user:password@host`` has its password
+replaced by ``***`` before a record is formatted, whatever logger produced it.
 """
 
 from __future__ import annotations
@@ -22,12 +24,20 @@ class MaskingFilter(logging.Filter):
         return True
 
 
+def stamp(created: float, tz: dt.tzinfo | None) -> str:
+    """ISO 8601 with the UTC offset: 2026-11-23T09:30:00.123+08:00."""
+    moment = dt.datetime.fromtimestamp(created, tz) if tz else dt.datetime.fromtimestamp(created)
+    return moment.astimezone(tz).isoformat(timespec="milliseconds")
+
+
 class JsonFormatter(logging.Formatter):
+    def __init__(self, tz: dt.tzinfo | None = None) -> None:
+        super().__init__()
+        self.tz = tz
+
     def format(self, record: logging.LogRecord) -> str:
         entry = {
-            "ts": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(
-                timespec="milliseconds"
-            ),
+            "ts": stamp(record.created, self.tz),
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),
@@ -38,20 +48,43 @@ class JsonFormatter(logging.Formatter):
 
 
 class _MaskingTextFormatter(logging.Formatter):
+    def __init__(self, tz: dt.tzinfo | None = None) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s %(message)s")
+        self.tz = tz
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+        return stamp(record.created, self.tz)
+
     def formatException(self, ei) -> str:  # noqa: ANN001, N802
         return mask_secrets(super().formatException(ei))
 
 
-def setup_logging(fmt: str = "text", level: int = logging.INFO) -> None:
+_SCOPED: list[logging.Handler] = []
+
+
+def setup_logging(
+    fmt: str = "text",
+    level: int = logging.INFO,
+    tz: dt.tzinfo | None = None,
+    *,
+    scoped: bool = False,
+) -> None:
+    """Log to stderr. The daemon replaces the root handlers for the life of the process;
+    ``scoped`` (``--verbose``) adds one that :func:`remove_scoped_handlers` takes away again."""
     handler = logging.StreamHandler()
     handler.addFilter(MaskingFilter())
-    if fmt == "json":
-        handler.setFormatter(JsonFormatter())
-    else:
-        handler.setFormatter(
-            _MaskingTextFormatter("%(asctime)s %(levelname)s %(name)s %(message)s")
-        )
+    handler.setFormatter(JsonFormatter(tz) if fmt == "json" else _MaskingTextFormatter(tz))
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    if scoped:
+        root.addHandler(handler)
+        _SCOPED.append(handler)
+    else:
+        root.handlers[:] = [handler]
     root.setLevel(level)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+def remove_scoped_handlers() -> None:
+    root = logging.getLogger()
+    while _SCOPED:
+        root.removeHandler(_SCOPED.pop())

@@ -7,12 +7,14 @@ libraries (SQLAlchemy, yagmail, APScheduler, docx) inside the commands that need
 
 from __future__ import annotations
 
+import logging
 import sys
 
 import typer
 
 from slamon.cli import calendar_cmds, evidence_cmds, mail_cmds, report_cmds, store_cmds, web_cmds
-from slamon.cli.common import console, err_console, state
+from slamon.cli.common import console, err_console, fit_consoles_to_output, state
+from slamon.cli.usage_zh import chinese_commands, translate_message, usage_error_text
 from slamon.core.errors import SlamonError
 
 app = typer.Typer(
@@ -46,8 +48,14 @@ def _root(
         expose_value=False,
         help="显示已安装的版本并退出",
     ),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="把运行日志写到标准错误输出"),
 ) -> None:
     state.config_path = config
+    state.verbose = verbose
+    if verbose:
+        from slamon.logs import setup_logging
+
+        setup_logging("text", scoped=True)
 
 
 for _module in (calendar_cmds, store_cmds, mail_cmds, report_cmds, evidence_cmds, web_cmds):
@@ -55,13 +63,44 @@ for _module in (calendar_cmds, store_cmds, mail_cmds, report_cmds, evidence_cmds
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: exit 0 on success, 1 on a user error (one Chinese line), 2 on usage errors."""
+    """Entry point: exit 0 on success, 1 on a user error (one Chinese line), 2 on usage errors.
+
+    Log lines reach stderr only in the daemon (``slamon run``) or with ``--verbose``: a command
+    reports a problem once, as its one Chinese line.
+    """
+    from typer import Abort
+    from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+
     state.reset()
+    fit_consoles_to_output()
+    root = logging.getLogger()
+    if not root.handlers:
+        root.addHandler(logging.NullHandler())
+    command = chinese_commands(typer.main.get_command(app))
     try:
-        app(args=argv, prog_name="slamon")
+        code = command.main(args=argv, prog_name="slamon", standalone_mode=False)
+    except NoArgsIsHelpError as exc:
+        sys.stdout.write(exc.format_message() + "\n")
+        sys.exit(exc.exit_code)
+    except UsageError as exc:
+        _say(usage_error_text(exc))
+        sys.exit(exc.exit_code)
+    except ClickException as exc:
+        _say(f"错误：{translate_message(exc.format_message())}")
+        sys.exit(exc.exit_code)
     except SlamonError as exc:
-        err_console.print(f"错误：{exc}", markup=False, highlight=False, soft_wrap=True)
+        _say(f"错误：{exc}")
         sys.exit(1)
-    except KeyboardInterrupt:
-        err_console.print("已中断", markup=False)
+    except (KeyboardInterrupt, Abort):
+        _say("已中断")
         sys.exit(130)
+    finally:
+        from slamon.logs import remove_scoped_handlers
+
+        remove_scoped_handlers()
+    if isinstance(code, int) and code:
+        sys.exit(code)
+
+
+def _say(text: str) -> None:
+    err_console.print(text, markup=False, highlight=False, soft_wrap=True)

@@ -7,7 +7,7 @@ from rich.table import Table
 
 from slamon.cli.common import console, now_option, print_json, runtime, warn
 from slamon.core.errors import InputError
-from slamon.core.vocabulary import SHARE_TYPE_NAMES, SHARE_TYPES
+from slamon.core.vocabulary import SHARE_TYPE_NAMES, SHARE_TYPES, field_name
 
 _SHARE_TYPE_INPUT = {**{t: t for t in SHARE_TYPES}, **{v: k for k, v in SHARE_TYPE_NAMES.items()}}
 
@@ -183,7 +183,9 @@ def rules(as_json: bool = typer.Option(False, "--json", help="输出 JSON")) -> 
             "是" if r["active"] else "否",
             f"《{r['title']}》{r['instrument']}",
             limits,
-            r["clock"]["start"],
+            "，缺失时".join(
+                field_name(e) for e in (r["clock"]["start"], r["clock"]["fallback"]) if e
+            ),
             f"{r['effective_from']} 起"
             + (f"至 {r['effective_until']}" if r["effective_until"] else ""),
         )

@@ -16,15 +16,28 @@ from slamon.runtime import Runtime
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
 
+# Output that is not a terminal (a file, a pipe, a cron mail) is laid out this wide: tables keep
+# their natural width, so application ids and dates are never cut to fit 80 columns.
+UNLIMITED_WIDTH = 10_000
+
+
+def fit_consoles_to_output() -> None:
+    """Full width when stdout/stderr is not a terminal; the terminal's width otherwise."""
+    for c in (console, err_console):
+        if not c.is_terminal:
+            c.width = UNLIMITED_WIDTH
+
 
 @dataclass
 class _State:
     config_path: str | None = None
     runtime: Runtime | None = None
+    verbose: bool = False
 
     def reset(self) -> None:
         self.config_path = None
         self.runtime = None
+        self.verbose = False
 
 
 state = _State()
@@ -52,6 +65,11 @@ def warn(message: str) -> None:
 
 
 def print_json(data: Any) -> None:
+    """JSON on stdout, every moment in the configured zone with its offset."""
+    if state.runtime is not None:
+        from slamon.core.formats import localize_json
+
+        data = localize_json(data, state.runtime.tz)
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str))
     sys.stdout.write("\n")
     sys.stdout.flush()

@@ -60,6 +60,13 @@ def _report(
 
     render = {"text": render_text, "md": render_markdown, "json": render_json}[fmt]
     text = render(report, problems_only)
+    if fmt == "json":  # every moment in the configured zone, whatever the store returned
+        import json
+
+        from slamon.core.formats import localize_json
+
+        text = json.dumps(localize_json(json.loads(text), rt.tz), ensure_ascii=False, indent=2)
+        text += "\n"
     if fmt == "json" and output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text, encoding="utf-8")

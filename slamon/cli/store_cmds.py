@@ -10,7 +10,7 @@ from rich.table import Table
 from slamon.cli.common import console, now_option, print_json, runtime, warn
 from slamon.core.errors import InputError
 from slamon.core.formats import table_moment
-from slamon.core.vocabulary import DUE_SOON, OVERDUE
+from slamon.core.vocabulary import DUE_SOON, MAIL_KIND_NAMES, OVERDUE
 
 
 def _print_errors(errors: list, limit: int = 50) -> None:
@@ -104,7 +104,7 @@ def poll(
         console.print(f"试运行：计划 {summary.planned} 封通知（未写入、未发送）")
         for p in summary.preview:
             console.print(
-                f"  [{p['kind']}] {p['department'] or ''} → {', '.join(p['recipients'])}：{p['subject']}",
+                f"  【{MAIL_KIND_NAMES.get(p['kind'], p['kind'])}】{p['department'] or ''} → {', '.join(p['recipients'])}：{p['subject']}",
                 markup=False,
             )
     else:
@@ -140,7 +140,7 @@ def run(
     from slamon.logs import setup_logging
 
     rt = runtime()
-    setup_logging("json" if log_json else rt.settings.log_format)
+    setup_logging("json" if log_json else rt.settings.log_format, tz=rt.tz)
     rt.rules  # noqa: B018 — validate rules and calendar before starting
     rt.calendar  # noqa: B018
     Daemon(rt, runtime().engine).run_forever()

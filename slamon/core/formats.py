@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Mapping
+from typing import Any
 
 from slamon.core.times import END_OF_DAY
 
@@ -33,3 +36,34 @@ def table_moment(at: dt.datetime | None, tz: dt.tzinfo) -> str:
     if at is None:
         return "—"
     return at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+
+def iso_moment(at: dt.datetime | None, tz: dt.tzinfo) -> str | None:
+    """``2024-12-02T10:00:00+08:00``: a moment in JSON, always in ``tz`` with its offset."""
+    return at.astimezone(tz).isoformat(timespec="seconds") if at is not None else None
+
+
+_ISO_WITH_OFFSET = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?([+-]\d{2}:\d{2}|Z)$"
+)
+
+
+def localize_json(data: Any, tz: dt.tzinfo) -> Any:
+    """``data`` with every moment in ``tz``: datetime objects and ISO 8601 strings carrying an
+    offset (a store returns UTC) become ISO strings in ``tz``. Dates and other text are kept."""
+    if isinstance(data, dt.datetime):
+        return data.astimezone(tz).isoformat() if data.tzinfo else data.isoformat()
+    if isinstance(data, dt.date):
+        return data.isoformat()
+    if isinstance(data, str):
+        if _ISO_WITH_OFFSET.match(data):
+            try:
+                return dt.datetime.fromisoformat(data).astimezone(tz).isoformat()
+            except ValueError:
+                return data
+        return data
+    if isinstance(data, Mapping):
+        return {k: localize_json(v, tz) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [localize_json(v, tz) for v in data]
+    return data

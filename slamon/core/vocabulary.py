@@ -211,6 +211,12 @@ FIELD_NAMES = {
     "rejection_reason": "驳回理由",
 }
 
+
+def field_name(code: str | None) -> str:
+    """The Chinese name of a record field (the code itself when it has none)."""
+    return FIELD_NAMES.get(code, code) if code else ""
+
+
 @dataclass(frozen=True)
 class PlatformWords:
     """The word tables validation reads: the defaults above plus a site's own (``vocabulary:``)."""

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 
 from slamon.core.errors import SlamonError
 from slamon.core.findings import ERROR, OK, WARN, Finding
+from slamon.core.vocabulary import SHARE_TYPE_NAMES
 from slamon.runtime import Runtime
 from slamon.service.contact_checks import check_contacts
 
@@ -19,7 +20,9 @@ from slamon.service.contact_checks import check_contacts
 def check_rules(rt: Runtime, now: dt.datetime) -> Iterator[Finding]:
     rules = rt.rules  # raises on a malformed file or an unknown active id
     for rule in rules.active:
-        kinds = "、".join(f"{t}={rule.limit_for(t)}个工作日" for t in rule.share_types)
+        kinds = "、".join(
+            f"{SHARE_TYPE_NAMES[t]} {rule.limit_for(t)} 个工作日" for t in rule.share_types
+        )
         yield Finding(OK, f"规则 {rule.id}", f"《{rule.title}》（{rule.instrument}）：{kinds}")
 
 
