@@ -22,6 +22,11 @@ PAGES = [
     "/digest?week=2024-W41",
     "/digest/view?week=2024-W41",
     "/quality",
+    "/exemptions",
+    "/exemptions?month=2024-10",
+    "/application?id=GZ-LATE-1",
+    "/application?id=EVIL-1",
+    "/application?id=GZ-DONE-1",
 ]
 
 
@@ -65,7 +70,7 @@ def test_overview_shows_the_late_department_first_with_its_counts(client) -> Non
     html = client.get("/").text
     rows = html.split("<tbody>")[1].split("</tbody>")[0].split("<tr")[1:]
     assert LATE_DEPT in rows[0]
-    # 2 open, 0 due soon, 2 overdue; 2024-10-10 → 10-15 is 3 working days late: escalated
+    # 2 open, 0 due soon, 2 overdue; 2024-10-10 → 10-15 is 4 working days late (makeup Sat 12 Oct): escalated
     assert '<td class="n">2</td>' in rows[0] and '<span class="badge red">2</span>' in rows[0]
     nat = next(r for r in rows if "省自然资源厅" in r)
     assert '<span class="badge yellow">1</span>' in nat and "100%" in nat
@@ -198,3 +203,13 @@ def test_report_page_prints_the_problems_as_the_report_does(client, dash) -> Non
 
     assert html_mod.escape(expected, quote=True) in html or expected in html
     assert 'href="/application?id=GZ-LATE-1"' in html
+
+
+def test_application_page_shows_the_evidence(client) -> None:
+    login(client, "viewer")
+    html = client.get("/application", params={"id": "GZ-LATE-1"}).text
+    assert "已超期" in html and "2024年10月10日24时" in html
+    assert "国庆节" in html and "调休上班" in html  # days skipped and makeup days, with reasons
+    assert "5 个工作日" in html and "收到当日不计入" in html
+    assert "只有操作员可以核实排除" in html and 'action="/application/exempt"' not in html
+    assert client.get("/application", params={"id": "NO-SUCH"}).status_code == 404

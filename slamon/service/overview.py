@@ -25,6 +25,7 @@ from slamon.core.vocabulary import (
     OVERDUE,
 )
 from slamon.runtime import Runtime
+from slamon.service.exemptions import active_exemptions
 from slamon.service.status import StatusItem, _sort_key
 
 if TYPE_CHECKING:
@@ -73,6 +74,7 @@ class Overview:
     rejected_rows: int = 0
     data_issues: int = 0
     escalate_after: int = 3
+    exempted: int = 0  # open applications exempted (核实排除): counted apart, never late
 
     @property
     def totals(self) -> DeptRow:
@@ -99,8 +101,13 @@ def overview(engine: Engine, rt: Runtime, now: dt.datetime, search: str | None =
             rows[dept] = DeptRow(dept, has_contacts=bool(rt.settings.contacts.get(dept)))
         return rows[dept]
 
+    exempted = 0
     with engine.connect() as conn:
+        exempt_ids = active_exemptions(conn)
         for record in q.open_records(conn):
+            if record.application_id in exempt_ids:
+                exempted += 1
+                continue
             s = evaluate(record, now, rt.rules, rt.calendar, rt.tz)
             if not s.is_open:
                 continue
@@ -125,7 +132,17 @@ def overview(engine: Engine, rt: Runtime, now: dt.datetime, search: str | None =
         needle = search.strip().casefold()
         found = [r for r in found if needle in r.department.casefold()]
     found.sort(key=DeptRow.severity)
-    return Overview(now, month, found, last_ok, last_failed, rejected, data_issues, escalate_after)
+    return Overview(
+        now,
+        month,
+        found,
+        last_ok,
+        last_failed,
+        rejected_rows=rejected,
+        data_issues=data_issues,
+        escalate_after=escalate_after,
+        exempted=exempted,
+    )
 
 
 @dataclass
@@ -152,6 +169,7 @@ class DepartmentView:
     history: list[MonthHistory]
     contacts: tuple[str, ...] = field(default_factory=tuple)
     known: bool = True
+    exempted: frozenset[str] = frozenset()  # open applications exempted (shown, never late)
 
 
 def department(engine: Engine, rt: Runtime, name: str, now: dt.datetime) -> DepartmentView:
@@ -165,6 +183,7 @@ def department(engine: Engine, rt: Runtime, name: str, now: dt.datetime) -> Depa
             for r in q.open_records(conn, dept)
         ]
         answered = q.answered_history(conn, dept)
+        exempted = frozenset(active_exemptions(conn))
     for a in answered:
         key = Month.of(a["decided_at"].astimezone(rt.tz).date()).key
         h = history[key]
@@ -181,6 +200,7 @@ def department(engine: Engine, rt: Runtime, name: str, now: dt.datetime) -> Depa
         sorted(history.values(), key=lambda h: h.month, reverse=True),
         tuple(rt.settings.contacts.get(dept, ())),
         known=bool(items or answered),
+        exempted=frozenset(it.record.application_id for it in items) & exempted,
     )
 
 

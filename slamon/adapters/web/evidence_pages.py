@@ -1,10 +1,136 @@
 """The evidence pages: 申请 (one application's explain evidence) and 核实排除 (exemptions), with
-the operator's record and revoke actions. Wired to service/explain.py and service/exemptions.py."""
+the operator's record and revoke actions. Thin views over service/explain.py and
+service/exemptions.py; the actions are POSTs with a CSRF token, for operators only."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
+from urllib.parse import quote
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from slamon.adapters.web.auth import Visitor, action, page, web
+from slamon.adapters.web.pages import context, error
+from slamon.adapters.web.render import page as render
+from slamon.core.errors import InputError
+from slamon.core.vocabulary import (
+    DECISION_NAMES,
+    FIELD_NAMES,
+    MAIL_KIND_NAMES,
+    OUTBOX_STATUS_NAMES,
+    REVIEW_NAMES,
+    SHARE_TYPE_NAMES,
+)
+
+log = logging.getLogger("slamon.web")
+DAY_KIND_NAMES = {
+    "start": "收到当日（不计入）",
+    "counted": "计入",
+    "skipped": "不计入",
+    "late": "超期",
+    "late_off": "超期期间休息日",
+}
+VALUE_NAMES = {
+    "share_type": SHARE_TYPE_NAMES,
+    "review_status": REVIEW_NAMES,
+    "decision": DECISION_NAMES,
+}
+
+
+@page
+def application(request: Request, v: Visitor) -> Response:
+    from slamon.service.explain import clock_field, explain
+
+    ctx = web(request)
+    aid = request.query_params.get("id", "").strip()
+    if not aid:
+        return error(request, v, "未指定申请编号")
+    try:
+        ev = explain(ctx.engine, ctx.rt, aid, ctx.now())
+    except InputError as exc:
+        return error(request, v, str(exc), 404)
+    return render(
+        "application.html.j2",
+        context(
+            request,
+            v,
+            "overview",
+            ev=ev,
+            clock_field=clock_field(ev.record),
+            field_names=FIELD_NAMES,
+            value_names=VALUE_NAMES,
+            day_kinds=DAY_KIND_NAMES,
+            mail_kinds=MAIL_KIND_NAMES,
+            outbox_statuses=OUTBOX_STATUS_NAMES,
+            message=request.query_params.get("msg"),
+        ),
+    )
+
+
+def _back(aid: str, message: str) -> Response:
+    return RedirectResponse(
+        f"/application?id={quote(aid, safe='')}&msg={quote(message, safe='')}", status_code=303
+    )
+
+
+def _exempt(request: Request, v: Visitor, form: dict[str, Any]) -> Response:
+    from slamon.service.exemptions import exempt
+
+    ctx = web(request)
+    aid = form.get("id", "").strip()
+    try:
+        result = exempt(ctx.engine, ctx.rt, [aid], form.get("reason", ""), v.user.name, ctx.now())
+    except InputError as exc:
+        return error(request, v, str(exc))
+    log.info("web.exempt user=%s application=%s new=%s", v.user.name, aid, bool(result.recorded))
+    return _back(aid, "已核实排除" if result.recorded else "此申请此前已核实排除")
+
+
+def _revoke(request: Request, v: Visitor, form: dict[str, Any]) -> Response:
+    from slamon.service.exemptions import revoke
+
+    ctx = web(request)
+    aid = form.get("id", "").strip()
+    try:
+        result = revoke(ctx.engine, ctx.rt, [aid], v.user.name, ctx.now(), form.get("reason"))
+    except InputError as exc:
+        return error(request, v, str(exc))
+    log.info("web.revoke user=%s application=%s new=%s", v.user.name, aid, bool(result.recorded))
+    return _back(aid, "已撤销核实排除" if result.recorded else "此申请未被核实排除")
+
+
+@page
+def exemptions(request: Request, v: Visitor) -> Response:
+    from slamon.core.periods import Month
+    from slamon.service.exemptions import ACTION_NAMES, active_ids, list_exemptions
+
+    ctx = web(request)
+    month = request.query_params.get("month", "").strip() or None
+    try:
+        facts = list_exemptions(ctx.engine, ctx.rt, Month.parse(month) if month else None)
+    except InputError as exc:
+        return error(request, v, str(exc))
+    return render(
+        "exemptions.html.j2",
+        context(
+            request,
+            v,
+            "exemptions",
+            facts=list(reversed(facts)),
+            exempted=active_ids(ctx.engine),
+            actions=ACTION_NAMES,
+            month=month or "",
+        ),
+    )
 
 
 def routes() -> list[Any]:
-    return []
+    return [
+        Route("/application", application),
+        Route("/application/exempt", action(_exempt), methods=["POST"]),
+        Route("/application/revoke", action(_revoke), methods=["POST"]),
+        Route("/exemptions", exemptions),
+    ]

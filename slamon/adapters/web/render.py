@@ -10,7 +10,7 @@ from urllib.parse import quote
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from starlette.responses import HTMLResponse
 
-from slamon.core.formats import chinese_date, table_moment
+from slamon.core.formats import chinese_date, chinese_moment, table_moment
 from slamon.core.vocabulary import DECISION_NAMES, SHARE_TYPE_NAMES, STAGE_NAMES
 
 
@@ -39,10 +39,12 @@ def environment() -> Environment:
 
 
 def page(name: str, ctx: dict[str, Any], status: int = 200) -> HTMLResponse:
-    """Render ``name`` with ``ctx`` (plus the tz-aware ``moment`` filter from ``ctx['tz']``)."""
+    """Render ``name`` with ``ctx`` (plus the tz-aware ``moment`` and ``due`` from ``ctx['tz']``)."""
     tz = ctx.get("tz")
     ctx.setdefault(
         "moment", lambda at: table_moment(at, tz) if isinstance(at, dt.datetime) else "—"
     )
+    # a deadline as the report writes it: 2024年10月10日24时
+    ctx.setdefault("due", lambda at: chinese_moment(at, tz) if isinstance(at, dt.datetime) else "—")
     html = environment().get_template(name).render(**ctx)
     return HTMLResponse(html, status_code=status)
