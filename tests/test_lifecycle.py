@@ -213,3 +213,65 @@ def test_digest_counts_returned_and_withdrawn_on_their_own_lines(engine, tmp_pat
 
     body = render_digest(d, rt.tz).text
     assert "本周退回补正1次" in body
+
+
+def test_date_only_answer_on_the_receipt_day_is_valid(run_cli, cfg, tmp_path):
+    """A DATE-only answer or receipt compares by day: on the same day it is not "before"."""
+    base = "{id},省税务局,省公安厅,户籍信息,有条件共享,{sub},通过,{rev},{rec},{word},{dec}\n"
+    rows = [
+        # answered (DATE only) on the receipt day, received at 10:00
+        base.format(
+            id="D1",
+            sub="2024-12-02 09:00",
+            rev="2024-12-02 10:00",
+            rec="2024-12-02 10:00",
+            word="通过",
+            dec="2024-12-02",
+        ),
+        # received (DATE only) on the submission day, submitted at 09:00
+        base.format(
+            id="D2", sub="2024-12-02 09:00", rev="2024/12/02", rec="2024/12/02", word="", dec=""
+        ),
+        # a real contradiction is still one: answered (DATE only) the day before receipt
+        base.format(
+            id="D3",
+            sub="2024-12-02 09:00",
+            rev="2024-12-03 10:00",
+            rec="2024-12-03 10:00",
+            word="通过",
+            dec="2024-12-02",
+        ),
+        # both with a time: 09:00 before 10:00 is still rejected
+        base.format(
+            id="D4",
+            sub="2024-12-02 09:00",
+            rev="2024-12-02 10:00",
+            rec="2024-12-02 10:00",
+            word="通过",
+            dec="2024-12-02 09:00",
+        ),
+    ]
+    out = json.loads(run_cli(["import", str(_csv(tmp_path, rows)), "--json"], config=cfg).stdout)
+    assert out["inserted"] == 2
+    assert [(e["row"], e["field"]) for e in out["errors"]] == [
+        ("export.csv:4", "decided_at"),
+        ("export.csv:5", "decided_at"),
+    ]
+    status = json.loads(
+        run_cli(["status", "--now", "2024-12-10T10:00", "--json"], config=cfg).stdout
+    )
+    stages = {s["application_id"]: (s["stage"], s["deadline"]) for s in status}
+    assert stages["D1"] == ("answered_on_time", "2024-12-09T23:59:59+08:00")
+    assert stages["D2"] == ("overdue", "2024-12-09T23:59:59+08:00")
+
+
+def test_a_date_column_value_is_date_only(tz):
+    import datetime as dt
+
+    from slamon.core.records import validate_row
+
+    raw = dict(record("A1", received="2024-09-27 10:00").as_dict(), decision="通过")
+    raw["decided_at"] = dt.date(2024, 9, 27)  # a DATE column of the platform database
+    rec = validate_row(raw, 1, tz)
+    assert rec.date_only == {"decided_at"}
+    assert rec.decided_at == at("2024-09-27 00:00")

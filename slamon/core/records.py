@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from typing import Any
 
@@ -103,13 +104,16 @@ class ApplicationRecord:
     applicant_region: str | None = None
     provider_region: str | None = None
     updated_at: dt.datetime | None = None
+    # Fields the source gave as a day without a time (DATE-only): compared with others by day.
+    # Known at validation only (not stored); never part of equality or the content hash.
+    date_only: frozenset[str] = field(default=frozenset(), compare=False)
 
     @property
     def clock_start(self) -> dt.datetime | None:
         return clock_start(self.received_at, self.review_status, self.reviewed_at)
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {f: getattr(self, f) for f in FIELDS}
 
     def content_hash(self) -> str:
         """Changes when any field but updated_at changes: unchanged rows are left untouched.
@@ -138,8 +142,24 @@ class ApplicationRecord:
         return hashlib.blake2b(repr(key).encode(), digest_size=12).hexdigest()
 
 
-RECORD_FIELDS = tuple(f.name for f in fields(ApplicationRecord))
+RECORD_FIELDS = tuple(f.name for f in fields(ApplicationRecord) if f.name != "date_only")
 assert RECORD_FIELDS == FIELDS
+
+
+def is_before(r: ApplicationRecord, later: str, earlier: str) -> bool:
+    """Whether field ``later`` lies before field ``earlier`` (False when either is missing).
+
+    When either was DATE-only, by day in that value's zone: a DATE-only answer on the receipt
+    day is not before a receipt at 10:00.
+    """
+    a, b = getattr(r, earlier), getattr(r, later)
+    if a is None or b is None:
+        return False
+    days = [getattr(r, f) for f in (later, earlier) if f in r.date_only]
+    if days:
+        zone = days[0].tzinfo
+        return b.astimezone(zone).date() < a.astimezone(zone).date()
+    return b < a
 
 
 @dataclass(frozen=True)
@@ -186,6 +206,16 @@ def _text(value: Any) -> str | None:
         value = int(value)
     s = str(value).strip()
     return s or None
+
+
+_DATE_ONLY = re.compile(r"^\d{4}([-/])\d{1,2}\1\d{1,2}$|^\d{4}年\d{1,2}月\d{1,2}日$")
+
+
+def is_date_only(value: Any) -> bool:
+    """True when a raw value names a day without a time (a DATE column, or text like 2024-12-02)."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return True
+    return isinstance(value, str) and _DATE_ONLY.match(value.strip()) is not None
 
 
 def _when(value: Any, field: str, row: int | str, tz: dt.tzinfo) -> dt.datetime | None:
@@ -241,19 +271,23 @@ def validate_row(
         data.get("review_status"), words.review_status, "review_status", row, PENDING
     )
     out["decision"] = _vocab(data.get("decision"), words.decision, "decision", row, PENDING)
+    date_only = set()
     for f in DATETIME_FIELDS:
         out[f] = _when(data.get(f), f, row, tz)
+        if out[f] is not None and is_date_only(data.get(f)):
+            date_only.add(f)
     if out["submitted_at"] is None:
         raise RowError(row, "submitted_at", "缺少必填值")
     for f in ("applicant_region", "provider_region"):
         region = _text(data.get(f))
         out[f] = canonical(region, aliases) if region else None
-    record = ApplicationRecord(**out)
+    record = ApplicationRecord(**out, date_only=frozenset(date_only))
     _check_consistency(record, row)
     return record
 
 
 def _check_consistency(r: ApplicationRecord, row: int | str) -> None:
+    """Field combinations that cannot be; a DATE-only value compares with others by day only."""
     if r.decision in (APPROVED, REJECTED, RETURNED) and r.decided_at is None:
         raise RowError(row, "decided_at", "审批结果为通过、驳回或退回时必须有审批时间")
     if r.decision == PENDING and r.decided_at is not None:
@@ -264,8 +298,7 @@ def _check_consistency(r: ApplicationRecord, row: int | str) -> None:
         ("received_at", "decided_at"),
         ("reviewed_at", "decided_at"),
     ):
-        a, b = getattr(r, earlier), getattr(r, later)
-        if a is not None and b is not None and b < a:
+        if is_before(r, later, earlier):
             raise RowError(row, later, f"{later} 早于 {earlier}")
     if (
         r.share_type == "conditional"

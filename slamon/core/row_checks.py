@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from slamon.core.records import DATETIME_FIELDS, ApplicationRecord, RowError
+from slamon.core.records import DATETIME_FIELDS, ApplicationRecord, RowError, is_before
 from slamon.core.vocabulary import APPROVED, REJECTED
 
 TEXT_FIELDS = (
@@ -99,5 +99,5 @@ def check_row(record: ApplicationRecord, row: int | str, limits: RowLimits) -> N
             )
     if record.review_status == REJECTED and record.decision == APPROVED:
         raise RowError(row, "decision", "规范性审核为驳回，审批结果却为通过，前后矛盾")
-    if record.decided_at is not None and record.decided_at < record.submitted_at:
+    if is_before(record, "decided_at", "submitted_at"):  # by day when either is DATE-only
         raise RowError(row, "decided_at", "审批时间早于申请时间")
