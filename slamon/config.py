@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from slamon.config_sections import ReportDocument, parse_departments, parse_report_document
 from slamon.config_web import WebConfig, parse_web
 from slamon.core.errors import ConfigError
 from slamon.core.vocabulary import DEFAULT_WORDS, PlatformWords, site_words
@@ -94,6 +95,8 @@ class Settings:
     notify: NotifyConfig = field(default_factory=NotifyConfig)
     digest: DigestConfig = field(default_factory=DigestConfig)
     report_dir: Path = Path("reports")
+    report_document: ReportDocument = field(default_factory=ReportDocument)
+    departments: tuple[str, ...] = ()  # known department names besides contacts and aliases
     lease_seconds: int = 60
     log_format: str = "text"
     web: WebConfig = field(default_factory=WebConfig)
@@ -207,6 +210,7 @@ def parse_settings(
             "report",
             "daemon",
             "web",
+            "departments",
         },
     )
     timezone = root.text("timezone", "Asia/Shanghai") or "Asia/Shanghai"
@@ -324,7 +328,9 @@ def parse_settings(
         raise notify_r.fail("window_end", "应晚于 notify.window_start")
 
     digest_r = _Reader(root.data.get("digest"), "digest", {"weekday", "time"})
-    report_r = _Reader(root.data.get("report"), "report", {"dir"})
+    report_r = _Reader(
+        root.data.get("report"), "report", {"dir", "issuer", "distribution", "printed_by"}
+    )
     daemon_r = _Reader(root.data.get("daemon"), "daemon", {"lease_seconds", "log_format"})
     log_format = daemon_r.text("log_format", "text")
     if log_format not in ("text", "json"):
@@ -349,6 +355,8 @@ def parse_settings(
             weekday=digest_r.integer("weekday", 1, 1, 7), time=digest_r.hhmm("time", dt.time(9, 0))
         ),
         report_dir=report_r.path("dir", "reports", base_dir) or base_dir / "reports",
+        report_document=parse_report_document(report_r),
+        departments=parse_departments(root.data.get("departments")),
         lease_seconds=daemon_r.integer("lease_seconds", 60, 5, 3600),
         log_format=log_format or "text",
         web=parse_web(root.data.get("web"), base_dir),

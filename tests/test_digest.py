@@ -52,7 +52,10 @@ def test_week_figures_per_department(digest) -> None:
     jia, yi = digest.rows
     c = jia.current
     assert (c.received, c.answered, c.on_time, c.overdue, c.due_soon) == (2, 2, 1, 1, 1)
-    assert c.on_time_rate == 0.5
+    # the overdue unanswered a3 is not on time: 1 on time out of 2 answers + 1 overdue
+    assert c.on_time_rate == pytest.approx(1 / 3)
+    # 乙 answered nothing this week and has one overdue application: 0%, not 100% or blank
+    assert yi.current.on_time_rate == 0.0
     p = jia.previous
     assert (p.received, p.answered, p.overdue, p.due_soon) == (2, 0, 0, 2)
     assert (yi.current.overdue, yi.previous.overdue, yi.previous.answered, yi.previous.on_time) == (
@@ -64,7 +67,9 @@ def test_week_figures_per_department(digest) -> None:
     assert digest.current.as_of == W50.end(TZ)
     t = digest.total
     assert (t.current.received, t.previous.received, t.overdue_change) == (2, 3, 1)
-    assert t.rate_change == pytest.approx(-0.5)
+    assert t.current.on_time_rate == pytest.approx(1 / 4)  # 1 on time of 2 answers + 2 overdue
+    assert t.previous.on_time_rate == pytest.approx(1 / 2)  # b2 on time, b1 overdue
+    assert t.rate_change == pytest.approx(-0.25)
 
 
 def test_longest_overdue_first(digest) -> None:
@@ -99,7 +104,8 @@ def test_html_parses_with_chinese_text_and_no_external_resources(digest) -> None
         "超期时间最长的申请",
         "甲",
         "乙",
-        "50.0%",
+        "33.3%",
+        "0.0%",
         "2024年第50周",
     ):
         assert expected in text
@@ -113,10 +119,37 @@ def test_html_parses_with_chinese_text_and_no_external_resources(digest) -> None
 def test_plain_text_part_is_real(digest) -> None:
     text = render_digest(digest, TZ).text
     assert "<" not in text
-    assert "完成审批2次（上周1次），其中按时审批1次，按时率50.0%（较上周-50.0个百分点）" in text
+    assert "完成审批2次（上周1次），其中按时审批1次，按时率25.0%（较上周-25.0个百分点）" in text
     assert "超期未审批2次（较上周+1）" in text
-    assert "1. 甲：收到2次，审批2次，按时1次" in text
+    assert "1. 甲：收到2次，审批2次（其中退回补正0次），按时1次，按时率33.3%" in text
+    assert "2. 乙：收到0次，审批0次（其中退回补正0次），按时0次，按时率0.0%" in text
     assert "已超期9个工作日" in text
+    assert "超期未审批的申请计为未按时" in text  # 统计口径 says how the rate is counted
+
+
+def test_overdue_on_a_weekend_is_not_zero_working_days(calendar, ruleset) -> None:
+    """Due Friday 13 Dec, as of Saturday 14 Dec: overdue, but no working day late yet."""
+    rec = Maker(calendar).conditional("甲", "周末超期", dt.date(2024, 12, 6))
+    d = weekly_digest([rec], W50, at(dt.date(2024, 12, 14), 10), ruleset, calendar, TZ)
+    assert [(i.resource_name, i.overdue_working_days) for i in d.longest_overdue] == [
+        ("周末超期", 0)
+    ]
+    mail = render_digest(d, TZ)
+    for part in (mail.text, mail.html):
+        assert "已超过答复期限" in part
+        assert "0个工作日" not in part
+    assert d.rows[0].current.on_time_rate == 0.0
+
+
+def test_exempted_applications_are_left_out_of_the_digest(calendar, ruleset) -> None:
+    records = week_records(calendar)
+    overdue = [r.application_id for r in records if r.resource_name in ("a3", "b1")]
+    d = weekly_digest(
+        records, W50, at(dt.date(2024, 12, 16), 9), ruleset, calendar, TZ, exempt=overdue
+    )
+    assert d.longest_overdue == ()
+    jia = next(r for r in d.rows if r.current.provider_dept == "甲").current
+    assert (jia.overdue, jia.on_time_rate) == (0, 0.5)
 
 
 def test_html_escapes_names(calendar, ruleset) -> None:

@@ -40,7 +40,7 @@ def test_problems_only(report) -> None:
     assert text.splitlines()[0] == "六、存在问题"
     assert "数据调度情况" not in text and DECEMBER_PROBLEMS in text
     data = json.loads(render_json(report, problems_only=True))
-    assert set(data) == {"month", "as_of", "late", "problems_text"}
+    assert set(data) == {"month", "as_of", "late", "problems_text", "data_quality"}
 
 
 def test_markdown_headings(report) -> None:

@@ -16,6 +16,7 @@ from slamon.core.formats import WEEKDAYS, chinese_moment, table_moment
 from slamon.core.vocabulary import (
     DECISION_NAMES,
     FIELD_NAMES,
+    ISSUE_REASON_NAMES,
     MAIL_KIND_NAMES,
     OUTBOX_STATUS_NAMES,
     REVIEW_NAMES,
@@ -162,8 +163,10 @@ def _print_evidence(ev: Evidence) -> None:
             f"曾核实排除，已于 {table_moment(last.at, tz)} 由 {last.by} 撤销。", markup=False
         )
     if ev.data_issue is not None:
+        code = ev.data_issue["reason_code"]
         console.print(
-            f"数据存疑：{ev.data_issue['reason_code']}（{ev.data_issue['detail']}），暂不作判定。",
+            f"数据存疑：{ISSUE_REASON_NAMES.get(code, code)}（{ev.data_issue['detail']}），"
+            "暂不作判定、不催办、不计入通报。",
             markup=False,
         )
 

@@ -32,7 +32,12 @@ def _emit(text: str, output: Path | None) -> None:
 
 
 def _report(
-    month: str, as_of: str | None, fmt: str, output: Path | None, problems_only: bool
+    month: str,
+    as_of: str | None,
+    fmt: str,
+    output: Path | None,
+    problems_only: bool,
+    now: str | None = None,
 ) -> None:
     from slamon.core.periods import Month
     from slamon.service.reports import monthly_report
@@ -48,7 +53,9 @@ def _report(
     message = rt.unofficial_warning(m.first_day, m.last_day)
     if message:
         warn(message)
-    report = monthly_report(runtime().engine, rt, m, at)
+    report = monthly_report(runtime().engine, rt, m, at, now_option(now))
+    for warning in report.quality.warnings if report.quality else ():
+        warn(f"警告：{warning}")
     if fmt == "docx":
         from slamon.adapters.render.docx import write_docx
 
@@ -77,6 +84,9 @@ def _report(
 _MONTH = typer.Option(..., "--month", metavar="YYYY-MM", help="统计月份")
 _AS_OF = typer.Option(None, "--as-of", metavar="T", help="统计截至时刻（默认该月最后一天 24:00）")
 _FORMAT = typer.Option("text", "--format", metavar="text|md|docx|json", help="输出格式")
+_NOW = typer.Option(
+    None, "--now", metavar="T", help="报告生成时刻（默认当前时间）：落款日期和时效警告"
+)
 _OUTPUT = typer.Option(
     None, "--output", metavar="PATH", help="写入文件（docx 默认写入当前目录 report-YYYY-MM.docx）"
 )
@@ -84,18 +94,26 @@ _OUTPUT = typer.Option(
 
 @report_app.command("monthly")
 def monthly(
-    month: str = _MONTH, as_of: str = _AS_OF, fmt: str = _FORMAT, output: Path = _OUTPUT
+    month: str = _MONTH,
+    as_of: str = _AS_OF,
+    fmt: str = _FORMAT,
+    output: Path = _OUTPUT,
+    now: str = _NOW,
 ) -> None:
     """月报各节：一、（一）数据调度情况；三、（一）数据申请响应情况；六、存在问题。"""
-    _report(month, as_of, fmt, output, problems_only=False)
+    _report(month, as_of, fmt, output, problems_only=False, now=now)
 
 
 @report_app.command("problems")
 def problems(
-    month: str = _MONTH, as_of: str = _AS_OF, fmt: str = _FORMAT, output: Path = _OUTPUT
+    month: str = _MONTH,
+    as_of: str = _AS_OF,
+    fmt: str = _FORMAT,
+    output: Path = _OUTPUT,
+    now: str = _NOW,
 ) -> None:
     """只输出月报“六、存在问题”一节。"""
-    _report(month, as_of, fmt, output, problems_only=True)
+    _report(month, as_of, fmt, output, problems_only=True, now=now)
 
 
 def digest(

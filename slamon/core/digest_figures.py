@@ -47,8 +47,15 @@ class DeptWeek:
     withdrawn: int = 0  # withdrawn or voided in the week (never the provider's fault)
 
     @property
+    def judged(self) -> int:
+        """The rate's denominator: answers in the week plus applications overdue and unanswered."""
+        return self.answered + self.overdue
+
+    @property
     def on_time_rate(self) -> float | None:
-        return self.on_time / self.answered if self.answered else None
+        """On-time answers over answers plus overdue unanswered ones: an application left
+        unanswered past its deadline is not on time."""
+        return self.on_time / self.judged if self.judged else None
 
     def add(self, other: DeptWeek) -> None:
         self.received += other.received
@@ -135,15 +142,20 @@ def week_figures(
     calendar: WorkCalendar,
     tz: dt.tzinfo,
     held: Collection[str] = (),
+    exempt: Collection[str] = (),
 ) -> WeekFigures:
-    """``held``: ids of applications with an open data issue, counted apart and never judged."""
+    """``held``: ids of applications with an open data issue, counted apart and never judged;
+    ``exempt``: ids exempted after verification (核实排除), left out altogether."""
     start = week.start(tz)
     horizon = calendar.nth_working_day_after(as_of.astimezone(tz).date(), DUE_WITHIN_WORKING_DAYS)
     out = WeekFigures(week, as_of)
     for raw in records:
         if raw.share_type != "conditional" or raw.submitted_at > as_of:
             continue
+        if raw.application_id in exempt:
+            continue
         r = as_of_view(raw, as_of)
+        decided_in_week = r.decided_at is not None and start <= r.decided_at <= as_of
         clock = r.clock_start
         if clock is None:
             continue
@@ -164,7 +176,7 @@ def week_figures(
             d.received += 1
         if s.stage in (ANSWERED_ON_TIME, ANSWERED_LATE):
             assert r.decided_at is not None
-            if start <= r.decided_at <= as_of:
+            if decided_in_week:
                 d.answered += 1
                 d.on_time += s.stage == ANSWERED_ON_TIME
         elif s.stage == OVERDUE:
@@ -213,12 +225,15 @@ def weekly_digest(
     tz: dt.tzinfo,
     top: int = LONGEST_OVERDUE,
     held: Collection[str] = (),
+    exempt: Collection[str] = (),
 ) -> Digest:
     records = list(records)
     prev_week = week.previous()
-    current = week_figures(records, week, week_as_of(week, now, tz), rules, calendar, tz, held)
+    current = week_figures(
+        records, week, week_as_of(week, now, tz), rules, calendar, tz, held, exempt
+    )
     previous = week_figures(
-        records, prev_week, week_as_of(prev_week, now, tz), rules, calendar, tz, held
+        records, prev_week, week_as_of(prev_week, now, tz), rules, calendar, tz, held, exempt
     )
     names = sorted(set(current.departments) | set(previous.departments))
     rows = [

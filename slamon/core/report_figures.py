@@ -142,6 +142,9 @@ class MonthlyFigures:
     late: tuple[LateProvider, ...]
     rule_ids: tuple[str, ...] = field(default=())  # rules that governed the late applications
     held: tuple[str, ...] = field(default=())  # data_issue ids left out of `late` and the ranking
+    # exempted (核实排除) applications that would otherwise be in `late` (or answered in the month)
+    exempted: tuple[LateItem, ...] = field(default=())
+    withdrawn: int = 0  # applications of the month withdrawn (已撤回): no clock, no verdict
 
     @property
     def timeliness_top(self) -> list[str]:
@@ -244,11 +247,14 @@ def monthly_figures(
     calendar: WorkCalendar,
     tz: dt.tzinfo,
     held: Collection[str] = (),
+    exempt: Collection[str] = (),
 ) -> MonthlyFigures:
     """The month's figures as of ``as_of`` from any superset of the records that matter.
 
     ``held``: ids of applications with an open data issue (数据存疑): counted in the dispatch
-    figures, never in ``late`` or the ranking.
+    figures, never in ``late`` or the ranking. ``exempt``: ids exempted after verification
+    (核实排除): counted in the dispatch figures, never in ``late`` or the ranking; those that
+    would have been late are kept in ``exempted`` so the report can say what was left out.
     """
     start, end = month.start(tz), month.end(tz)
     answered_until = min(end, as_of)
@@ -257,6 +263,7 @@ def monthly_figures(
     stats: dict[str, list[int]] = {}
     seen: set[str] = set()
     left_out: list[str] = []
+    exempted: list[LateItem] = []
     for raw in records:
         if raw.application_id in seen or raw.submitted_at > as_of:
             continue
@@ -272,8 +279,9 @@ def monthly_figures(
         if raw.decision == WITHDRAWN:  # withdrawn (even later than as_of): never an accusation
             continue
         s = evaluate(r, as_of, rules, calendar, tz)
+        skip = r.application_id in exempt
         if s.stage == OVERDUE:
-            late.append(_late_item(r, s))
+            (exempted if skip else late).append(_late_item(r, s))
             continue
         if s.stage not in (ANSWERED_ON_TIME, ANSWERED_LATE):
             continue
@@ -281,7 +289,9 @@ def monthly_figures(
         if not start <= r.decided_at <= answered_until:
             continue
         if s.stage == ANSWERED_LATE:
-            late.append(_late_item(r, s))
+            (exempted if skip else late).append(_late_item(r, s))
+        if skip:
+            continue
         st = stats.setdefault(r.provider_dept, [0, 0, 0])
         st[0] += 1
         st[1] += s.stage == ANSWERED_ON_TIME
@@ -298,4 +308,6 @@ def monthly_figures(
         late=groups,
         rule_ids=rule_ids,
         held=tuple(sorted(left_out)),
+        exempted=tuple(sorted(exempted, key=lambda i: (i.submitted_at, i.application_id))),
+        withdrawn=sum(1 for r in in_month if r.decision == WITHDRAWN),
     )

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from slamon.core.data_quality import DataQuality
 from slamon.core.report_figures import MIN_ANSWERS, TOP_N, LateProvider, MonthlyFigures
 from slamon.core.rules import Rule, RuleSet
 
@@ -28,6 +29,11 @@ class MonthlyReport:
     timeliness_text: str
     problems_text: str
     tz: dt.tzinfo
+    quality: DataQuality | None = None  # what the figures rest on (数据说明)
+    issued_on: dt.date | None = None  # the report's date (the date line, the DOCX's created)
+    issuer: str | None = None  # 发文机关
+    distribution: tuple[tuple[str, str], ...] = ()  # (报, 省大数据局), (送, …), (发, …)
+    printed_by: str | None = None  # 印发机关
 
     def as_json(self) -> dict[str, object]:
         """The ``report monthly --format json`` shape of CONTRACT §2 (plus ``details`` per provider)."""
@@ -39,6 +45,7 @@ class MonthlyReport:
             "timeliness_top": f.timeliness_top,
             "late": [g.as_dict(self.tz) for g in f.late],
             "problems_text": self.problems_text,
+            "data_quality": None if self.quality is None else self.quality.as_json(self.tz),
         }
 
 

@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 from slamon.adapters.mail.mailer import DeliveryError, Mailer, OutgoingMessage, make_mailer
 from slamon.adapters.mail.messages import notice_context, render
-from slamon.adapters.store import applications, outbox
+from slamon.adapters.store import applications, exemptions, outbox
 from slamon.core.vocabulary import OPEN_STAGES, PENDING
 from slamon.runtime import Runtime
 from slamon.service.delivery_report import DeliveryReport
@@ -314,9 +314,15 @@ def _prepare(conn: Any, rt: Runtime, row: dict[str, Any], worker: str) -> Outgoi
     subject, text, html = row["subject"], row["body_text"], row["body_html"]
     if items:
         stages = applications.stages_of(conn, [i["application_id"] for i in items])
-        keep = [i for i in items if stages.get(i["application_id"], PENDING) in OPEN_STAGES]
+        exempted = exemptions.active(conn)  # exempted since planning: not named any more
+        keep = [
+            i
+            for i in items
+            if stages.get(i["application_id"], PENDING) in OPEN_STAGES
+            and i["application_id"] not in exempted
+        ]
         if not keep:
-            outbox.mark_cancelled(conn, row["id"], worker, "所列申请均已答复，无需发送")
+            outbox.mark_cancelled(conn, row["id"], worker, "所列申请均已答复或已核实排除，无需发送")
             log.info("notify.cancelled id=%s key=%s", row["id"], row["key"])
             return None
         if len(keep) < len(items):

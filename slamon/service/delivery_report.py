@@ -32,7 +32,7 @@ class DeliveryReport:
         if self.failed:
             parts.append(f"失败 {self.failed} 封")
         if self.cancelled:
-            parts.append(f"取消 {self.cancelled} 封（所列申请均已答复）")
+            parts.append(f"取消 {self.cancelled} 封（所列申请均已答复或已核实排除）")
         if self.held:
             parts.append(f"{self.held} 封无法确定是否已投递，待人工处理（slamon outbox 查看）")
         if self.refused:

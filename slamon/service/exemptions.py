@@ -34,6 +34,7 @@ class ExemptionFact:
     at: dt.datetime
     provider_dept: str | None = None
     resource_name: str | None = None
+    submitted_at: dt.datetime | None = None  # the application's, when it is in the store
 
     def as_json(self, tz: dt.tzinfo) -> dict[str, Any]:
         return {
@@ -69,6 +70,7 @@ def _fact(row: dict[str, Any]) -> ExemptionFact:
         at=_aware(row["at"]),
         provider_dept=row.get("provider_dept"),
         resource_name=row.get("resource_name"),
+        submitted_at=_aware(row["submitted_at"]) if row.get("submitted_at") else None,
     )
 
 
@@ -158,10 +160,8 @@ def list_exemptions(
         return facts
     m = Month.parse(month) if isinstance(month, str) else month
     start, end = m.start(rt.tz), m.end(rt.tz)
-    submitted = {r["application_id"]: r["submitted_at"] for r in rows}
+    return [f for f in facts if start <= f.at <= end or submitted_in(f, start, end)]
 
-    def in_month(f: ExemptionFact) -> bool:
-        s = submitted.get(f.application_id)
-        return start <= f.at <= end or (s is not None and start <= _aware(s) <= end)
 
-    return [f for f in facts if in_month(f)]
+def submitted_in(f: ExemptionFact, start: dt.datetime, end: dt.datetime) -> bool:
+    return f.submitted_at is not None and start <= f.submitted_at <= end

@@ -8,11 +8,10 @@ reason), the answer, the working days late, the mail sent about it, and any exem
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from slamon.adapters.store import applications, evidence_queries
+from slamon.adapters.store import applications, data_issues, evidence_queries
 from slamon.core.errors import InputError
 from slamon.core.evidence import WalkDay, walk
 from slamon.core.records import ApplicationRecord
@@ -29,13 +28,8 @@ MAX_LATE_WALK_DAYS = 400  # an item open for years still explains in a readable 
 
 
 def _open_data_issue(conn: Connection, application_id: str) -> dict[str, Any] | None:
-    """The open data issue of the application, when the store keeps them (the lifecycle work)."""
-    try:
-        module = importlib.import_module("slamon.adapters.store.data_issues")
-    except ImportError:
-        return None
-    issues = module.open_issues(conn)
-    hit = issues.get(application_id)
+    """The open data issue (数据存疑) of the application, if any."""
+    hit = data_issues.open_issues(conn, [application_id]).get(application_id)
     if hit is None:
         return None
     code, detail, since = hit

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from slamon.adapters.mail.messages import item_dicts, message_id, notice_context, render
-from slamon.adapters.store import applications, outbox
+from slamon.adapters.store import applications, exemptions, outbox
 from slamon.core.departments import canonical
 from slamon.core.notice_policy import (
     History,
@@ -102,7 +102,10 @@ def plan_notices(conn: Connection, rt: Runtime, now: dt.datetime) -> int:
     n = s.notify
     day, not_before = rt.window.sending_day(now)
     horizon = cal.nth_working_day_after(day, 2)
-    items = load_open_items(conn, horizon, s.aliases)
+    exempted = exemptions.active(conn)  # 核实排除: never the subject of a notice
+    items = [
+        i for i in load_open_items(conn, horizon, s.aliases) if i.application_id not in exempted
+    ]
     notices = plan(
         items, day, cal, Policy(n.repeat_overdue_every, n.escalate_after), load_history(conn, day)
     )

@@ -7,6 +7,7 @@ every few minutes; both are idempotent (a Meta row remembers a written month, th
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import os
@@ -21,6 +22,7 @@ from slamon.core.periods import IsoWeek, Month
 from slamon.core.report_figures import monthly_figures
 from slamon.core.report_wording import MonthlyReport, build_report
 from slamon.runtime import Runtime
+from slamon.service.exemptions import active_ids
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -32,15 +34,35 @@ DIGEST_KIND = "digest"
 
 
 def monthly_report(
-    engine: Engine, rt: Runtime, month: str | Month, as_of: dt.datetime | None = None
+    engine: Engine,
+    rt: Runtime,
+    month: str | Month,
+    as_of: dt.datetime | None = None,
+    now: dt.datetime | None = None,
 ) -> MonthlyReport:
-    """The month's report as of ``as_of`` (default: 24:00 of the month's last day)."""
+    """The month's report as of ``as_of`` (default: 24:00 of the month's last day), made at
+    ``now`` (default: the real clock): the figures, the sentences and what they rest on."""
+    from slamon.service.data_quality import data_quality
+
     m = Month.parse(month)
     at = as_of or m.end(rt.tz)
+    made = now or dt.datetime.now(rt.tz)
     records = month_records(engine, m, at, rt.tz)
     held = _held(engine)
-    figures = monthly_figures(records, m, at, rt.rules, rt.calendar, rt.tz, held)
-    return build_report(figures, rt.rules, rt.tz)
+    exempt = active_ids(engine)
+    figures = monthly_figures(records, m, at, rt.rules, rt.calendar, rt.tz, held, exempt)
+    quality = data_quality(engine, rt, made, m, figures)
+    for warning in quality.warnings:
+        log.warning("report.warning month=%s %s", m.key, warning)
+    doc = rt.settings.report_document
+    return dataclasses.replace(
+        build_report(figures, rt.rules, rt.tz),
+        quality=quality,
+        issued_on=made.astimezone(rt.tz).date(),
+        issuer=doc.issuer,
+        distribution=doc.distribution,
+        printed_by=doc.printed_by,
+    )
 
 
 def default_week(now: dt.datetime, tz: dt.tzinfo) -> IsoWeek:
@@ -51,7 +73,9 @@ def default_week(now: dt.datetime, tz: dt.tzinfo) -> IsoWeek:
 def digest(engine: Engine, rt: Runtime, week: str | IsoWeek | None, now: dt.datetime) -> Digest:
     w = IsoWeek.parse(week) if week is not None else default_week(now, rt.tz)
     records = week_records(engine, w, now, rt.tz)
-    return weekly_digest(records, w, now, rt.rules, rt.calendar, rt.tz, held=_held(engine))
+    return weekly_digest(
+        records, w, now, rt.rules, rt.calendar, rt.tz, held=_held(engine), exempt=active_ids(engine)
+    )
 
 
 def _held(engine: Engine) -> set[str]:
@@ -123,7 +147,7 @@ def write_monthly_reports_if_due(engine: Engine, rt: Runtime, now: dt.datetime) 
     with engine.connect() as conn:
         if runs.get_meta(conn, key) is not None:
             return []
-    report = monthly_report(engine, rt, target)
+    report = monthly_report(engine, rt, target, now=now)
     paths = write_report_files(report, rt.settings.report_dir)
     with engine.begin() as conn:
         if runs.get_meta(conn, key) is None:
@@ -200,7 +224,7 @@ def write_demo_reports(
     engine: Engine, rt: Runtime, month: str, out_dir: Path, now: dt.datetime
 ) -> list[Path]:
     """The demo month's report (text, md, docx) and the digest of the last week before ``now``."""
-    report = monthly_report(engine, rt, month)
+    report = monthly_report(engine, rt, month, now=now)
     paths = write_report_files(report, Path(out_dir))
     paths += write_digest_files(engine, rt, None, now, Path(out_dir))
     return paths

@@ -17,9 +17,17 @@ FONT = "'Microsoft YaHei','PingFang SC','Noto Sans CJK SC','WenQuanYi Micro Hei'
 GREEN, RED, AMBER, GREY = "#15803d", "#b91c1c", "#b45309", "#e5e7eb"
 TITLE = "数据共享申请答复时限周报"
 RULE_NOTE = (
-    "统计口径：有条件共享数据申请；“收到”为提供方本周收到的申请，“答复”为本周完成的审批，"
-    "“按时”为在答复期限内完成的审批；超期与即将到期按统计截至时刻计算。"
+    "统计口径：有条件共享数据申请；“收到”为提供方本周收到的申请，“审批”为本周完成的审批（含退回补正），"
+    "“按时”为在答复期限内完成的审批；按时率＝按时审批次数÷（本周审批次数＋截至统计时超期未审批次数），"
+    "超期未审批的申请计为未按时；“撤回”为本周撤回的申请，不计时限；"
+    "超期与即将到期按统计截至时刻计算；经核实排除的申请不计入。"
 )
+
+
+def overdue_phrase(days: int) -> str:
+    """已超期N个工作日; 已超过答复期限 when no working day has passed yet (overdue on a weekend
+    or a holiday, or after a close-of-business deadline on its own day)."""
+    return f"已超期{days}个工作日" if days > 0 else "已超过答复期限"
 
 
 @dataclass(frozen=True)
@@ -73,9 +81,10 @@ def render_digest_text(d: Digest, tz: dt.tzinfo) -> str:
     for i, row in enumerate(d.rows, start=1):
         r = row.current
         lines.append(
-            f"{i}. {r.provider_dept}：收到{r.received}次，审批{r.answered}次，按时{r.on_time}次，"
+            f"{i}. {r.provider_dept}：收到{r.received}次，审批{r.answered}次"
+            f"（其中退回补正{r.returned}次），按时{r.on_time}次，"
             f"按时率{_rate(r.on_time_rate)}；超期未审批{r.overdue}次（较上周{_signed(row.overdue_change)}），"
-            f"{DUE_WITHIN_WORKING_DAYS}个工作日内到期{r.due_soon}次。"
+            f"{DUE_WITHIN_WORKING_DAYS}个工作日内到期{r.due_soon}次；撤回{r.withdrawn}次。"
         )
     lines += ["", "三、超期时间最长的申请"]
     if not d.longest_overdue:
@@ -84,7 +93,7 @@ def render_digest_text(d: Digest, tz: dt.tzinfo) -> str:
         lines.append(
             f"{i}. {item.application_id}  {item.provider_dept}  “{item.resource_name}”（申请部门：{item.applicant_dept}），"
             f"{chinese_date(item.received_at.astimezone(tz).date())}收到，答复期限{chinese_date(item.deadline_date)}，"
-            f"已超期{item.overdue_working_days}个工作日。"
+            f"{overdue_phrase(item.overdue_working_days)}。"
         )
     lines += ["", RULE_NOTE, "本邮件由 slamon 自动发送。"]
     return "\n".join(lines) + "\n"
@@ -141,8 +150,15 @@ def _dept_row(row: DigestRow, max_overdue: int) -> str:
         f"<td {_TDN}>{r.answered}</td><td {_TDN}>{r.on_time}</td>"
         f"<td {_TDW}>{rate_cell}</td>"
         f"<td {_TDW}>{over_cell}</td>"
-        f'<td {_TDN}>{r.due_soon}</td><td {_TDN}><span style="color:{change_color}">{escape(_signed(change))}</span></td></tr>'
+        f"<td {_TDN}>{r.due_soon}</td><td {_TDN}>{r.returned}</td><td {_TDN}>{r.withdrawn}</td>"
+        f'<td {_TDN}><span style="color:{change_color}">{escape(_signed(change))}</span></td></tr>'
     )
+
+
+def _overdue_cell(days: int, max_days: int) -> str:
+    if days <= 0:
+        return escape(overdue_phrase(days))
+    return f"{_bar(days / max_days, RED, 70)} {days}"
 
 
 def render_digest_html(d: Digest, tz: dt.tzinfo) -> str:
@@ -174,7 +190,7 @@ def render_digest_html(d: Digest, tz: dt.tzinfo) -> str:
     )
     max_overdue = max([r.current.overdue for r in d.rows] + [1])
     dept_rows = "".join(_dept_row(r, max_overdue) for r in d.rows) or (
-        f'<tr><td {_TD} colspan="8">本周无有条件共享数据申请需要统计。</td></tr>'
+        f'<tr><td {_TD} colspan="10">本周无有条件共享数据申请需要统计。</td></tr>'
     )
     heads = (
         "提供部门",
@@ -184,6 +200,8 @@ def render_digest_html(d: Digest, tz: dt.tzinfo) -> str:
         "按时率",
         "超期未审批",
         f"{DUE_WITHIN_WORKING_DAYS}个工作日内到期",
+        "退回补正",
+        "撤回",
         "超期较上周",
     )
     max_days = max([i.overdue_working_days for i in d.longest_overdue] + [1])
@@ -193,7 +211,7 @@ def render_digest_html(d: Digest, tz: dt.tzinfo) -> str:
             f"<td {_TD}>{escape(i.resource_name)}</td><td {_TD}>{escape(i.applicant_dept)}</td>"
             f"<td {_TDW}>{escape(chinese_date(i.received_at.astimezone(tz).date()))}</td>"
             f"<td {_TDW}>{escape(chinese_date(i.deadline_date))}</td>"
-            f"<td {_TDW}>{_bar(i.overdue_working_days / max_days, RED, 70)} {i.overdue_working_days}</td></tr>"
+            f"<td {_TDW}>{_overdue_cell(i.overdue_working_days, max_days)}</td></tr>"
             for i in d.longest_overdue
         )
         or f'<tr><td {_TD} colspan="7">截至统计时无超期未审批的申请。</td></tr>'

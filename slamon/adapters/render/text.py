@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from slamon.core.data_quality import EXEMPTION_HEADERS
 from slamon.core.formats import chinese_date, chinese_moment
 from slamon.core.report_wording import (
     H1_OVERVIEW,
@@ -16,6 +17,23 @@ from slamon.core.report_wording import (
 )
 
 DETAIL_HEADERS = ("序号", "提供部门", "资源名称", "申请编号", "收到日期", "答复期限", "情况")
+DETAIL_TITLE = "附：超期申请明细"
+EXEMPTION_TITLE = "附：核实排除的申请"
+NOTE_LABEL = "数据说明："
+WARNING_LABEL = "注意："
+
+
+def warnings(r: MonthlyReport) -> list[str]:
+    return list(r.quality.warnings) if r.quality else []
+
+
+def quality_note(r: MonthlyReport) -> str | None:
+    """数据说明: what the figures rest on (None for a report built without the store)."""
+    return None if r.quality is None else NOTE_LABEL + r.quality.note(r.tz)
+
+
+def exemption_rows(r: MonthlyReport) -> list[tuple[str, ...]]:
+    return r.quality.exemption_rows(r.tz) if r.quality else []
 
 
 def _sections(r: MonthlyReport, problems_only: bool) -> list[tuple[str, str | None, str]]:
@@ -61,17 +79,33 @@ def detail_rows(r: MonthlyReport) -> list[tuple[str, ...]]:
 
 def render_text(r: MonthlyReport, problems_only: bool = False) -> str:
     lines = [] if problems_only else [REPORT_TITLE, subtitle(r), ""]
+    lines.extend(f"{WARNING_LABEL}{w}" for w in warnings(r))
+    if warnings(r):
+        lines.append("")
     for h1, h2, body in _sections(r, problems_only):
         lines.append(h1)
         if h2:
             lines.append(h2)
         lines.extend(["　　" + body, ""])
-    rows = detail_rows(r)
-    if rows and not problems_only:
-        lines.append("附：超期申请明细")
+    note = quality_note(r)
+    if note:
+        lines.extend(["　　" + note, ""])
+    for title, rows in _appendices(r, problems_only):
+        lines.append(title)
         lines.extend("  ".join(row) for row in rows)
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _appendices(r: MonthlyReport, problems_only: bool) -> list[tuple[str, list[tuple[str, ...]]]]:
+    out = []
+    rows = detail_rows(r)
+    if rows and not problems_only:
+        out.append((DETAIL_TITLE, rows))
+    exempted = exemption_rows(r)
+    if exempted:
+        out.append((EXEMPTION_TITLE, exempted))
+    return out
 
 
 def _md_cell(text: str) -> str:
@@ -80,17 +114,21 @@ def _md_cell(text: str) -> str:
 
 def render_markdown(r: MonthlyReport, problems_only: bool = False) -> str:
     lines = [] if problems_only else [f"# {REPORT_TITLE}", "", f"**{subtitle(r)}**", ""]
+    lines.extend(f"> **{WARNING_LABEL}**{_md_cell(w)}\n" for w in warnings(r))
     level = "##" if not problems_only else "#"
     for h1, h2, body in _sections(r, problems_only):
         lines.extend([f"{level} {h1}", ""])
         if h2:
             lines.extend([f"{level}# {h2}", ""])
         lines.extend([body, ""])
-    rows = detail_rows(r)
-    if rows and not problems_only:
-        lines.extend(["## 附：超期申请明细", ""])
-        lines.append("| " + " | ".join(DETAIL_HEADERS) + " |")
-        lines.append("|" + "---|" * len(DETAIL_HEADERS))
+    note = quality_note(r)
+    if note:
+        lines.extend([_md_cell(note), ""])
+    for title, rows in _appendices(r, problems_only):
+        headers = DETAIL_HEADERS if title == DETAIL_TITLE else EXEMPTION_HEADERS
+        lines.extend([f"{level} {title}", ""])
+        lines.append("| " + " | ".join(headers) + " |")
+        lines.append("|" + "---|" * len(headers))
         lines.extend("| " + " | ".join(_md_cell(c) for c in row) + " |" for row in rows)
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
@@ -99,7 +137,7 @@ def render_markdown(r: MonthlyReport, problems_only: bool = False) -> str:
 def report_json(r: MonthlyReport, problems_only: bool = False) -> dict[str, object]:
     data = r.as_json()
     if problems_only:
-        return {k: data[k] for k in ("month", "as_of", "late", "problems_text")}
+        return {k: data[k] for k in ("month", "as_of", "late", "problems_text", "data_quality")}
     return data
 
 

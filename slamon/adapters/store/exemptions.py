@@ -75,15 +75,11 @@ def facts(conn: Connection, ids: Sequence[str] | None = None) -> list[dict[str, 
 
 
 def active(conn: Connection) -> dict[str, dict[str, Any]]:
-    """application_id → its exempt fact, for every application exempted now."""
-    if not _has_table(conn):
-        return {}
+    """application_id → its exempt fact (as :func:`facts` gives it), for every application
+    exempted now."""
     latest: dict[str, dict[str, Any]] = {}
-    query = select(EX.c.application_id, EX.c.action, EX.c.reason, EX.c.by, EX.c.at).order_by(
-        EX.c.id
-    )
-    for row in conn.execute(query).mappings():
-        latest[row["application_id"]] = dict(row)
+    for row in facts(conn):
+        latest[row["application_id"]] = row
     return {aid: f for aid, f in latest.items() if f["action"] == EXEMPT}
 
 
