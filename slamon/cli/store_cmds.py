@@ -124,10 +124,22 @@ def status(
     rt = runtime()
     at = now_option(now)
     report = build_status(runtime().engine, rt, at, department)
+    _department_notes(report)
     if as_json:
         print_json([it.as_json() for it in report.items])
         return
     render_status(report, rt)
+
+
+def _department_notes(report) -> None:  # noqa: ANN001
+    """Say when --department matched nothing (or several names), and which names look like typos."""
+    query, matches = report.department_query, report.department_matches
+    if query and not matches:
+        warn(f"没有名称包含“{query}”的提供部门（按别名和全角/空格折算后比较）")
+    elif query and len(matches) > 1:
+        warn(f"“{query}”匹配多个提供部门：{'、'.join(matches)}")
+    for u in report.unknown_departments:
+        warn(f"部门名称疑有误：{u.sentence()}；请在平台更正或在 aliases 中配置")
 
 
 def run(
@@ -216,7 +228,10 @@ def render_status(report, rt, stages: tuple[str, ...] | None = None) -> None:  #
             r.resource_name,
             table_moment(r.clock_start, tz),
             s.deadline_date.isoformat() if s.deadline_date else "—",
-            STAGE_NAMES[s.stage] + why + ("" if s.calendar_official else "（非官方日历）"),
+            STAGE_NAMES[s.stage]
+            + why
+            + ("" if s.calendar_official else "（非官方日历）")
+            + ("（已核实排除）" if it.exemption is not None else ""),
             str(s.overdue_working_days) if s.stage == OVERDUE else "",
         )
     console.print(t2)

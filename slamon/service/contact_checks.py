@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
-from slamon.core.departments import canonical
+from slamon.core.departments import canonical, near_misses
 from slamon.core.findings import ERROR, OK, WARN, Finding
 from slamon.runtime import Runtime
 from slamon.service.recipients import departments_without_contact
@@ -44,6 +44,15 @@ def check_contacts(rt: Runtime, now: dt.datetime) -> Iterator[Finding]:
     departments, note = known_departments(rt)
     if note:
         yield Finding(WARN, ITEM, note)
+    configured = set(s.contacts) | set(s.aliases) | set(s.aliases.values()) | set(s.departments)
+    misses = near_misses(departments, configured, s.aliases) if configured else {}
+    for name, hint in sorted(misses.items()):
+        yield Finding(
+            WARN,
+            "部门名称",
+            f"数据中的“{name}”不在已知部门名单中，疑为“{hint}”：请在平台更正，"
+            f"或在 aliases 中配置 {name}: {hint}",
+        )
     missing = departments_without_contact(s, departments)
     if not s.supervisors:
         level = ERROR if missing else WARN

@@ -93,13 +93,16 @@ def data_quality(
         start, end = m.start(rt.tz), min(m.end(rt.tz), as_of)
         counts = quality_queries.provider_counts(conn, start, end)
         rejected = quality_queries.rejected_rows(conn, start, as_of)
+    if figures is not None:  # the late list also names providers of earlier months' applications
+        for g in figures.late:
+            counts.setdefault(g.provider_dept, len(g.items))
     left_out = {i.application_id for i in figures.exempted} if figures is not None else set()
     in_month = {aid for aid, f in exempt.items() if aid in left_out or submitted_in(f, start, end)}
     entries = tuple(
         _entry(exempt[aid], aid in left_out)
         for aid in sorted(in_month, key=lambda a: (exempt[a].at, a))
     )
-    has_records = bool(counts) or bool(figures is not None and figures.late)
+    has_records = bool(counts)
     return DataQuality(
         last_read=read,
         rejected_rows=rejected,

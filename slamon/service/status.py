@@ -7,11 +7,14 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from slamon.adapters.store import applications, data_issues, runs
-from slamon.core.departments import canonical
+from slamon.adapters.store import applications, data_issues, quality_queries, runs
+from slamon.core.data_quality import UnknownDepartment
+from slamon.core.departments import canonical, matching
 from slamon.core.sla import SlaState, evaluate
 from slamon.core.vocabulary import ISSUE_REASON_NAMES, STAGE_SEVERITY
 from slamon.runtime import Runtime
+from slamon.service.data_quality import unknown_departments
+from slamon.service.exemptions import ExemptionFact, active_exemptions
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -24,6 +27,7 @@ class StatusItem:
     record: Any  # ApplicationRecord
     state: SlaState
     issue: tuple[str, str, dt.datetime] | None = None  # (reason_code, detail, since)
+    exemption: ExemptionFact | None = None  # 核实排除: no notice, not in late or the ranking
 
     def as_json(self) -> dict[str, Any]:
         r, s = self.record, self.state
@@ -50,6 +54,8 @@ class StatusItem:
                 "detail": self.issue[1],
                 "since": _iso(self.issue[2]),
             },
+            "exempted": self.exemption is not None,
+            "exemption_reason": None if self.exemption is None else self.exemption.reason,
         }
 
 
@@ -62,6 +68,10 @@ class StatusReport:
     last_failed_poll: dict[str, Any] | None
     rejected: list[dict[str, Any]] = field(default_factory=list)
     deadline_changes: list[dict[str, Any]] = field(default_factory=list)
+    department_query: str | None = None
+    # the provider names --department matched (exact canonical name, or every name containing it)
+    department_matches: list[str] = field(default_factory=list)
+    unknown_departments: tuple[UnknownDepartment, ...] = ()  # near misses of known names
 
 
 def _iso(v: dt.datetime | None) -> str | None:
@@ -73,14 +83,30 @@ def build_status(
 ) -> StatusReport:
     """Open applications plus those submitted or answered in the last 30 days, evaluated at ``now``."""
     since = now - dt.timedelta(days=RECENT_DAYS)
-    dept = canonical(department, rt.settings.aliases) if department else None
+    aliases = rt.settings.aliases
     with engine.connect() as conn:
+        counts = quality_queries.provider_counts(conn)
+        matches = matching(department, counts, aliases) if department else []
+        wanted = set(matches)
+        exact = (
+            matches[0]
+            if len(matches) == 1 and canonical(department or "", aliases) == matches[0]
+            else None
+        )
         issues = data_issues.open_issues(conn)
+        exempted = active_exemptions(conn)
         items = []
-        for record in applications.open_or_recent_records(conn, since, dept):
+        records = (
+            []
+            if department and not matches
+            else applications.open_or_recent_records(conn, since, exact)
+        )
+        for record in records:
+            if department and record.provider_dept not in wanted:
+                continue
             issue = issues.get(record.application_id)
             state = evaluate(record, now, rt.rules, rt.calendar, rt.tz, issue[0] if issue else None)
-            items.append(StatusItem(record, state, issue))
+            items.append(StatusItem(record, state, issue, exempted.get(record.application_id)))
         last_ok = runs.last_run(conn, "ok")
         last_failed = runs.last_run(conn, "failed")
         rejected = runs.recent_rejections(conn)
@@ -97,6 +123,9 @@ def build_status(
         last_failed,
         rejected,
         changes,
+        department,
+        matches,
+        unknown_departments(rt, counts),
     )
 
 
