@@ -213,3 +213,31 @@ def test_application_page_shows_the_evidence(client) -> None:
     assert "5 个工作日" in html and "收到当日不计入" in html
     assert "只有操作员可以核实排除" in html and 'action="/application/exempt"' not in html
     assert client.get("/application", params={"id": "NO-SUCH"}).status_code == 404
+
+
+def test_quality_page_lists_data_issues_and_rejected_rows(tmp_path) -> None:
+    from storehelpers import record
+    from webhelpers import NOW, dashboard_records
+
+    from slamon.adapters.sources.base import FetchResult, RawRow
+    from slamon.service.poll import apply_fetch
+
+    d = make_dashboard(tmp_path)
+    twin = record("GZ-TWIN-1", "2024-10-08 09:00")
+    rows = [
+        RawRow("GZ-TWIN-1", twin.as_dict()),
+        RawRow("GZ-TWIN-1", {**twin.as_dict(), "resource_name": "另一个资源"}),
+        RawRow(
+            "row-9",
+            {**dashboard_records()[0].as_dict(), "application_id": "BAD-1", "share_type": "半共享"},
+        ),
+    ]
+    apply_fetch(d.engine, d.rt, "test", FetchResult(rows=rows), NOW)
+    with TestClient(d.app()) as c:
+        login(c, "viewer")
+        html = c.get("/quality").text
+        assert "GZ-TWIN-1" in html and "同一编号内容冲突" in html
+        assert "row-9" in html and "share_type" in html
+        overview = c.get("/").text
+        assert "1 行记录被拒收，1 件申请数据存疑" in overview
+    d.engine.dispose()

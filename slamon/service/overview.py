@@ -14,13 +14,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from slamon.adapters.store import dashboard_queries as q
-from slamon.adapters.store import runs
+from slamon.adapters.store import data_issues, runs
 from slamon.core.departments import canonical
 from slamon.core.periods import Month
 from slamon.core.sla import evaluate
 from slamon.core.vocabulary import (
     ANSWERED_ON_TIME,
-    DATA_ISSUE,
     DUE_SOON,
     OVERDUE,
 )
@@ -126,7 +125,7 @@ def overview(engine: Engine, rt: Runtime, now: dt.datetime, search: str | None =
                 r.on_time += n
         last_ok, last_failed = runs.last_run(conn, "ok"), runs.last_run(conn, "failed")
         rejected = q.rejected_row_count(conn)
-        data_issues = q.stage_totals(conn).get(DATA_ISSUE, 0)
+        held = len(data_issues.open_issues(conn))
     found = list(rows.values())
     if search and search.strip():
         needle = search.strip().casefold()
@@ -139,7 +138,7 @@ def overview(engine: Engine, rt: Runtime, now: dt.datetime, search: str | None =
         last_ok,
         last_failed,
         rejected_rows=rejected,
-        data_issues=data_issues,
+        data_issues=held,
         escalate_after=escalate_after,
         exempted=exempted,
     )
@@ -215,6 +214,7 @@ class QualityBasics:
     rejected: list[dict[str, Any]]
     rejected_total: int
     stage_totals: dict[str, int]
+    issues: list[dict[str, Any]] = field(default_factory=list)  # open data issues, newest first
 
     @property
     def source_stale(self) -> bool:
@@ -233,6 +233,11 @@ class QualityBasics:
 
 def quality_basics(engine: Engine, rt: Runtime, now: dt.datetime) -> QualityBasics:
     with engine.connect() as conn:
+        issues = [
+            {"application_id": aid, "reason_code": code, "detail": detail, "since": since}
+            for aid, (code, detail, since) in data_issues.open_issues(conn).items()
+        ]
+        issues.sort(key=lambda i: (i["since"], i["application_id"]), reverse=True)
         return QualityBasics(
             now,
             runs.last_run(conn, "ok"),
@@ -241,4 +246,5 @@ def quality_basics(engine: Engine, rt: Runtime, now: dt.datetime) -> QualityBasi
             runs.recent_rejections(conn),
             q.rejected_row_count(conn),
             q.stage_totals(conn),
+            issues,
         )

@@ -11,7 +11,12 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from starlette.responses import HTMLResponse
 
 from slamon.core.formats import chinese_date, chinese_moment, table_moment
-from slamon.core.vocabulary import DECISION_NAMES, SHARE_TYPE_NAMES, STAGE_NAMES
+from slamon.core.vocabulary import (
+    DECISION_NAMES,
+    ISSUE_REASON_NAMES,
+    SHARE_TYPE_NAMES,
+    STAGE_NAMES,
+)
 
 
 def _pct(v: float | None) -> str:
@@ -33,6 +38,7 @@ def environment() -> Environment:
         stage=lambda s: STAGE_NAMES.get(s, s),
         share_type=lambda s: SHARE_TYPE_NAMES.get(s, s),
         decision=lambda s: DECISION_NAMES.get(s, s),
+        issue=lambda s: ISSUE_REASON_NAMES.get(s, s),
         q=lambda s: quote(str(s), safe=""),
     )
     return env
