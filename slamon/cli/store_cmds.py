@@ -188,6 +188,7 @@ def render_status(report, rt, stages: tuple[str, ...] | None = None) -> None:  #
     """Print a StatusReport as rich tables (shared by ``status`` and ``demo``); ``stages`` limits
     the list of applications (default: every open one)."""
     from slamon.core.vocabulary import (
+        FLAG_NAMES,
         HELD_STAGES,
         ISSUE_REASON_NAMES,
         NOT_APPLICABLE,
@@ -222,12 +223,16 @@ def render_status(report, rt, stages: tuple[str, ...] | None = None) -> None:  #
         why = ""
         if it.issue is not None:
             why = f"：{ISSUE_REASON_NAMES.get(it.issue[0], it.issue[0])}（{it.issue[1]}）"
+        why += "".join(f"（{FLAG_NAMES.get(f, f)}）" for f in s.flags)
+        due = s.deadline_date.isoformat() if s.deadline_date else "—"
+        if s.extended_by:
+            due += f"（已延期{s.extended_by}个工作日）"
         t2.add_row(
             r.application_id,
             r.provider_dept,
             r.resource_name,
             table_moment(r.clock_start, tz),
-            s.deadline_date.isoformat() if s.deadline_date else "—",
+            due,
             STAGE_NAMES[s.stage]
             + why
             + ("" if s.calendar_official else "（非官方日历）")

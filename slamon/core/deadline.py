@@ -28,6 +28,7 @@ class Deadline:
     deadline_date: dt.date
     deadline: dt.datetime  # the last on-time instant (aware, in the calendar's timezone)
     calendar_official: bool  # False when any year it depends on has no official schedule
+    extended_by: int = 0  # working days of an approved extension already added
 
     def is_late(self, at: dt.datetime) -> bool:
         """True when an answer (or ``now``) at ``at`` lies after the deadline."""
@@ -92,6 +93,26 @@ def governing_deadline(
         if best is None or d.deadline < best.deadline:
             best = d
     return best
+
+
+def extend_deadline(
+    d: Deadline, working_days: int, calendar: WorkCalendar, tz: dt.tzinfo
+) -> Deadline:
+    """``d`` moved ``working_days`` working days later (an approved extension, 延期)."""
+    if working_days <= 0:
+        return d
+    last_day = calendar.nth_working_day_after(d.deadline_date, working_days)
+    end_time = d.deadline.astimezone(tz).time()
+    return Deadline(
+        rule_id=d.rule_id,
+        share_type=d.share_type,
+        working_days=d.working_days,
+        start=d.start,
+        deadline_date=last_day,
+        deadline=_end_instant(last_day, end_time, tz),
+        calendar_official=calendar.official_between(d.start.astimezone(tz).date(), last_day),
+        extended_by=d.extended_by + working_days,
+    )
 
 
 def deadline_dates(

@@ -42,6 +42,9 @@ FIELDS = (
     "decided_at",
     "applicant_region",
     "provider_region",
+    "extension_working_days",
+    "extension_approved_at",
+    "rejection_reason",
     "updated_at",
 )
 REQUIRED = (
@@ -53,7 +56,14 @@ REQUIRED = (
     "submitted_at",
 )
 _FIELD_SET = frozenset(FIELDS)
-DATETIME_FIELDS = ("submitted_at", "reviewed_at", "received_at", "decided_at", "updated_at")
+DATETIME_FIELDS = (
+    "submitted_at",
+    "reviewed_at",
+    "received_at",
+    "decided_at",
+    "extension_approved_at",
+    "updated_at",
+)
 
 # Header aliases (CONTRACT §1): Chinese column headers a platform export may use.
 HEADER_ALIASES: dict[str, str] = {
@@ -73,6 +83,11 @@ HEADER_ALIASES: dict[str, str] = {
     "审批时间": "decided_at",
     "申请方地区": "applicant_region",
     "提供方地区": "provider_region",
+    "延期工作日": "extension_working_days",
+    "延长期限": "extension_working_days",
+    "延期批准时间": "extension_approved_at",
+    "驳回理由": "rejection_reason",
+    "不同意理由": "rejection_reason",
     "更新时间": "updated_at",
 }
 
@@ -103,6 +118,9 @@ class ApplicationRecord:
     decided_at: dt.datetime | None = None
     applicant_region: str | None = None
     provider_region: str | None = None
+    extension_working_days: int | None = None  # an approved extension (延期), in working days
+    extension_approved_at: dt.datetime | None = None
+    rejection_reason: str | None = None
     updated_at: dt.datetime | None = None
     # Fields the source gave as a day without a time (DATE-only): compared with others by day.
     # Known at validation only (not stored); never part of equality or the content hash.
@@ -138,6 +156,9 @@ class ApplicationRecord:
             ts(self.decided_at),
             self.applicant_region,
             self.provider_region,
+            self.extension_working_days,
+            ts(self.extension_approved_at),
+            self.rejection_reason,
         )
         return hashlib.blake2b(repr(key).encode(), digest_size=12).hexdigest()
 
@@ -225,6 +246,20 @@ def _when(value: Any, field: str, row: int | str, tz: dt.tzinfo) -> dt.datetime 
         raise RowError(row, field, str(exc)) from None
 
 
+def _working_days(value: Any, row: int | str) -> int | None:
+    """A whole number of working days ≥ 0 (an extension), or None when empty."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        raise RowError(row, "extension_working_days", f"应为不小于 0 的整数，得到 {value!r}")
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    if not text.isascii() or not text.isdigit():
+        raise RowError(row, "extension_working_days", f"应为不小于 0 的整数，得到 {text!r}")
+    return int(text)
+
+
 def _vocab(
     value: Any, table: Mapping[str, str], field: str, row: int | str, default: str | None
 ) -> str:
@@ -278,6 +313,8 @@ def validate_row(
             date_only.add(f)
     if out["submitted_at"] is None:
         raise RowError(row, "submitted_at", "缺少必填值")
+    out["extension_working_days"] = _working_days(data.get("extension_working_days"), row)
+    out["rejection_reason"] = _text(data.get("rejection_reason"))
     for f in ("applicant_region", "provider_region"):
         region = _text(data.get(f))
         out[f] = canonical(region, aliases) if region else None

@@ -59,6 +59,8 @@ class LateItem:
     answered: bool  # True: answered late within the month; False: unanswered at as_of
     decided_at: dt.datetime | None
     overdue_working_days: int
+    extended_by: int = 0  # the deadline includes an approved extension of this many working days
+    flags: tuple[str, ...] = ()  # data-quality flags (vocabulary FLAG_NAMES)
 
     def as_dict(self, tz: dt.tzinfo) -> dict[str, object]:
         def iso(v: dt.datetime | None) -> str | None:
@@ -76,6 +78,8 @@ class LateItem:
             "status": "answered_late" if self.answered else "unanswered_overdue",
             "decided_at": iso(self.decided_at),
             "overdue_working_days": self.overdue_working_days,
+            "extended_by": self.extended_by,
+            "flags": list(self.flags),
         }
 
 
@@ -218,6 +222,8 @@ def _late_item(r: ApplicationRecord, s: SlaState) -> LateItem:
         answered=s.stage == ANSWERED_LATE,
         decided_at=r.decided_at,
         overdue_working_days=s.overdue_working_days,
+        extended_by=s.extended_by,
+        flags=s.flags,
     )
 
 

@@ -25,9 +25,10 @@ TEXT_FIELDS = (
     "resource_name",
     "applicant_region",
     "provider_region",
+    "rejection_reason",
 )
 # Line breaks and tabs are tolerated in free text (a resource name typed with Alt+Enter in Excel).
-_FREE_TEXT = frozenset({"resource_name"})
+_FREE_TEXT = frozenset({"resource_name", "rejection_reason"})
 _LAYOUT = frozenset("\t\n\r")
 # A deadline of a date near the calendar's end must still fall inside it (long rules included).
 DEADLINE_MARGIN = dt.timedelta(days=92)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from slamon.core.calendar import WorkCalendar
 from slamon.core.deadline import (
     Deadline,
+    extend_deadline,
     governing_deadline,
     working_days_elapsed,
     working_days_late,
@@ -32,6 +33,9 @@ from slamon.core.vocabulary import (
     AWAITING_REVIEW,
     DATA_ISSUE,
     DUE_SOON,
+    EXTENSION_AFTER_DEADLINE,
+    EXTENSION_NOT_ALLOWED,
+    EXTENSION_OVER_CAP,
     NOT_APPLICABLE,
     OPEN_STAGES,
     OVERDUE,
@@ -55,6 +59,8 @@ class SlaState:
     )
     calendar_official: bool = True
     issue: str | None = None  # the data-issue reason code when stage is data_issue
+    extended_by: int = 0  # working days of an approved extension included in ``deadline``
+    flags: tuple[str, ...] = ()  # data-quality flags (vocabulary FLAG_NAMES): applied, but doubtful
 
     @property
     def is_open(self) -> bool:
@@ -89,7 +95,28 @@ def evaluate(
     d = governing_deadline(start, record.share_type, rules, calendar, tz)
     if d is None:
         return SlaState(aid, NOT_APPLICABLE)
-    return _stage(record, d, now, rules, calendar, tz)
+    d, flags = _extended(record, d, rules, calendar, tz)
+    return _stage(record, d, now, rules, calendar, tz, flags)
+
+
+def _extended(
+    record: ApplicationRecord, d: Deadline, rules: RuleSet, calendar: WorkCalendar, tz: dt.tzinfo
+) -> tuple[Deadline, tuple[str, ...]]:
+    """The deadline moved by the record's approved extension, as recorded, with what is doubtful
+    about it flagged (the rule allows none, it is longer than the cap, approved too late)."""
+    days = record.extension_working_days or 0
+    if days <= 0:
+        return d, ()
+    allowed = rules.get(d.rule_id).extension
+    flags = []
+    if allowed is None:
+        flags.append(EXTENSION_NOT_ALLOWED)
+    elif days > allowed.max_working_days:
+        flags.append(EXTENSION_OVER_CAP)
+    approved = record.extension_approved_at
+    if approved is not None and approved > d.deadline:
+        flags.append(EXTENSION_AFTER_DEADLINE)
+    return extend_deadline(d, days, calendar, tz), tuple(flags)
 
 
 def _stage(
@@ -99,6 +126,7 @@ def _stage(
     rules: RuleSet,
     calendar: WorkCalendar,
     tz: dt.tzinfo,
+    flags: tuple[str, ...] = (),
 ) -> SlaState:
     common = dict(
         application_id=record.application_id,
@@ -106,6 +134,8 @@ def _stage(
         deadline=d.deadline,
         deadline_date=d.deadline_date,
         calendar_official=d.calendar_official,
+        extended_by=d.extended_by,
+        flags=flags,
     )
     if record.decided_at is not None and rules.get(d.rule_id).answered(record.decision):
         elapsed = working_days_elapsed(d.start, record.decided_at, calendar, tz)

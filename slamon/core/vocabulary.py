@@ -98,6 +98,16 @@ ISSUE_REASON_NAMES = {
     DELETED: "已从平台删除",
 }
 
+# -- data-quality flags: recorded data applied as recorded, but shown as doubtful ------------------
+EXTENSION_NOT_ALLOWED = "extension_not_allowed"  # the governing rule allows no extension
+EXTENSION_OVER_CAP = "extension_over_cap"  # longer than the rule's extension.max_working_days
+EXTENSION_AFTER_DEADLINE = "extension_after_deadline"  # approved after the original deadline
+FLAG_NAMES = {
+    EXTENSION_NOT_ALLOWED: "规则不允许延期",
+    EXTENSION_OVER_CAP: "延期超过规则上限",
+    EXTENSION_AFTER_DEADLINE: "延期批准晚于原答复期限",
+}
+
 # -- notices -------------------------------------------------------------------------------------
 # An item of a notice is about a deadline that is near (DUE_SOON) or passed (OVERDUE).
 ITEM_KINDS = (DUE_SOON, OVERDUE)

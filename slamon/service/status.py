@@ -11,7 +11,7 @@ from slamon.adapters.store import applications, data_issues, quality_queries, ru
 from slamon.core.data_quality import UnknownDepartment
 from slamon.core.departments import canonical, matching
 from slamon.core.sla import SlaState, evaluate
-from slamon.core.vocabulary import ISSUE_REASON_NAMES, STAGE_SEVERITY
+from slamon.core.vocabulary import FLAG_NAMES, ISSUE_REASON_NAMES, STAGE_SEVERITY
 from slamon.runtime import Runtime
 from slamon.service.data_quality import unknown_departments
 from slamon.service.exemptions import ExemptionFact, active_exemptions
@@ -46,6 +46,8 @@ class StatusItem:
             "deadline_date": s.deadline_date.isoformat() if s.deadline_date else None,
             "rule": s.rule_id,
             "calendar_official": s.calendar_official,
+            "extended_by": s.extended_by,
+            "flags": [{"code": f, "name": FLAG_NAMES.get(f, f)} for f in s.flags],
             "data_issue": None
             if self.issue is None
             else {

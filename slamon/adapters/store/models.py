@@ -37,6 +37,9 @@ class Application(SQLModel, table=True):
     decided_at: dt.datetime | None = Field(default=None, index=True)
     applicant_region: str | None = Field(default=None, max_length=100)
     provider_region: str | None = Field(default=None, max_length=100)
+    extension_working_days: int | None = None
+    extension_approved_at: dt.datetime | None = None
+    rejection_reason: str | None = Field(default=None, sa_column=Column(Text))
     updated_at: dt.datetime | None = None
     content_hash: str = Field(max_length=32)
     source: str = Field(max_length=200)
