@@ -33,6 +33,9 @@ class SourceConfig:
     folder: Path | None = None
     poll_minutes: int = 10
     stale_minutes: int = 120
+    max_file_mb: int = 100
+    max_rows: int = 500_000
+    max_unpacked_mb: int = 500
 
 
 @dataclass(frozen=True)
@@ -239,7 +242,17 @@ def parse_settings(
     src = _Reader(
         root.data.get("source"),
         "source",
-        {"kind", "url", "query", "folder", "poll_minutes", "stale_minutes"},
+        {
+            "kind",
+            "url",
+            "query",
+            "folder",
+            "poll_minutes",
+            "stale_minutes",
+            "max_file_mb",
+            "max_rows",
+            "max_unpacked_mb",
+        },
     )
     kind = src.text("kind", "demo")
     if kind not in SOURCE_KINDS:
@@ -251,6 +264,9 @@ def parse_settings(
         folder=src.path("folder", None, base_dir),
         poll_minutes=src.integer("poll_minutes", 10, 1, 24 * 60),
         stale_minutes=src.integer("stale_minutes", 120, 1, 7 * 24 * 60),
+        max_file_mb=src.integer("max_file_mb", 100, 1, 10_000),
+        max_rows=src.integer("max_rows", 500_000, 1, 100_000_000),
+        max_unpacked_mb=src.integer("max_unpacked_mb", 500, 1, 100_000),
     )
     if kind == "sql" and (not source.url or not source.query):
         raise ConfigError("source.kind 为 sql 时两者都必须填写", key="source.url / source.query")

@@ -27,11 +27,15 @@ def _print_errors(errors: list, limit: int = 50) -> None:
 
 
 def import_file(
-    file: Path = typer.Argument(..., help="CSV（UTF-8 或 GB18030）或 XLSX 导出文件"),
+    file: Path = typer.Argument(..., help="CSV（UTF-8、GB18030 或 Big5）或 XLSX 导出文件"),
+    sheet: str = typer.Option(
+        None, "--sheet", help="XLSX 中要导入的工作表名称（默认第一个有表头的工作表）"
+    ),
     now: str = typer.Option(None, "--now", help="按此时刻评估时限（默认当前时间）"),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
 ) -> None:
     """导入 CSV/XLSX 申请记录：好行全部入库，坏行逐行报告行号、字段和原因。"""
+    from slamon.adapters.sources.factory import file_limits
     from slamon.adapters.sources.files import FileSource
     from slamon.service.poll import run_poll_cycle
 
@@ -39,7 +43,8 @@ def import_file(
         raise InputError(f"文件 {file} 不存在")
     rt = runtime()
     at = now_option(now)
-    summary = run_poll_cycle(runtime().engine, rt, FileSource(file), at, incremental=False)
+    source = FileSource(file, file_limits(rt.settings), sheet)
+    summary = run_poll_cycle(runtime().engine, rt, source, at, incremental=False)
     if as_json:
         print_json(summary.as_import_json())
         return
@@ -117,13 +122,14 @@ def status(
     department: str = typer.Option(None, "--department", help="只看此提供部门"),
     now: str = typer.Option(None, "--now", help="按此时刻评估（默认当前时间）"),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
+    settled: bool = typer.Option(False, "--settled", help="也列出已被后来的正确记录更正的被拒绝行"),
 ) -> None:
     """各部门及未办结申请的答复期限、阶段和超期工作日；上次成功读取；被拒绝的行。"""
     from slamon.service.status import build_status
 
     rt = runtime()
     at = now_option(now)
-    report = build_status(runtime().engine, rt, at, department)
+    report = build_status(runtime().engine, rt, at, department, include_settled=settled)
     _department_notes(report)
     if as_json:
         print_json([it.as_json() for it in report.items])
@@ -268,7 +274,8 @@ def render_status(report, rt, stages: tuple[str, ...] | None = None) -> None:  #
         for c in ("来源", "行", "字段", "原因"):
             t4.add_column(c)
         for r in report.rejected[:50]:
-            t4.add_row(r["source"], r["row_ref"], r["field"], r["message"])
+            reason = r["message"] + ("（已被后来的正确记录更正）" if r.get("settled_at") else "")
+            t4.add_row(r["source"], r["row_ref"], r["field"], reason)
         console.print(t4)
 
 

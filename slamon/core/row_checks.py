@@ -14,6 +14,7 @@ import datetime as dt
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from slamon.core.records import DATETIME_FIELDS, ApplicationRecord, RowError, is_before
 from slamon.core.vocabulary import APPROVED, REJECTED
@@ -67,6 +68,22 @@ def _invisible_id(text: str) -> str | None:
     if any(unicodedata.category(ch) == "Cf" for ch in text):
         return f"申请编号含不可见字符 {text!r}"
     return None
+
+
+EXACT_FLOAT_LIMIT = 2**53  # beyond this a float no longer holds every integer
+
+
+def check_raw(raw: Mapping[str, Any], row: int | str) -> None:
+    """Refuse a row whose id reached us as a number that lost digits (an Excel numeric cell
+    holding a long id keeps 15 significant digits): the stored id would name another application."""
+    value = raw.get("application_id")
+    if isinstance(value, float) and (not value.is_integer() or abs(value) >= EXACT_FLOAT_LIMIT):
+        raise RowError(
+            row,
+            "application_id",
+            f"申请编号以数值保存（{value!r}），超出 15 位有效数字的部分已丢失，无法还原："
+            "请把该列设为文本格式后重新导出",
+        )
 
 
 def check_row(record: ApplicationRecord, row: int | str, limits: RowLimits) -> None:

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from slamon.adapters.sources.base import FetchResult, RawRow, Source
 from slamon.adapters.store import applications, data_issues, outbox, runs
-from slamon.core.records import ApplicationRecord, RowError, validate_row
-from slamon.core.row_checks import RowLimits, check_row
+from slamon.core.records import ApplicationRecord, RowError, raw_application_id, validate_row
+from slamon.core.row_checks import RowLimits, check_raw, check_row
 from slamon.core.sla import SlaState, evaluate
 from slamon.runtime import Runtime
 from slamon.service.doubts import settle_issues
@@ -183,6 +183,7 @@ def _validate(
     rejections: list[tuple[RawRow, RowError]] = []
     for raw in rows:
         try:
+            check_raw(raw.data, raw.ref)
             rec = validate_row(raw.data, raw.ref, tz, aliases, rt.settings.words)
             check_row(rec, raw.ref, limits)
         except RowError as err:
@@ -253,11 +254,18 @@ def _store_rejections(
                 err.field,
                 err.message,
                 json.dumps(dict(raw.data), ensure_ascii=False, default=str),
+                raw_application_id(raw.data),
             )
             for raw, err in rejections
         ],
         summary.run_id,
         now,
+    )
+    # A good row settles earlier rejected rows of its application (any file, any source) unless
+    # the same read also brought a bad row for it (then it is doubtful: see service.doubts).
+    rejected_now = {raw_application_id(raw.data) for raw, _e in rejections}
+    runs.settle_rejections(
+        conn, [r.application_id for r in records if r.application_id not in rejected_now], now
     )
 
 

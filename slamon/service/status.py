@@ -81,7 +81,12 @@ def _iso(v: dt.datetime | None) -> str | None:
 
 
 def build_status(
-    engine: Engine, rt: Runtime, now: dt.datetime, department: str | None = None
+    engine: Engine,
+    rt: Runtime,
+    now: dt.datetime,
+    department: str | None = None,
+    *,
+    include_settled: bool = False,
 ) -> StatusReport:
     """Open applications plus those submitted or answered in the last 30 days, evaluated at ``now``."""
     since = now - dt.timedelta(days=RECENT_DAYS)
@@ -111,7 +116,7 @@ def build_status(
             items.append(StatusItem(record, state, issue, exempted.get(record.application_id)))
         last_ok = runs.last_run(conn, "ok")
         last_failed = runs.last_run(conn, "failed")
-        rejected = runs.recent_rejections(conn)
+        rejected = runs.recent_rejections(conn, include_settled=include_settled)
         changes = applications.latest_deadline_changes(conn)
     items.sort(key=_sort_key)
     by_dept: dict[str, Counter[str]] = defaultdict(Counter)

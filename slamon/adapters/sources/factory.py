@@ -14,10 +14,19 @@ from slamon.core.errors import ConfigError
 
 if TYPE_CHECKING:
     from slamon.adapters.sources.base import Source
+    from slamon.adapters.sources.files import FileLimits
     from slamon.config import Settings
 
 DEMO_DB = "demo-platform.db"
 SQL_OVERLAP = dt.timedelta(minutes=5)
+
+
+def file_limits(settings: Settings) -> FileLimits:
+    """The configured limits for CSV/XLSX files."""
+    from slamon.adapters.sources.files import FileLimits
+
+    s = settings.source
+    return FileLimits(s.max_file_mb, s.max_rows, s.max_unpacked_mb)
 
 
 def make_source(settings: Settings) -> Source | None:
@@ -35,7 +44,7 @@ def make_source(settings: Settings) -> Source | None:
 
         if src.folder is None:
             raise ConfigError("source.kind 为 folder 时必须填写导出文件目录", key="source.folder")
-        return FolderSource(src.folder)
+        return FolderSource(src.folder, limits=file_limits(settings))
     if src.kind == "demo":
         from slamon.adapters.sources.sql import SqlSource
         from slamon.demo.platform import TABLE, build_demo_platform, platform_query

@@ -5,7 +5,8 @@ or touching a file does not import it again, while a corrected export (new conte
 Files still being written are left for the next poll: temporary names (``~$x.xlsx``,
 ``.~lock.x.csv#``, hidden files) and files modified less than ``settle_seconds`` ago.
 
-A file that cannot be read at all (wrong encoding, no 申请编号 column, a broken XLSX) yields a
+A file that cannot be read at all (an encoding that cannot be told for sure, no 申请编号 column,
+a broken XLSX, beyond the size, row or inflation limits of :class:`FileLimits`) yields a
 note naming the file and the reason, and is marked as imported anyway, so that it is not retried
 and reported on every poll; a fixed file has a new hash and is imported. Bad rows inside a good
 file are not this module's business: the poll service rejects them row by row.
@@ -19,7 +20,13 @@ from collections.abc import Callable, Container
 from pathlib import Path
 
 from slamon.adapters.sources.base import FetchResult, FileMark, RawRow
-from slamon.adapters.sources.files import SUFFIXES, file_sha256, read_export
+from slamon.adapters.sources.files import (
+    DEFAULT_LIMITS,
+    SUFFIXES,
+    FileLimits,
+    file_sha256,
+    read_export,
+)
 from slamon.core.errors import SourceError
 
 
@@ -36,8 +43,10 @@ class FolderSource:
         folder: Path | str,
         settle_seconds: float = 5,
         clock: Callable[[], float] | None = None,
+        limits: FileLimits = DEFAULT_LIMITS,
     ) -> None:
         self.folder = Path(folder)
+        self.limits = limits
         self.settle_seconds = settle_seconds
         self.clock = clock or time.time
         self.name = f"目录:{self.folder}"
@@ -79,7 +88,7 @@ class FolderSource:
                 continue
             seen.add(sha)
             try:
-                file_rows, file_notes = read_export(path)
+                file_rows, file_notes = read_export(path, self.limits)
             except SourceError as exc:
                 notes.append(
                     f"文件 {path.name} 无法导入：{exc}；已记为已处理，修正后重新放入目录即可导入"

@@ -140,6 +140,9 @@ class RejectedRow(SQLModel, table=True):
     first_seen_at: dt.datetime
     last_seen_at: dt.datetime
     poll_run_id: int | None = None
+    application_id: str | None = Field(default=None, max_length=128, index=True)
+    # When a later good row of the same application loaded: out of the default status view.
+    settled_at: dt.datetime | None = None
 
 
 class ImportedFile(SQLModel, table=True):

@@ -94,19 +94,28 @@ def last_run(conn: Connection, status: str) -> dict[str, Any] | None:
 def record_rejections(
     conn: Connection,
     source: str,
-    errors: Sequence[tuple[str, str, str, str]],
+    errors: Sequence[tuple[str, str, str, str, str | None]],
     run_id: int | None,
     now: dt.datetime,
 ) -> None:
-    """Upsert (row_ref, field, message, raw_json) for ``source``: first_seen kept, last_seen moved."""
-    for ref, field, message, raw in errors:
+    """Upsert (row_ref, field, message, raw_json, application_id) for ``source``: first_seen
+    kept, last_seen moved, a settled row open again."""
+    for ref, field, message, raw, application_id in errors:
         ref, message, raw = fit(ref, 200), fit(message, 4000), raw.replace("\x00", "")
+        application_id = fit(application_id, 128) if application_id else None
         res = conn.execute(
             update(REJECTED)
             .where(
                 REJECTED.c.source == source, REJECTED.c.row_ref == ref, REJECTED.c.field == field
             )
-            .values(message=message, raw=raw, last_seen_at=now, poll_run_id=run_id)
+            .values(
+                message=message,
+                raw=raw,
+                last_seen_at=now,
+                poll_run_id=run_id,
+                application_id=application_id,
+                settled_at=None,
+            )
         )
         if res.rowcount == 0:
             conn.execute(
@@ -119,6 +128,7 @@ def record_rejections(
                     first_seen_at=now,
                     last_seen_at=now,
                     poll_run_id=run_id,
+                    application_id=application_id,
                 )
             )
 
@@ -129,6 +139,18 @@ def clear_rejections(conn: Connection, source: str, refs: Sequence[str]) -> None
         conn.execute(
             delete(REJECTED).where(REJECTED.c.source == source, REJECTED.c.row_ref.in_(part))
         )
+
+
+def settle_rejections(conn: Connection, application_ids: Sequence[str], now: dt.datetime) -> int:
+    """Mark open rejected rows of these applications settled (a good row has loaded since)."""
+    n = 0
+    for part in chunks(list(application_ids)):
+        n += conn.execute(
+            update(REJECTED)
+            .where(REJECTED.c.application_id.in_(part), REJECTED.c.settled_at.is_(None))
+            .values(settled_at=now)
+        ).rowcount
+    return n
 
 
 def imported_hashes(conn: Connection) -> set[str]:
@@ -148,13 +170,19 @@ def rejected_refs(conn: Connection, source: str) -> set[str]:
     )
 
 
-def recent_rejections(conn: Connection, limit: int = 200) -> list[dict[str, Any]]:
+def recent_rejections(
+    conn: Connection, limit: int = 200, include_settled: bool = False
+) -> list[dict[str, Any]]:
+    """The latest rejected rows; those a later good row settled only with ``include_settled``."""
     r = REJECTED
+    query = select(
+        r.c.source, r.c.row_ref, r.c.field, r.c.message, r.c.last_seen_at, r.c.settled_at
+    )
+    if not include_settled:
+        query = query.where(r.c.settled_at.is_(None))
     return [
         dict(row)
         for row in conn.execute(
-            select(r.c.source, r.c.row_ref, r.c.field, r.c.message, r.c.last_seen_at)
-            .order_by(r.c.last_seen_at.desc(), r.c.id)
-            .limit(limit)
+            query.order_by(r.c.last_seen_at.desc(), r.c.id).limit(limit)
         ).mappings()
     ]
