@@ -21,10 +21,7 @@ from slamon.core.errors import ConfigError
 from slamon.core.vocabulary import DEFAULT_WORDS, PlatformWords, site_words
 
 SOURCE_KINDS = ("sql", "folder", "demo", "none")
-SOURCE_KEYS = (
-    "kind url query folder poll_minutes stale_minutes max_file_mb max_rows max_unpacked_mb"
-)
-SOURCE_KEYS = tuple(SOURCE_KEYS.split())
+_SRC_KEYS = "kind url query folder poll_minutes stale_minutes max_file_mb max_rows max_unpacked_mb"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
@@ -243,7 +240,7 @@ def parse_settings(
     if rules_dir is None and (base_dir / "rules").is_dir():
         rules_dir = base_dir / "rules"
 
-    src = _Reader(root.data.get("source"), "source", set(SOURCE_KEYS))
+    src = _Reader(root.data.get("source"), "source", set(_SRC_KEYS.split()))
     kind = src.text("kind", "demo")
     if kind not in SOURCE_KINDS:
         raise src.fail("kind", f"应为 {' / '.join(SOURCE_KINDS)} 之一")
