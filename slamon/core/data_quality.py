@@ -146,8 +146,10 @@ class DataQuality:
             )
         return text
 
-    def exemption_rows(self, tz: dt.tzinfo) -> list[tuple[str, ...]]:
-        """序号, 提供部门, 资源名称, 申请编号, 排除理由, 核实人, 日期: the appendix rows."""
+    def exemption_rows(self, tz: dt.tzinfo, compact: bool = False) -> list[tuple[str, ...]]:
+        """序号, 提供部门, 资源名称, 申请编号, 排除理由, 核实人, 日期: the appendix rows
+        (``compact``: the date as 2025-01-06)."""
+        day = (lambda d: d.isoformat()) if compact else chinese_date
         return [
             (
                 str(n),
@@ -156,7 +158,7 @@ class DataQuality:
                 e.application_id,
                 e.reason,
                 e.by,
-                chinese_date(e.at.astimezone(tz).date()),
+                day(e.at.astimezone(tz).date()),
             )
             for n, e in enumerate(self.exemptions, start=1)
         ]

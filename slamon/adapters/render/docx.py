@@ -1,9 +1,13 @@
-"""The monthly report as a .docx in the style of a Chinese official document (GB/T 9704-2012):
-A4, 仿宋 三号 body with a two-character first-line indent and fixed 28 pt line spacing, 一、 headings
-in 黑体, （一） headings in 楷体, a 小标宋 title, and "- N -" page numbers in the footer (PAGE field).
+"""The monthly report as a .docx in the style of a Chinese official document (GB/T 9704-2012),
+as the seed reports look: the red masthead (贵州省公共数据共享开放 / 月 报), the 年月 line, the
+issuer and date over a red rule; A4, 仿宋 三号 justified body with a two-character first-line
+indent and fixed 28 pt line spacing, 一、 headings in 黑体, （一） headings in 楷体; the data note;
+after a page break the appendix tables (sized columns, single spacing, header row repeated); the
+报/送/发 lines when configured; "- N -" page numbers in the footer (PAGE field); core properties
+(title, author = issuer, created = the report's date, language zh-CN).
 
 East Asian fonts only take effect through ``w:rFonts/@w:eastAsia``; python-docx's ``font.name``
-sets the Latin slots only, so every font here goes through :func:`set_fonts`.
+sets the Latin slots only, so every font goes through :func:`set_fonts`.
 """
 
 from __future__ import annotations
@@ -11,7 +15,30 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from slamon.adapters.render.text import DETAIL_HEADERS, detail_rows, subtitle
+from slamon.adapters.render import docx_parts as parts
+from slamon.adapters.render.docx_style import (  # noqa: F401 - set_fonts is re-exported
+    BODY_FONT,
+    BODY_PT,
+    H1_FONT,
+    H2_FONT,
+    LINE_PT,
+    PAGE_NUMBER_FONT,
+    set_fonts,
+    set_language,
+)
+from slamon.adapters.render.text import (
+    DETAIL_HEADERS,
+    DETAIL_TITLE,
+    EXEMPTION_TITLE,
+    NOTE_LABEL,
+    WARNING_LABEL,
+    detail_rows,
+    exemption_rows,
+    quality_note,
+    warnings,
+)
+from slamon.core.data_quality import EXEMPTION_HEADERS
+from slamon.core.formats import chinese_moment
 from slamon.core.report_wording import (
     H1_OVERVIEW,
     H1_PROBLEMS,
@@ -21,36 +48,6 @@ from slamon.core.report_wording import (
     REPORT_TITLE,
     MonthlyReport,
 )
-
-BODY_FONT = "仿宋"
-H1_FONT = "黑体"
-H2_FONT = "楷体"
-TITLE_FONT = "方正小标宋简体"
-PAGE_NUMBER_FONT = "宋体"
-BODY_PT = 16  # 三号
-TITLE_PT = 22  # 二号
-LINE_PT = 28
-
-
-def set_fonts(
-    element: Any, name: str, size_pt: float | None = None, bold: bool | None = None
-) -> None:
-    """Set the Latin and East Asian font (and size, weight) on a run or a style, dropping theme fonts."""
-    from docx.oxml.ns import qn
-    from docx.shared import Pt
-
-    font = element.font
-    font.name = name
-    if size_pt is not None:
-        font.size = Pt(size_pt)
-    if bold is not None:
-        font.bold = bold
-    rpr = element.element.get_or_add_rPr()
-    rfonts = rpr.get_or_add_rFonts()
-    for slot in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
-        rfonts.set(qn(slot), name)
-    for theme in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
-        rfonts.attrib.pop(qn(theme), None)
 
 
 def _setup(doc: Any) -> None:
@@ -115,48 +112,30 @@ def _page_number_footer(doc: Any) -> None:
         set_fonts(p.add_run(" -"), PAGE_NUMBER_FONT, 14)
 
 
-def _body(doc: Any, text: str) -> None:
-    from docx.shared import Pt
-
-    p = doc.add_paragraph()
-    p.paragraph_format.first_line_indent = Pt(BODY_PT * 2)
-    set_fonts(p.add_run(text), BODY_FONT, BODY_PT)
-
-
-def _heading(doc: Any, text: str, level: int) -> None:
-    p = doc.add_heading(level=level)
-    set_fonts(p.add_run(text), H1_FONT if level == 1 else H2_FONT, BODY_PT, bold=False)
-
-
-def _title(doc: Any, r: MonthlyReport) -> None:
+def _body(doc: Any, text: str, bold_lead: str | None = None) -> Any:
+    """A body paragraph: justified, two-character first-line indent (a 注意：/数据说明： lead in 黑体)."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Pt
 
     p = doc.add_paragraph()
-    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    p.paragraph_format.line_spacing = Pt(36)
-    set_fonts(p.add_run(REPORT_TITLE), TITLE_FONT, TITLE_PT)
-    p = doc.add_paragraph()
-    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    set_fonts(p.add_run(subtitle(r)), H2_FONT, BODY_PT)
-    doc.add_paragraph()
+    p.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    p.paragraph_format.first_line_indent = Pt(BODY_PT * 2)
+    if bold_lead and text.startswith(bold_lead):
+        set_fonts(p.add_run(bold_lead), H1_FONT, BODY_PT)
+        text = text[len(bold_lead) :]
+    set_fonts(p.add_run(text), BODY_FONT, BODY_PT)
+    return p
 
 
-def _detail_table(doc: Any, r: MonthlyReport) -> None:
-    rows = detail_rows(r)
-    if not rows:
-        return
-    _heading(doc, "附：超期申请明细", 1)
-    table = doc.add_table(rows=1, cols=len(DETAIL_HEADERS))
-    table.style = "Table Grid"
-    for cell, text in zip(table.rows[0].cells, DETAIL_HEADERS, strict=True):
-        cell.paragraphs[0].paragraph_format.first_line_indent = 0
-        set_fonts(cell.paragraphs[0].add_run(text), H1_FONT, 10.5)
-    for row in rows:
-        cells = table.add_row().cells
-        for cell, text in zip(cells, row, strict=True):
-            cell.paragraphs[0].paragraph_format.first_line_indent = 0
-            set_fonts(cell.paragraphs[0].add_run(text), BODY_FONT, 10.5)
+def _heading(doc: Any, text: str, level: int) -> Any:
+    p = doc.add_heading(level=level)
+    set_fonts(p.add_run(text), H1_FONT if level == 1 else H2_FONT, BODY_PT, bold=False)
+    return p
+
+
+def _month_line(r: MonthlyReport) -> str:
+    m = r.figures.month
+    return f"{m.year}年{m.month}月"
 
 
 def build_docx(r: MonthlyReport, problems_only: bool = False) -> Any:
@@ -165,8 +144,13 @@ def build_docx(r: MonthlyReport, problems_only: bool = False) -> Any:
 
     doc = Document()
     _setup(doc)
+    set_language(doc)
     _page_number_footer(doc)
-    _title(doc, r)
+    parts.masthead(doc, _month_line(r), r.issuer, r.issued_on)
+    as_of = f"（统计截至{chinese_moment(r.figures.as_of, r.tz)}）"
+    parts.masthead_note(doc, as_of)
+    for w in warnings(r):
+        _body(doc, WARNING_LABEL + w, bold_lead=WARNING_LABEL)
     if not problems_only:
         _heading(doc, H1_OVERVIEW, 1)
         _heading(doc, H2_DISPATCH, 2)
@@ -176,11 +160,22 @@ def build_docx(r: MonthlyReport, problems_only: bool = False) -> Any:
         _body(doc, r.timeliness_text)
     _heading(doc, H1_PROBLEMS, 1)
     _body(doc, r.problems_text)
-    if not problems_only:
-        _detail_table(doc, r)
-    core = doc.core_properties
-    core.title = f"{REPORT_TITLE}（{r.figures.month.label}）"
-    core.author = "slamon"
+    note = quality_note(r)
+    if note:
+        _body(doc, note, bold_lead=NOTE_LABEL)
+    appendices = []
+    details = [] if problems_only else detail_rows(r, compact=True)
+    if details:
+        appendices.append((DETAIL_TITLE, DETAIL_HEADERS, details, parts.DETAIL_COLUMNS))
+    exempted = exemption_rows(r, compact=True)
+    if exempted:
+        appendices.append((EXEMPTION_TITLE, EXEMPTION_HEADERS, exempted, parts.EXEMPTION_COLUMNS))
+    for n, (title, headers, rows, columns) in enumerate(appendices, start=1):
+        label = title.replace("附：", f"附{n}：") if len(appendices) > 1 else title
+        parts.appendix_heading(doc, label, first=n == 1)
+        parts.table(doc, headers, rows, columns)
+    parts.record_lines(doc, r.distribution, r.printed_by, r.issued_on)
+    parts.core_properties(doc, f"{REPORT_TITLE}（{r.figures.month.label}）", r.issuer, r.issued_on)
     return doc
 
 

@@ -32,8 +32,8 @@ def quality_note(r: MonthlyReport) -> str | None:
     return None if r.quality is None else NOTE_LABEL + r.quality.note(r.tz)
 
 
-def exemption_rows(r: MonthlyReport) -> list[tuple[str, ...]]:
-    return r.quality.exemption_rows(r.tz) if r.quality else []
+def exemption_rows(r: MonthlyReport, compact: bool = False) -> list[tuple[str, ...]]:
+    return r.quality.exemption_rows(r.tz, compact) if r.quality else []
 
 
 def _sections(r: MonthlyReport, problems_only: bool) -> list[tuple[str, str | None, str]]:
@@ -51,26 +51,30 @@ def subtitle(r: MonthlyReport) -> str:
     return f"{f.month.year}年{f.month.month}月（统计截至{chinese_moment(f.as_of, r.tz)}）"
 
 
-def detail_rows(r: MonthlyReport) -> list[tuple[str, ...]]:
-    """One row per late application, for the appendix table."""
+def detail_rows(r: MonthlyReport, compact: bool = False) -> list[tuple[str, ...]]:
+    """One row per late application, for the appendix table (``compact``: dates as 2024-12-02,
+    so a narrow table column never breaks one)."""
+    day = (lambda d: d.isoformat()) if compact else chinese_date
     rows = []
     n = 0
     for g in r.figures.late:
         for i in g.items:
             n += 1
+            late = i.overdue_working_days
             if i.answered:
                 assert i.decided_at is not None
-                state = f"{chinese_date(i.decided_at.astimezone(r.tz).date())}审批，超期{i.overdue_working_days}个工作日"
+                answered = day(i.decided_at.astimezone(r.tz).date())
+                state = f"{answered}审批，" + (f"超期{late}个工作日" if late else "超过答复期限")
             else:
-                state = f"未审批，已超期{i.overdue_working_days}个工作日"
+                state = "未审批，" + (f"已超期{late}个工作日" if late else "已超过答复期限")
             rows.append(
                 (
                     str(n),
                     g.provider_dept,
                     i.resource_name,
                     i.application_id,
-                    chinese_date(i.received_at.astimezone(r.tz).date()),
-                    chinese_date(i.deadline_date),
+                    day(i.received_at.astimezone(r.tz).date()),
+                    day(i.deadline_date),
                     state,
                 )
             )
