@@ -21,7 +21,6 @@ from slamon.core.errors import ConfigError
 from slamon.core.vocabulary import DEFAULT_WORDS, PlatformWords, site_words
 
 SOURCE_KINDS = ("sql", "folder", "demo", "none")
-_SRC_KEYS = "kind url query folder poll_minutes stale_minutes max_file_mb max_rows max_unpacked_mb"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
@@ -37,6 +36,9 @@ class SourceConfig:
     max_file_mb: int = 100
     max_rows: int = 500_000
     max_unpacked_mb: int = 500
+    full_query: str | None = None
+    overlap_minutes: int = 5
+    full_sync: dt.time | None = dt.time(2, 30)  # the daily full reconciliation; None: never
 
 
 @dataclass(frozen=True)
@@ -240,7 +242,7 @@ def parse_settings(
     if rules_dir is None and (base_dir / "rules").is_dir():
         rules_dir = base_dir / "rules"
 
-    src = _Reader(root.data.get("source"), "source", set(_SRC_KEYS.split()))
+    src = _Reader(root.data.get("source"), "source", set(SourceConfig.__dataclass_fields__))
     kind = src.text("kind", "demo")
     if kind not in SOURCE_KINDS:
         raise src.fail("kind", f"应为 {' / '.join(SOURCE_KINDS)} 之一")
@@ -254,6 +256,9 @@ def parse_settings(
         max_file_mb=src.integer("max_file_mb", 100, 1, 10_000),
         max_rows=src.integer("max_rows", 500_000, 1, 100_000_000),
         max_unpacked_mb=src.integer("max_unpacked_mb", 500, 1, 100_000),
+        full_query=src.text("full_query", None),
+        overlap_minutes=src.integer("overlap_minutes", 5, 0, 7 * 24 * 60),
+        full_sync=src.hhmm("full_sync", dt.time(2, 30)) if src.data.get("full_sync", 1) else None,
     )
     if kind == "sql" and (not source.url or not source.query):
         raise ConfigError("source.kind 为 sql 时两者都必须填写", key="source.url / source.query")

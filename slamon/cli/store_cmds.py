@@ -58,6 +58,9 @@ def import_file(
 def poll(
     now: str = typer.Option(None, "--now", help="按此时刻运行本轮（默认当前时间）"),
     dry_run: bool = typer.Option(False, "--dry-run", help="只计划并打印通知，不写入、不发送"),
+    full: bool = typer.Option(
+        False, "--full", help="全量核对：重读全部记录，补齐增量遗漏，找出已从平台删除的申请"
+    ),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
 ) -> None:
     """运行一轮：读取数据源、入库、计算时限、计划并发送通知。"""
@@ -72,7 +75,9 @@ def poll(
     if source is None:
         raise InputError("未配置数据源（source.kind 为 none）；请用 slamon import 导入文件")
     engine = runtime().engine
-    summary = run_poll_cycle(engine, rt, source, at, dry_run=dry_run, planner=default_planner())
+    summary = run_poll_cycle(
+        engine, rt, source, at, dry_run=dry_run, planner=default_planner(), full=full
+    )
     delivery = None if dry_run else deliver_job(engine, rt, at, worker_id("cli"))
     if as_json:
         data = {
@@ -84,6 +89,10 @@ def poll(
             "data_issues": summary.data_issues,
             "issues_cleared": summary.issues_cleared,
             "planned": summary.planned,
+            "full": summary.full,
+            "missed": summary.missed,
+            "deleted": summary.deleted,
+            "future": summary.future,
             "dry_run": dry_run,
             "notes": summary.notes,
             "planned_notices": summary.preview,
@@ -257,6 +266,9 @@ def render_status(report, rt, stages: tuple[str, ...] | None = None) -> None:  #
     bad = report.last_failed_poll
     if bad and (not ok or bad["id"] > ok["id"]):
         warn(f"最近一次读取失败：{table_moment(bad['started_at'], tz)}，{bad['error']}")
+    if report.future_rows:
+        shown = "、".join(f"{r['row']}（{r['updated_at'][:16]}）" for r in report.future_rows[:10])
+        warn(f"更新时间晚于当前时间的行（未用于推进增量游标）：{shown}")
     if report.deadline_changes:
         t3 = Table(title=f"因日历或规则变化而改变的答复期限（{len(report.deadline_changes)} 件）")
         for c in ("申请编号", "原期限", "新期限"):

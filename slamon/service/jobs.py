@@ -60,8 +60,11 @@ def poll_job(engine: Engine, rt: Runtime, now: dt.datetime, worker: str) -> Any:
     source = make_source(rt.settings)
     if source is None:
         return None
+    full = _full_sync_due(engine, rt, now)
+    if full:
+        log.info("poll.full_sync source=%s", source.name)
     try:
-        summary = run_poll_cycle(engine, rt, source, now, planner=default_planner())
+        summary = run_poll_cycle(engine, rt, source, now, planner=default_planner(), full=full)
     except Exception as exc:
         log.error("poll.error source=%s error=%s", source.name, exc)
         problem = source_health(engine, rt, source.name, now, ok=False, fetched=0)
@@ -75,6 +78,15 @@ def poll_job(engine: Engine, rt: Runtime, now: dt.datetime, worker: str) -> Any:
         _notify_stale(engine, rt, now, problem, source.name)
     deliver_job(engine, rt, now, worker)
     return summary
+
+
+def _full_sync_due(engine: Engine, rt: Runtime, now: dt.datetime) -> bool:
+    from slamon.service.reconcile import full_sync_due
+
+    if rt.settings.source.kind != "sql":
+        return False
+    with engine.connect() as conn:
+        return full_sync_due(conn, rt.settings.source.full_sync, now, rt.tz)
 
 
 def deliver_job(engine: Engine, rt: Runtime, now: dt.datetime, worker: str) -> Any:

@@ -21,6 +21,7 @@ from slamon.core.row_checks import RowLimits, check_raw, check_row
 from slamon.core.sla import SlaState, evaluate
 from slamon.runtime import Runtime
 from slamon.service.doubts import settle_issues
+from slamon.service.reconcile import cursor_key, future_note, record_future, settle_full_read
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
@@ -47,6 +48,10 @@ class PollSummary:
     data_issues: int = 0  # applications held back as doubtful by this read
     issues_cleared: int = 0  # applications a good row settled
     planned: int = 0
+    missed: int = 0  # a full read: rows incremental polling had missed (new or changed)
+    deleted: int = 0  # a full read: applications gone from the platform
+    future: int = 0  # rows whose updated_at lies in the future (they did not move the cursor)
+    full: bool = False
     notes: list[str] = field(default_factory=list)
     dry_run: bool = False
     preview: list[dict[str, Any]] = field(default_factory=list)  # notices planned this cycle
@@ -66,10 +71,6 @@ class _DryRun(Exception):
     """Raised at the end of a dry-run cycle to roll the transaction back."""
 
 
-def cursor_key(source_name: str) -> str:
-    return f"cursor:{source_name}"[:64]
-
-
 def default_planner() -> Planner:
     """The mail planner (imported late: the poll service does not need mail to be importable)."""
     from slamon.service.notices import plan_notices
@@ -86,18 +87,29 @@ def run_poll_cycle(
     dry_run: bool = False,
     planner: Planner | None = None,
     incremental: bool = True,
+    full: bool = False,
 ) -> PollSummary:
-    """Fetch from ``source`` and apply it to the store as of ``now`` (aware)."""
+    """Fetch from ``source`` and apply it to the store as of ``now`` (aware).
+
+    ``full``: a reconciliation — re-read every row (sources that can), report what incremental
+    polling missed, hold applications gone from the platform.
+    """
+    key = cursor_key(source)
     with engine.connect() as conn:
-        raw_since = runs.get_meta(conn, cursor_key(source.name)) if incremental else None
+        raw_since = runs.get_meta(conn, key) if incremental and not full else None
         imported = runs.imported_hashes(conn)
     since = dt.datetime.fromisoformat(raw_since) if raw_since else None
     try:
-        fetched = source.fetch(since, imported)
+        if hasattr(source, "cursor_identity"):  # a database: knows the clock, can read in full
+            fetched = source.fetch(since, imported, now=now, full=full)  # type: ignore[call-arg]
+        else:
+            fetched = source.fetch(since, imported)
     except Exception as exc:
         _log_failed_run(engine, source.name, now, exc)
         raise
-    return apply_fetch(engine, rt, source.name, fetched, now, dry_run=dry_run, planner=planner)
+    return apply_fetch(
+        engine, rt, source.name, fetched, now, dry_run=dry_run, planner=planner, cursor=key
+    )
 
 
 def apply_fetch(
@@ -109,11 +121,20 @@ def apply_fetch(
     *,
     dry_run: bool = False,
     planner: Planner | None = None,
+    cursor: str | None = None,
 ) -> PollSummary:
     """Validate and store one fetch in a single transaction: a failure anywhere rolls it all back."""
     summary = PollSummary(
-        source=source_name, fetched=len(fetched.rows), notes=list(fetched.notes), dry_run=dry_run
+        source=source_name,
+        fetched=len(fetched.rows),
+        notes=list(fetched.notes),
+        dry_run=dry_run,
+        full=fetched.complete,
+        future=len(fetched.future),
     )
+    note = future_note(fetched.future, rt.tz)
+    if note:
+        summary.notes.append(note)
     try:
         with engine.begin() as conn:
             runs.lock_polls(conn)
@@ -122,9 +143,13 @@ def apply_fetch(
             changed = _upsert(conn, records, source_name, summary, now)
             _store_rejections(conn, source_name, records, fetched.rows, rejections, summary, now)
             touched = settle_issues(conn, records, rejections, conflicts, summary, now)
+            if fetched.complete:
+                touched |= settle_full_read(conn, source_name, records, rejections, summary, now)
             _evaluate(conn, rt, changed, summary, now, touched)
             if fetched.cursor is not None:
-                runs.set_meta(conn, cursor_key(source_name), fetched.cursor.isoformat())
+                key = cursor or cursor_key(source_name)
+                runs.set_meta(conn, key, fetched.cursor.isoformat())
+            record_future(conn, fetched)
             runs.mark_imported(
                 conn, [(f.sha256, f.name) for f in fetched.files], summary.run_id, now
             )

@@ -15,6 +15,7 @@ from slamon.core.vocabulary import FLAG_NAMES, ISSUE_REASON_NAMES, STAGE_SEVERIT
 from slamon.runtime import Runtime
 from slamon.service.data_quality import unknown_departments
 from slamon.service.exemptions import ExemptionFact, active_exemptions
+from slamon.service.reconcile import future_rows
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -74,6 +75,7 @@ class StatusReport:
     # the provider names --department matched (exact canonical name, or every name containing it)
     department_matches: list[str] = field(default_factory=list)
     unknown_departments: tuple[UnknownDepartment, ...] = ()  # near misses of known names
+    future_rows: list[dict[str, Any]] = field(default_factory=list)  # updated_at in the future
 
 
 def _iso(v: dt.datetime | None) -> str | None:
@@ -118,6 +120,7 @@ def build_status(
         last_failed = runs.last_run(conn, "failed")
         rejected = runs.recent_rejections(conn, include_settled=include_settled)
         changes = applications.latest_deadline_changes(conn)
+        future = future_rows(conn)
     items.sort(key=_sort_key)
     by_dept: dict[str, Counter[str]] = defaultdict(Counter)
     for it in items:
@@ -133,6 +136,7 @@ def build_status(
         department,
         matches,
         unknown_departments(rt, counts),
+        future_rows=future,
     )
 
 

@@ -35,6 +35,19 @@ class FetchResult:
     files: list[FileMark] = field(default_factory=list)
     # Problems that concern a whole file or the source rather than one row (shown to the user).
     notes: list[str] = field(default_factory=list)
+    # Rows whose updated_at lies in the future: (ref, updated_at); they did not move the cursor.
+    future: list[tuple[str, dt.datetime]] = field(default_factory=list)
+    # A full read: every row the platform has (rows missing from it were deleted there).
+    complete: bool = False
+
+
+@dataclass
+class ReadState:
+    """What a streamed read found besides its rows, filled as the batches go by."""
+
+    cursor: dt.datetime | None = None
+    future: list[tuple[str, dt.datetime]] = field(default_factory=list)
+    rows: int = 0
 
 
 class Source(Protocol):

@@ -1,8 +1,9 @@
 """The configured source (settings.source.kind): sql, folder, demo or none.
 
-A real platform (kind ``sql``) is read with a few minutes of overlap before the cursor: a row
-committed late with an older ``updated_at`` is still caught, and rows read again unchanged cost
-nothing (the poll service leaves them untouched).
+A real platform (kind ``sql``) is read with ``source.overlap_minutes`` of overlap before the
+cursor: a row committed late with an older ``updated_at`` is still caught, and rows read again
+unchanged cost nothing (the poll service leaves them untouched). What the overlap misses, the full
+reconciliation (``poll --full``, ``source.full_sync``) finds.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ if TYPE_CHECKING:
     from slamon.config import Settings
 
 DEMO_DB = "demo-platform.db"
-SQL_OVERLAP = dt.timedelta(minutes=5)
 
 
 def file_limits(settings: Settings) -> FileLimits:
@@ -38,7 +38,13 @@ def make_source(settings: Settings) -> Source | None:
             raise ConfigError(
                 "配置项 source.url / source.query：source.kind 为 sql 时两者都必须填写"
             )
-        return SqlSource(src.url, src.query, tz=settings.tz, overlap=SQL_OVERLAP)
+        return SqlSource(
+            src.url,
+            src.query,
+            tz=settings.tz,
+            overlap=dt.timedelta(minutes=src.overlap_minutes),
+            full_query=src.full_query,
+        )
     if src.kind == "folder":
         from slamon.adapters.sources.folder import FolderSource
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Container, Mapping
+from collections.abc import Container, Iterator, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from slamon.adapters.sources.base import FetchResult, RawRow
+from slamon.adapters.sources.base import FetchResult, RawRow, ReadState
 from slamon.adapters.sources.sql_guard import check_query, refusal_reason
 from slamon.adapters.sources.sql_session import begin_read_only, make_engine
 from slamon.core.errors import InputError, SourceError
@@ -31,6 +31,9 @@ if TYPE_CHECKING:
 # Bound to :since on the first poll (everything): naive 1970-01-01 is older than any platform row.
 EPOCH = dt.datetime(1970, 1, 1)
 DEFAULT_TZ = "Asia/Shanghai"
+BATCH_ROWS = 5000
+# An updated_at later than now by more than this never moves the cursor (it is reported instead).
+FUTURE_TOLERANCE = dt.timedelta(minutes=5)
 _SINCE = re.compile(r"(?<![:\w]):since\b")
 
 
@@ -62,9 +65,11 @@ class SqlSource:
         overlap: dt.timedelta = dt.timedelta(0),
         naive_since: bool = True,
         connect_timeout: int = 10,
+        full_query: str | None = None,
     ) -> None:
         self.url = url
         self.query = check_query(query)
+        self.full_query = check_query(full_query) if full_query else None
         self.tz = zone(tz) if isinstance(tz, str) else (tz or zone(DEFAULT_TZ))
         self.name = name or mask_url(url)
         self.masked_url = mask_url(url)
@@ -75,6 +80,13 @@ class SqlSource:
         self.naive_since = naive_since
         self.connect_timeout = connect_timeout
         self._engine: Engine | None = None
+        self.last_read = ReadState()
+
+    @property
+    def cursor_identity(self) -> str:
+        """What the incremental cursor belongs to: the whole URL and query (hashed by the poll
+        service, so a changed URL or query starts afresh and no secret is stored)."""
+        return f"{self.url}\n{self.query}"
 
     # -- engine and connection -------------------------------------------------------------
     def engine(self) -> Engine:
@@ -92,6 +104,22 @@ class SqlSource:
         return self._run(sql, params or {})
 
     def _run(self, sql: str, params: Mapping[str, Any]) -> tuple[list[str], list[tuple[Any, ...]]]:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        conn, result = self._open(sql, params)
+        try:
+            keys = list(result.keys())
+            rows = [tuple(r) for r in result]
+            conn.rollback()
+        except SQLAlchemyError as exc:
+            raise self._failure(exc) from None
+        finally:
+            conn.close()
+        return keys, rows
+
+    def _open(self, sql: str, params: Mapping[str, Any], stream: int = 0) -> tuple[Any, Any]:
+        """A new read-only connection and the result of ``sql`` on it (streamed when ``stream``:
+        a server-side cursor delivering that many rows at a time). The caller closes it."""
         from sqlalchemy import text
         from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
@@ -105,26 +133,28 @@ class SqlSource:
             reason = f"{exc.__class__.__name__}: {scrub(str(exc), self.url)}"
             raise SourceError(f"无法连接数据源 {self.masked_url}：{reason}") from None
         try:
-            with conn:
-                begin_read_only(conn, self.tz)
-                result = conn.execute(text(sql), dict(params))
-                keys = list(result.keys())
-                rows = [tuple(r) for r in result]
-                conn.rollback()
-        except DBAPIError as exc:
+            begin_read_only(conn, self.tz)
+            if stream:
+                conn = conn.execution_options(stream_results=True, yield_per=stream)
+            return conn, conn.execute(text(sql), dict(params))
+        except SQLAlchemyError as exc:
+            conn.close()
+            raise self._failure(exc) from None
+
+    def _failure(self, exc: Exception) -> SourceError:
+        from sqlalchemy.exc import DBAPIError
+
+        if isinstance(exc, DBAPIError):
             reason = scrub(str(exc.orig), self.url).strip().replace("\n", " ")
             refused = refusal_reason(reason)
             if refused:
                 reason = f"{refused}（{reason}）"
-            raise SourceError(f"数据源 {self.masked_url} 查询失败：{reason}") from None
-        except SQLAlchemyError as exc:
-            raise SourceError(
-                f"数据源 {self.masked_url} 查询失败：{scrub(str(exc), self.url)}"
-            ) from None
-        return keys, rows
+        else:
+            reason = scrub(str(exc), self.url).strip().replace("\n", " ")
+        return SourceError(f"数据源 {self.masked_url} 查询失败：{reason}")
 
-    def _params(self, since: dt.datetime | None) -> dict[str, Any]:
-        if not self.incremental:
+    def _params(self, since: dt.datetime | None, sql: str) -> dict[str, Any]:
+        if not _SINCE.search(sql):
             return {}
         if since is None:
             value = EPOCH if self.naive_since else EPOCH.replace(tzinfo=dt.UTC)
@@ -139,28 +169,75 @@ class SqlSource:
         return {"since": value}
 
     # -- the Source interface ----------------------------------------------------------------
-    def fetch(self, since: dt.datetime | None, imported: Container[str] = ()) -> FetchResult:
-        keys, rows = self._run(self.query, self._params(since))
-        fields = [canonical_field(k) for k in keys]
-        id_col = fields.index("application_id") if "application_id" in fields else None
-        upd_col = fields.index("updated_at") if "updated_at" in fields else None
-        out: list[RawRow] = []
-        cursor = as_aware(since, self.tz).astimezone(self.tz) if since is not None else None
-        for n, values in enumerate(rows, start=1):
-            data = {
-                k: v if v is None or type(v) is str or type(v) is dt.datetime else _plain(v)
-                for k, v in zip(keys, values, strict=True)
-            }
-            ref = None
-            if id_col is not None:
-                raw_id = _plain(values[id_col])
-                ref = str(raw_id).strip() if raw_id is not None else None
-            out.append(RawRow(ref or f"第{n}行", data))
-            if upd_col is not None:
-                seen = self._when(values[upd_col])
-                if seen is not None and (cursor is None or seen > cursor):
-                    cursor = seen
-        return FetchResult(rows=out, cursor=cursor)
+    def fetch(
+        self,
+        since: dt.datetime | None,
+        imported: Container[str] = (),
+        *,
+        now: dt.datetime | None = None,
+        full: bool = False,
+    ) -> FetchResult:
+        """Every row at once (see :meth:`batches` for the bounded-memory way)."""
+        rows = [r for batch in self.batches(since, now=now, full=full) for r in batch]
+        state = self.last_read
+        return FetchResult(rows=rows, cursor=state.cursor, future=state.future, complete=full)
+
+    def batches(
+        self,
+        since: dt.datetime | None,
+        *,
+        now: dt.datetime | None = None,
+        full: bool = False,
+        size: int = BATCH_ROWS,
+    ) -> Iterator[list[RawRow]]:
+        """The rows in batches through a server-side cursor; ``last_read`` holds the new cursor.
+
+        ``full``: re-read everything (``full_query`` when configured, else the query with the
+        earliest ``:since``). The cursor never moves past ``now`` plus a small tolerance: a later
+        ``updated_at`` (a fast clock, a typo in 2042) is listed in ``last_read.future`` instead.
+        """
+        from sqlalchemy.exc import SQLAlchemyError
+
+        sql = self.full_query if full and self.full_query else self.query
+        start = None if full or since is None else as_aware(since, self.tz).astimezone(self.tz)
+        state = self.last_read = ReadState(cursor=start)
+        ceiling = now + FUTURE_TOLERANCE if now is not None else None
+        conn, result = self._open(sql, self._params(None if full else since, sql), size)
+        try:
+            keys = list(result.keys())
+            fields = [canonical_field(k) for k in keys]
+            id_col = fields.index("application_id") if "application_id" in fields else None
+            upd_col = fields.index("updated_at") if "updated_at" in fields else None
+            n = 0
+            for part in result.partitions(size):
+                out: list[RawRow] = []
+                for values in part:
+                    n += 1
+                    data = {
+                        k: v if v is None or type(v) is str or type(v) is dt.datetime else _plain(v)
+                        for k, v in zip(keys, values, strict=True)
+                    }
+                    ref = None
+                    if id_col is not None:
+                        raw_id = _plain(values[id_col])
+                        ref = str(raw_id).strip() if raw_id is not None else None
+                    row = RawRow(ref or f"第{n}行", data)
+                    out.append(row)
+                    if upd_col is not None:
+                        seen = self._when(values[upd_col])
+                        if seen is None:
+                            continue
+                        if ceiling is not None and seen > ceiling:
+                            state.future.append((row.ref, seen))
+                        elif state.cursor is None or seen > state.cursor:
+                            state.cursor = seen
+                state.rows = n
+                yield out
+            conn.rollback()
+        except SQLAlchemyError as exc:
+            raise self._failure(exc) from None
+        finally:
+            conn.close()
 
     def _when(self, value: Any) -> dt.datetime | None:
         try:
@@ -172,7 +249,7 @@ class SqlSource:
     def columns(self, since: dt.datetime | None = None) -> list[str]:
         """The query's column names, without reading any row."""
         wrapped = f"SELECT * FROM (\n{self.query}\n) AS q WHERE 1=0"
-        keys, _rows = self._run(wrapped, self._params(since))
+        keys, _rows = self._run(wrapped, self._params(since, self.query))
         return keys
 
     def dispose(self) -> None:

@@ -54,6 +54,11 @@ def record_from_row(row: Any) -> ApplicationRecord:
     return ApplicationRecord(**{f: m[f] for f in FIELDS})
 
 
+def ids_from_source(conn: Connection, source: str) -> set[str]:
+    """The ids of the applications last written from ``source``."""
+    return set(conn.execute(select(APP.c.application_id).where(APP.c.source == source)).scalars())
+
+
 def existing_hashes(conn: Connection, ids: Sequence[str]) -> dict[str, str]:
     """application_id → content_hash for those of ``ids`` already stored."""
     if len(ids) > 20 * CHUNK:  # a big batch: one scan beats many IN lists
