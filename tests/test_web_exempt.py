@@ -83,3 +83,31 @@ def test_an_operators_exemption_takes_the_application_out_of_the_overview(dash) 
         )
         assert r.status_code == 200 and "已撤销核实排除" in r.text
         assert active_ids(dash.engine) == frozenset()
+
+
+def _problems(client: TestClient) -> str:
+    html = client.get("/report", params={"month": "2024-10"}).text
+    start = html.index('<p id="problems">')
+    return html[start : html.index("</p>", start)]
+
+
+def test_an_operators_exemption_changes_the_reports_problems(dash) -> None:
+    with TestClient(dash.app()) as c:
+        login(c, "operator")
+        before = _problems(c)
+        assert "工程类_招标项目" in before and "工程类-中标结果公告" in before
+        page = c.get("/application", params={"id": "GZ-LATE-1"}).text
+        r = c.post(
+            "/application/exempt",
+            data={"id": "GZ-LATE-1", "reason": "经核实为平台录入错误", "csrf": csrf_of(page)},
+        )
+        assert r.status_code == 200
+        after = _problems(c)
+        assert "工程类_招标项目" not in after and "工程类-中标结果公告" in after
+        report = c.get("/report", params={"month": "2024-10"}).text
+        appendix = report.split('id="exempted"')[1]
+        assert "GZ-LATE-1" in appendix and "经核实为平台录入错误" in appendix
+        assert "核实排除" in report.split('id="note"')[1].split("</p>")[0]
+        page = c.get("/application", params={"id": "GZ-LATE-1"}).text
+        c.post("/application/revoke", data={"id": "GZ-LATE-1", "csrf": csrf_of(page)})
+        assert _problems(c) == before

@@ -241,3 +241,21 @@ def test_quality_page_lists_data_issues_and_rejected_rows(tmp_path) -> None:
         overview = c.get("/").text
         assert "1 行记录被拒收，1 件申请数据存疑" in overview
     d.engine.dispose()
+
+
+def test_quality_page_suggests_the_known_name_for_a_misspelt_department(tmp_path) -> None:
+    from storehelpers import record
+    from webhelpers import dashboard_records
+
+    typo = record("GZ-TYPO-1", "2024-10-08 09:00", provider_dept="省公共资源交易中")
+    d = make_dashboard(
+        tmp_path,
+        [*dashboard_records(), typo],
+        contacts={LATE_DEPT: ["jyzx@example.gov.cn"]},
+    )
+    with TestClient(d.app()) as c:
+        login(c, "viewer")
+        html = c.get("/quality").text
+        table = html.split('id="unknown"')[1].split("</table>")[0]
+        assert "省公共资源交易中<" in table and f"{LATE_DEPT}<" in table
+    d.engine.dispose()

@@ -89,7 +89,15 @@ def _xlsx_available() -> bool:
 
 @page
 def report(request: Request, v: Visitor) -> Response:
-    from slamon.adapters.render.text import detail_rows, subtitle
+    from slamon.adapters.render.text import (
+        EXEMPTION_HEADERS,
+        EXEMPTION_TITLE,
+        detail_rows,
+        exemption_rows,
+        quality_note,
+        subtitle,
+        warnings,
+    )
     from slamon.core.report_wording import (
         H1_OVERVIEW,
         H1_PROBLEMS,
@@ -119,6 +127,11 @@ def report(request: Request, v: Visitor) -> Response:
             subtitle=subtitle(r),
             headings=(H1_OVERVIEW, H2_DISPATCH, H1_SERVICE, H2_TIMELINESS, H1_PROBLEMS),
             rows=detail_rows(r),
+            warnings=warnings(r),
+            note=quality_note(r),
+            exemption_title=EXEMPTION_TITLE,
+            exemption_headers=EXEMPTION_HEADERS,
+            exemption_rows=exemption_rows(r),
             xlsx=_xlsx_available(),
         ),
     )
@@ -192,8 +205,10 @@ def digest_view(request: Request, v: Visitor) -> Response:
 
 @page
 def quality(request: Request, v: Visitor) -> Response:
+    from slamon.service.data_quality import data_quality
     from slamon.service.overview import quality_basics
 
     ctx = web(request)
     q = quality_basics(ctx.engine, ctx.rt, ctx.now())
-    return render("quality.html.j2", context(request, v, "quality", dq=q))
+    note = data_quality(ctx.engine, ctx.rt, ctx.now())
+    return render("quality.html.j2", context(request, v, "quality", dq=q, note=note))
