@@ -100,13 +100,22 @@ def _shots(tmp_path: Path) -> Path:
 
 def _follow(b, element) -> None:  # noqa: ANN001
     """Click a link or a submit button and wait until the next page has replaced this one."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
     old = b.find_element(By.TAG_NAME, "html")
     element.click()
-    WebDriverWait(b, 15).until(ec.staleness_of(old))
+
+    def replaced(_driver) -> bool:  # noqa: ANN001
+        try:
+            old.is_enabled()
+        except WebDriverException:  # stale, or "node does not belong to the document"
+            return True
+        return False
+
+    WebDriverWait(b, 15).until(replaced)
+    b.find_element(By.TAG_NAME, "main")  # the new page has its content (implicit wait)
 
 
 def test_login_overview_department_application_exempt_report(served, browser, tmp_path):
