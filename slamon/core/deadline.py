@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from slamon.core.calendar import WorkCalendar
 from slamon.core.errors import RuleError
-from slamon.core.rules import Rule, RuleSet
+from slamon.core.rules import Rule, RuleSet, Stage
 from slamon.core.times import END_OF_DAY
 from slamon.core.vocabulary import SHARE_TYPE_NAMES
 
@@ -54,10 +54,17 @@ def deadline_date(
 
 
 def compute_deadline(
-    start: dt.datetime, rule: Rule, share_type: str, calendar: WorkCalendar, tz: dt.tzinfo
+    start: dt.datetime,
+    rule: Rule,
+    share_type: str,
+    calendar: WorkCalendar,
+    tz: dt.tzinfo,
+    stage: Stage | None = None,
 ) -> Deadline:
-    """The answer deadline under ``rule`` for a clock started at ``start`` (aware)."""
-    limit = rule.limit_for(share_type)
+    """The deadline of ``stage`` (default: the answer) under ``rule`` for a clock started at
+    ``start`` (aware)."""
+    stage = stage or rule.answer_stage
+    limit = stage.working_days.get(share_type)
     if limit is None:
         raise RuleError(f"不适用于{SHARE_TYPE_NAMES.get(share_type, share_type)}", rule=rule.id)
     start_day = start.astimezone(tz).date()

@@ -61,6 +61,9 @@ class LateItem:
     overdue_working_days: int
     extended_by: int = 0  # the deadline includes an approved extension of this many working days
     flags: tuple[str, ...] = ()  # data-quality flags (vocabulary FLAG_NAMES)
+    stage: str | None = None  # an earlier stage of a staged rule late on its own; None = the answer
+    stage_name: str | None = None
+    share_type: str = "conditional"
 
     def as_dict(self, tz: dt.tzinfo) -> dict[str, object]:
         def iso(v: dt.datetime | None) -> str | None:
@@ -80,6 +83,9 @@ class LateItem:
             "overdue_working_days": self.overdue_working_days,
             "extended_by": self.extended_by,
             "flags": list(self.flags),
+            "stage": self.stage,
+            "stage_name": self.stage_name,
+            "share_type": self.share_type,
         }
 
 
@@ -98,6 +104,19 @@ class LateProvider:
         return [i.application_id for i in self.items]
 
     @property
+    def stage(self) -> str | None:
+        """The earlier stage the group is late in (None: the provider's answer)."""
+        return self.items[0].stage
+
+    @property
+    def stage_name(self) -> str | None:
+        return self.items[0].stage_name
+
+    @property
+    def share_types(self) -> list[str]:
+        return list(dict.fromkeys(i.share_type for i in self.items))
+
+    @property
     def answered_late(self) -> tuple[LateItem, ...]:
         return tuple(i for i in self.items if i.answered)
 
@@ -112,6 +131,8 @@ class LateProvider:
             "applications": self.applications,
             "answered_late": len(self.answered_late),
             "unanswered_overdue": len(self.unanswered),
+            "stage": self.stage,
+            "stage_name": self.stage_name,
             "details": [i.as_dict(tz) for i in self.items],
         }
 
@@ -207,7 +228,7 @@ def dispatch_counts(records: Iterable[ApplicationRecord]) -> Dispatch:
 
 def _late_item(r: ApplicationRecord, s: SlaState) -> LateItem:
     assert s.deadline is not None and s.deadline_date is not None and s.rule_id is not None
-    start = r.clock_start
+    start = s.started_at or r.clock_start
     assert start is not None
     return LateItem(
         application_id=r.application_id,
@@ -224,18 +245,53 @@ def _late_item(r: ApplicationRecord, s: SlaState) -> LateItem:
         overdue_working_days=s.overdue_working_days,
         extended_by=s.extended_by,
         flags=s.flags,
+        share_type=r.share_type,
     )
+
+
+def _stage_findings(
+    r: ApplicationRecord, s: SlaState, month_start: dt.datetime, until: dt.datetime
+) -> list[LateItem]:
+    """Earlier stages of a staged rule late on their own: stopped late within the month, or
+    still open past their deadline (a finding even when the whole case ends in time)."""
+    out = []
+    for st in s.stages:
+        if st.answer or not st.late or st.start is None or st.deadline is None:
+            continue
+        if st.stopped_at is not None and not month_start <= st.stopped_at <= until:
+            continue
+        assert st.deadline_date is not None
+        out.append(
+            LateItem(
+                application_id=r.application_id,
+                provider_dept=st.party or r.provider_dept,
+                resource_name=r.resource_name,
+                applicant_dept=r.applicant_dept,
+                submitted_at=r.submitted_at,
+                received_at=st.start,
+                deadline=st.deadline,
+                deadline_date=st.deadline_date,
+                rule_id=st.rule_id,
+                answered=st.stopped_at is not None,
+                decided_at=st.stopped_at,
+                overdue_working_days=st.overdue_working_days,
+                stage=st.id,
+                stage_name=st.name,
+                share_type=r.share_type,
+            )
+        )
+    return out
 
 
 def group_late(items: Iterable[LateItem]) -> tuple[LateProvider, ...]:
     """Group by provider; items in submission order; providers by how many late, then first seen."""
     ordered = sorted(items, key=lambda i: (i.submitted_at, i.application_id))
-    by_dept: dict[str, list[LateItem]] = {}
+    by_dept: dict[tuple[str, str | None], list[LateItem]] = {}
     for item in ordered:
-        by_dept.setdefault(item.provider_dept, []).append(item)
-    groups = [LateProvider(d, tuple(v)) for d, v in by_dept.items()]
-    first = {g.provider_dept: i for i, g in enumerate(groups)}
-    groups.sort(key=lambda g: (-len(g.items), first[g.provider_dept]))
+        by_dept.setdefault((item.provider_dept, item.stage), []).append(item)
+    groups = [LateProvider(d, tuple(v)) for (d, _stage), v in by_dept.items()]
+    first = {id(g): i for i, g in enumerate(groups)}
+    groups.sort(key=lambda g: (-len(g.items), first[id(g)]))
     return tuple(groups)
 
 
@@ -277,15 +333,17 @@ def monthly_figures(
         r = as_of_view(raw, as_of)
         if start <= r.submitted_at <= end:
             in_month.append(r)
-        if r.share_type != "conditional" or r.clock_start is None:
-            continue
         if r.application_id in held:
             left_out.append(r.application_id)
             continue
         if raw.decision == WITHDRAWN:  # withdrawn (even later than as_of): never an accusation
             continue
         s = evaluate(r, as_of, rules, calendar, tz)
+        if s.rule_id is None and not s.stages:  # bound by no active rule
+            continue
         skip = r.application_id in exempt
+        if s.stages:
+            (exempted if skip else late).extend(_stage_findings(r, s, start, answered_until))
         if s.stage == OVERDUE:
             (exempted if skip else late).append(_late_item(r, s))
             continue

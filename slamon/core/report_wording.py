@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from slamon.core.data_quality import DataQuality
 from slamon.core.report_figures import MIN_ANSWERS, TOP_N, LateProvider, MonthlyFigures
 from slamon.core.rules import Rule, RuleSet
+from slamon.core.vocabulary import SHARE_TYPE_NAMES
 
 _CN_COUNT = {1: "一", 2: "两", 3: "三"}
 
@@ -114,8 +115,20 @@ def _late_span(days: Sequence[int]) -> str:
     return f"超期{lo}至{hi}个工作日"
 
 
+def _share_words(g: LateProvider) -> str:
+    types = g.share_types
+    return SHARE_TYPE_NAMES[types[0]] + "数据申请" if len(types) == 1 else "数据共享申请"
+
+
 def provider_sentence(g: LateProvider) -> str:
-    head = f"{g.provider_dept}在收到{quoted(g.resources)}有条件共享数据申请后，"
+    if g.stage is not None:  # an earlier stage of a staged rule, late on its own
+        stopped = [i.overdue_working_days for i in g.answered_late]
+        span = f"，{_late_span(stopped)}才完成" if stopped and not g.unanswered else ""
+        return (
+            f"{g.provider_dept}对{quoted(g.resources)}{_share_words(g)}的{g.stage_name}"
+            f"未在规定时限内完成{span}。"
+        )
+    head = f"{g.provider_dept}在收到{quoted(g.resources)}{_share_words(g)}后，"
     unanswered, answered = g.unanswered, g.answered_late
     if not answered:
         return head + "未按时完成审批。"

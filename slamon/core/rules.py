@@ -46,6 +46,9 @@ class Stage:
     fallback: str | None
     stop: str
     working_days: Mapping[str, int]  # share_type -> limit
+    party: str | None = (
+        None  # who must act in an earlier stage (e.g. 数据主管部门); None = provider
+    )
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,13 @@ class Rule:
     def applies_to(self, share_type: str, on: dt.date) -> bool:
         if share_type not in self.answer_stage.working_days:
             return False
+        return self.in_force(on)
+
+    def covers(self, share_type: str, on: dt.date) -> bool:
+        """Some stage of the rule (not necessarily the answer) limits ``share_type`` on ``on``."""
+        return any(share_type in s.working_days for s in self.stages) and self.in_force(on)
+
+    def in_force(self, on: dt.date) -> bool:
         if on < self.effective_from:
             return False
         return self.effective_until is None or on <= self.effective_until
@@ -204,6 +214,7 @@ def parse_rule(data: Any, rule_id: str, path: str) -> Rule:
                     working_days=c.limits(
                         s, f"{f}.working_days", s.get("share_types", data.get("share_types"))
                     ),
+                    party=c.text(s, "party", required=False),
                 )
             )
     else:

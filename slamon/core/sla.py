@@ -15,22 +15,23 @@ Stages (CONTRACT §2, ``status --json``):
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from slamon.core.calendar import WorkCalendar
 from slamon.core.deadline import (
     Deadline,
     extend_deadline,
-    governing_deadline,
     working_days_elapsed,
     working_days_late,
 )
 from slamon.core.records import ApplicationRecord
 from slamon.core.rules import RuleSet
+from slamon.core.stages import StageState, answer_deadline, stage_states, staged_rule
 from slamon.core.vocabulary import (
     ANSWERED_LATE,
     ANSWERED_ON_TIME,
     AWAITING_REVIEW,
+    CONDITIONAL,
     DATA_ISSUE,
     DUE_SOON,
     EXTENSION_AFTER_DEADLINE,
@@ -40,6 +41,7 @@ from slamon.core.vocabulary import (
     OPEN_STAGES,
     OVERDUE,
     PENDING,
+    REJECTED,
     WITHDRAWN,
 )
 
@@ -61,6 +63,8 @@ class SlaState:
     issue: str | None = None  # the data-issue reason code when stage is data_issue
     extended_by: int = 0  # working days of an approved extension included in ``deadline``
     flags: tuple[str, ...] = ()  # data-quality flags (vocabulary FLAG_NAMES): applied, but doubtful
+    started_at: dt.datetime | None = None  # the answer clock's start under the governing rule
+    stages: tuple[StageState, ...] = ()  # every stage of a staged rule (empty for one stage)
 
     @property
     def is_open(self) -> bool:
@@ -85,18 +89,23 @@ def evaluate(
         return SlaState(aid, DATA_ISSUE, issue=issue)
     if record.decision == WITHDRAWN:  # withdrawn or voided: never the provider's fault
         return SlaState(aid, WITHDRAWN)
-    if record.share_type == "conditional" and record.review_status == "rejected":
-        return SlaState(aid, NOT_APPLICABLE)
-    start = record.clock_start
-    if start is None:
-        if record.share_type == "conditional" and record.decision == "pending":
-            return SlaState(aid, AWAITING_REVIEW)
-        return SlaState(aid, NOT_APPLICABLE)
-    d = governing_deadline(start, record.share_type, rules, calendar, tz)
+    review_rejected = record.share_type == CONDITIONAL and record.review_status == REJECTED
+    d = None if review_rejected else answer_deadline(record, rules, calendar, tz)
     if d is None:
-        return SlaState(aid, NOT_APPLICABLE)
-    d, flags = _extended(record, d, rules, calendar, tz)
-    return _stage(record, d, now, rules, calendar, tz, flags)
+        waiting = (
+            not review_rejected
+            and record.share_type == CONDITIONAL
+            and record.decision == PENDING
+            and record.clock_start is None
+        )
+        state = SlaState(aid, AWAITING_REVIEW if waiting else NOT_APPLICABLE)
+    else:
+        d, flags = _extended(record, d, rules, calendar, tz)
+        state = _stage(record, d, now, rules, calendar, tz, flags)
+    staged = staged_rule(record, rules, d.rule_id if d is not None else None, tz)
+    if staged is not None:
+        state = replace(state, stages=stage_states(record, staged, now, calendar, tz, d))
+    return state
 
 
 def _extended(
@@ -136,6 +145,7 @@ def _stage(
         calendar_official=d.calendar_official,
         extended_by=d.extended_by,
         flags=flags,
+        started_at=d.start,
     )
     if record.decided_at is not None and rules.get(d.rule_id).answered(record.decision):
         elapsed = working_days_elapsed(d.start, record.decided_at, calendar, tz)
