@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from slamon.config_metrics import MetricsConfig, parse_metrics
 from slamon.config_sections import ReportDocument, parse_departments, parse_report_document
 from slamon.config_source import SourceConfig, parse_source
 from slamon.config_web import WebConfig, parse_web
@@ -90,6 +91,7 @@ class Settings:
     lease_seconds: int = 60
     log_format: str = "text"
     web: WebConfig = field(default_factory=WebConfig)
+    metrics: MetricsConfig = field(default_factory=MetricsConfig)
 
     @property
     def calendar_dir(self) -> Path:
@@ -201,6 +203,7 @@ def parse_settings(
             "daemon",
             "web",
             "departments",
+            "metrics",
         },
     )
     timezone = root.text("timezone", "Asia/Shanghai") or "Asia/Shanghai"
@@ -332,6 +335,7 @@ def parse_settings(
         lease_seconds=daemon_r.integer("lease_seconds", 60, 5, 3600),
         log_format=log_format or "text",
         web=parse_web(root.data.get("web"), base_dir),
+        metrics=parse_metrics(root.data.get("metrics")),
     )
 
 

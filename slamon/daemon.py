@@ -6,7 +6,8 @@ Jobs (each one unit of work, each its own transaction):
 - deliver the outbox every minute;
 - the monthly report files and the weekly digest, checked every five minutes;
 - lease renewal every third of ``daemon.lease_seconds``;
-- with ``web.listen`` set, the web dashboard in a uvicorn thread.
+- with ``web.listen`` set, the web dashboard in a uvicorn thread;
+- with ``metrics.listen`` set, Prometheus metrics (``/metrics``) in an HTTP thread.
 SIGTERM/SIGINT stop the scheduler; the job in flight finishes (or rolls back) before exit.
 """
 
@@ -53,6 +54,7 @@ class Daemon:
         self.leader = False
         self.scheduler: Any = None
         self.web: Any = None  # the dashboard's uvicorn thread when web.listen is set
+        self.metrics: Any = None  # the Prometheus endpoint when metrics.listen is set
 
     # -- jobs ---------------------------------------------------------------------------------
     def renew(self) -> bool:
@@ -131,13 +133,29 @@ class Daemon:
 
             self.web = WebThread(self.rt, self.engine)
             self.web.start()
+        if s.metrics.host_port:
+            self.start_metrics(*s.metrics.host_port)
         log.info("daemon.started holder=%s poll_minutes=%d", self.holder, s.source.poll_minutes)
+
+    def start_metrics(self, host: str, port: int) -> Any:
+        """Serve Prometheus metrics (read from the store at each scrape) on ``host:port``."""
+        from slamon.adapters.metrics import MetricsServer
+        from slamon.service.health import metric_figures
+
+        self.metrics = MetricsServer(
+            host, port, lambda: metric_figures(self.engine), lambda: self.leader
+        ).start()
+        log.info("metrics.listening address=%s:%d", host, self.metrics.port)
+        return self.metrics
 
     def stop(self) -> None:
         """Stop the dashboard and the scheduling, wait for the job in flight, give the lease up."""
         if self.web is not None:
             self.web.stop()
             self.web = None
+        if self.metrics is not None:
+            self.metrics.stop()
+            self.metrics = None
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=True)
             self.scheduler = None

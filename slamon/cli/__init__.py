@@ -12,7 +12,15 @@ import sys
 
 import typer
 
-from slamon.cli import calendar_cmds, evidence_cmds, mail_cmds, report_cmds, store_cmds, web_cmds
+from slamon.cli import (
+    calendar_cmds,
+    evidence_cmds,
+    mail_cmds,
+    ops_cmds,
+    report_cmds,
+    store_cmds,
+    web_cmds,
+)
 from slamon.cli.common import console, err_console, fit_consoles_to_output, state
 from slamon.cli.usage_zh import chinese_commands, translate_message, usage_error_text
 from slamon.core.errors import SlamonError
@@ -58,7 +66,15 @@ def _root(
         setup_logging("text", scoped=True)
 
 
-for _module in (calendar_cmds, store_cmds, mail_cmds, report_cmds, evidence_cmds, web_cmds):
+for _module in (
+    calendar_cmds,
+    store_cmds,
+    mail_cmds,
+    report_cmds,
+    evidence_cmds,
+    web_cmds,
+    ops_cmds,
+):
     _module.register(app)
 
 

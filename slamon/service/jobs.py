@@ -90,9 +90,12 @@ def _full_sync_due(engine: Engine, rt: Runtime, now: dt.datetime) -> bool:
 
 
 def deliver_job(engine: Engine, rt: Runtime, now: dt.datetime, worker: str) -> Any:
+    from slamon.service.health import record_delivery_pass
     from slamon.service.notices import deliver_due
 
-    return deliver_due(engine, rt, now, worker)
+    result = deliver_due(engine, rt, now, worker)
+    record_delivery_pass(engine, now)
+    return result
 
 
 def periodic_job(engine: Engine, rt: Runtime, now: dt.datetime) -> Any:

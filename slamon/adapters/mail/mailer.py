@@ -68,6 +68,8 @@ class OutgoingMessage:
 class SendResult:
     accepted: list[str]
     refused: dict[str, str] = field(default_factory=dict)  # address -> "code reason"
+    reply: str | None = None  # the server's reply to the message (DATA), "250 2.0.0 Ok: queued …"
+    server: str | None = None  # the name the server gave in its EHLO/HELO reply
 
 
 class DeliveryError(MailError):
@@ -135,13 +137,16 @@ def _yag_class() -> type:
         def _attempt_send(self, recipients: list[str], msg_strings: str) -> dict[str, Any]:
             """One SMTP transaction, never repeated here (yagmail's own loop sends up to 3 copies)."""
             smtp = self.smtp
+            self.last_reply = None
             reached_data = False
             original_data = smtp.data
 
             def data(msg: Any) -> Any:
                 nonlocal reached_data
                 reached_data = True
-                return original_data(msg)
+                code, resp = original_data(msg)
+                self.last_reply = _reason(code, resp)  # what the server said to the message
+                return code, resp
 
             smtp.data = data
             try:
@@ -249,7 +254,20 @@ class YagmailMailer:
                 connection=True,
             ) from exc
         refused = {a: _reason(code, resp) for a, (code, resp) in (result or {}).items()}
-        return SendResult([a for a in recipients if a not in refused], refused)
+        return SendResult(
+            [a for a in recipients if a not in refused],
+            refused,
+            reply=getattr(c, "last_reply", None),
+            server=self._server_name(),
+        )
+
+    def _server_name(self) -> str | None:
+        smtp = getattr(self._client, "smtp", None)
+        resp = getattr(smtp, "ehlo_resp", None) or getattr(smtp, "helo_resp", None)
+        if not resp:
+            return None
+        text = resp.decode("utf-8", "replace") if isinstance(resp, bytes) else str(resp)
+        return text.splitlines()[0].strip() or None
 
     def _drop_connection(self) -> None:
         with contextlib.suppress(Exception):  # the connection is already broken

@@ -1,0 +1,42 @@
+"""The ``metrics:`` section of config.yaml: where the daemon serves Prometheus metrics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from slamon.config_web import _LISTEN
+from slamon.core.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class MetricsConfig:
+    listen: str | None = None  # "host:port"; None: the daemon serves no metrics
+
+    @property
+    def host_port(self) -> tuple[str, int] | None:
+        if self.listen is None:
+            return None
+        m = _LISTEN.match(self.listen)
+        assert m is not None  # checked by parse_metrics
+        return m["host"].strip("[]"), int(m["port"])
+
+
+def parse_metrics(data: Any) -> MetricsConfig:
+    """Validate ``metrics:``; each error names its key."""
+    if data is None:
+        return MetricsConfig()
+    if not isinstance(data, dict):
+        raise ConfigError("应为映射", key="metrics")
+    unknown = sorted(set(map(str, data)) - {"listen"})
+    if unknown:
+        raise ConfigError("未知配置项", key=f"metrics.{unknown[0]}")
+    listen = data.get("listen")
+    if listen is not None:
+        m = _LISTEN.match(listen.strip()) if isinstance(listen, str) else None
+        if m is None or not 0 <= int(m["port"]) <= 65535:
+            raise ConfigError(
+                "应为 主机:端口，如 127.0.0.1:9108", key="metrics.listen", value=listen
+            )
+        listen = listen.strip()
+    return MetricsConfig(listen=listen)
