@@ -105,6 +105,13 @@ class Settings:
         return zone(self.timezone)
 
 
+# The top-level sections of config.yaml.
+ROOT_KEYS = (
+    "timezone store rules source aliases vocabulary smtp contacts supervisors operators notify "
+    "digest report daemon web departments metrics"
+)
+
+
 class _Reader:
     """Typed access to one mapping of the YAML; every error names the full key."""
 
@@ -183,29 +190,7 @@ def _resolve_sqlite(url: str, base: Path) -> str:
 def parse_settings(
     data: Any, path: Path | None, base_dir: Path, env: Mapping[str, str]
 ) -> Settings:
-    root = _Reader(
-        data,
-        "",
-        {
-            "timezone",
-            "store",
-            "rules",
-            "source",
-            "aliases",
-            "vocabulary",
-            "smtp",
-            "contacts",
-            "supervisors",
-            "operators",
-            "notify",
-            "digest",
-            "report",
-            "daemon",
-            "web",
-            "departments",
-            "metrics",
-        },
-    )
+    root = _Reader(data, "", set(ROOT_KEYS.split()))
     timezone = root.text("timezone", "Asia/Shanghai") or "Asia/Shanghai"
     from slamon.core.errors import InputError
     from slamon.core.times import zone
