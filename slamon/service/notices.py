@@ -40,6 +40,7 @@ from slamon.core.vocabulary import (
     STALE_SOURCE,
 )
 from slamon.runtime import Runtime
+from slamon.service.citations import cite, rule_facts
 from slamon.service.delivery import DeliveryReport, deliver_due
 from slamon.service.recipients import (
     contact_map,
@@ -110,6 +111,8 @@ def plan_notices(conn: Connection, rt: Runtime, now: dt.datetime) -> int:
         items, day, cal, Policy(n.repeat_overdue_every, n.escalate_after), load_history(conn, day)
     )
     contacts = contact_map(s)
+    named = {i.application_id for notice in notices for i in (p.item for p in notice.items)}
+    facts = rule_facts(conn, rt, sorted(named), now)
     inserted = 0
     for notice in notices:
         rec = (
@@ -117,7 +120,7 @@ def plan_notices(conn: Connection, rt: Runtime, now: dt.datetime) -> int:
             if notice.kind == NOTICE
             else for_escalation(s)
         )
-        snapshots = item_dicts(notice.items, tz)
+        snapshots = cite(item_dicts(notice.items, tz), facts)
         context = notice_context(
             notice.kind,
             notice.department,

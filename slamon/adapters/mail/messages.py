@@ -129,6 +129,7 @@ def notice_context(
     repeat_every: int,
     escalate_after: int,
 ) -> dict[str, Any]:
+    citations = list(dict.fromkeys(i["citation"] for i in items if i.get("citation")))
     overdue = [i for i in items if i["kind"] == "overdue"]
     due_soon = [i for i in items if i["kind"] == "due_soon"]
     return {
@@ -143,4 +144,6 @@ def notice_context(
         "repeat_every": repeat_every,
         "escalate_after": escalate_after,
         "max_overdue": max((i["overdue_working_days"] for i in overdue), default=0),
+        # the governing rules' sentences (根据《…》规定，…5个工作日内予以答复。), in order
+        "citations": citations,
     }
