@@ -112,8 +112,24 @@ def _appendices(r: MonthlyReport, problems_only: bool) -> list[tuple[str, list[t
     return out
 
 
+_MD_INLINE = str.maketrans(
+    {
+        "&": "&amp;",
+        "<": "&lt;",
+        ">": "&gt;",
+        **{c: "\\" + c for c in "\\`*_[]|~#"},
+    }
+)
+
+
+def md_escape(text: str) -> str:
+    """Platform text made inert in Markdown: no HTML (``<script>``), no emphasis (``**…**``),
+    links, code, headings, lists or table cells (``|``) from data; line breaks become spaces."""
+    return " ".join(text.splitlines()).translate(_MD_INLINE)
+
+
 def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|")
+    return md_escape(text)
 
 
 def render_markdown(r: MonthlyReport, problems_only: bool = False) -> str:
@@ -124,7 +140,7 @@ def render_markdown(r: MonthlyReport, problems_only: bool = False) -> str:
         lines.extend([f"{level} {h1}", ""])
         if h2:
             lines.extend([f"{level}# {h2}", ""])
-        lines.extend([body, ""])
+        lines.extend([md_escape(body), ""])
     note = quality_note(r)
     if note:
         lines.extend([_md_cell(note), ""])
