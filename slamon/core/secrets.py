@@ -29,6 +29,15 @@ def mask_url(url: str) -> str:
     return mask_secrets(url)
 
 
+def url_label(url: str) -> str:
+    """A name for the place a URL points at, fit for keys and messages: ``host:port/database``
+    without user, password or query string (so it survives a password change)."""
+    masked = mask_secrets(url.strip())
+    rest = masked.split("://", 1)[-1]
+    rest = rest.rsplit("@", 1)[-1]
+    return rest.split("?", 1)[0].rstrip("/") or "本地"
+
+
 def url_passwords(url: str) -> list[str]:
     """The secret values a URL carries (to scrub them from a driver's message)."""
     found = [m.group("pw") for m in _USERINFO.finditer(url)]

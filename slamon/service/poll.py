@@ -18,6 +18,7 @@ from slamon.adapters.sources.base import FetchResult, RawRow, Source
 from slamon.adapters.store import applications, data_issues, outbox, runs
 from slamon.core.records import ApplicationRecord, RowError, raw_application_id, validate_row
 from slamon.core.row_checks import RowLimits, check_raw, check_row
+from slamon.core.secrets import mask_secrets
 from slamon.core.sla import SlaState, evaluate
 from slamon.runtime import Runtime
 from slamon.service.doubts import settle_issues
@@ -378,7 +379,7 @@ def reevaluate_all(
 
 def _log_failed_run(engine: Engine, source: str, now: dt.datetime, exc: BaseException) -> None:
     """Record a failed cycle in its own transaction (the cycle itself was rolled back)."""
-    message = f"{exc.__class__.__name__}: {exc}"[:2000]
+    message = mask_secrets(f"{exc.__class__.__name__}: {exc}")[:2000]
     log.error("poll.failed source=%s error=%s", source, message)
     try:
         runs.record_failed_run(engine, source, now, message)

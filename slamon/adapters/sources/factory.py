@@ -12,6 +12,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from slamon.core.errors import ConfigError
+from slamon.core.secrets import url_label
 
 if TYPE_CHECKING:
     from slamon.adapters.sources.base import Source
@@ -38,9 +39,11 @@ def make_source(settings: Settings) -> Source | None:
             raise ConfigError(
                 "配置项 source.url / source.query：source.kind 为 sql 时两者都必须填写"
             )
+        # The source's name keys its cursor, health and mail in the store: never the URL itself.
         return SqlSource(
             src.url,
             src.query,
+            name=f"数据库:{url_label(src.url)}",
             tz=settings.tz,
             overlap=dt.timedelta(minutes=src.overlap_minutes),
             full_query=src.full_query,
