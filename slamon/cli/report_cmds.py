@@ -11,7 +11,7 @@ import typer
 from slamon.cli.common import console, now_option, runtime, warn
 from slamon.core.errors import InputError
 
-FORMATS = ("text", "md", "docx", "json")
+FORMATS = ("text", "md", "docx", "json", "xlsx")
 
 report_app = typer.Typer(
     help="月报：数据调度情况、申请响应及时度、存在问题。",
@@ -56,6 +56,12 @@ def _report(
     report = monthly_report(runtime().engine, rt, m, at, now_option(now))
     for warning in report.quality.warnings if report.quality else ():
         warn(f"警告：{warning}")
+    if fmt == "xlsx":
+        from slamon.adapters.render.xlsx import write_report_xlsx
+
+        path = write_report_xlsx(report, output or Path.cwd() / f"late-{m.key}.xlsx")
+        console.print(f"已写入 {path}", markup=False)
+        return
     if fmt == "docx":
         from slamon.adapters.render.docx import write_docx
 
@@ -83,12 +89,17 @@ def _report(
 
 _MONTH = typer.Option(..., "--month", metavar="YYYY-MM", help="统计月份")
 _AS_OF = typer.Option(None, "--as-of", metavar="T", help="统计截至时刻（默认该月最后一天 24:00）")
-_FORMAT = typer.Option("text", "--format", metavar="text|md|docx|json", help="输出格式")
+_FORMAT = typer.Option(
+    "text", "--format", metavar="text|md|docx|json|xlsx", help="输出格式（xlsx：附件超期申请清单）"
+)
 _NOW = typer.Option(
     None, "--now", metavar="T", help="报告生成时刻（默认当前时间）：落款日期和时效警告"
 )
 _OUTPUT = typer.Option(
-    None, "--output", metavar="PATH", help="写入文件（docx 默认写入当前目录 report-YYYY-MM.docx）"
+    None,
+    "--output",
+    metavar="PATH",
+    help="写入文件（docx 默认写入当前目录 report-YYYY-MM.docx，xlsx 默认 late-YYYY-MM.xlsx）",
 )
 
 

@@ -132,6 +132,9 @@ def status(
     now: str = typer.Option(None, "--now", help="按此时刻评估（默认当前时间）"),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
     settled: bool = typer.Option(False, "--settled", help="也列出已被后来的正确记录更正的被拒绝行"),
+    xlsx: Path = typer.Option(
+        None, "--xlsx", metavar="FILE", help="把申请列表和各部门统计写入 Excel 文件"
+    ),
 ) -> None:
     """各部门及未办结申请的答复期限、阶段和超期工作日；上次成功读取；被拒绝的行。"""
     from slamon.service.status import build_status
@@ -140,6 +143,13 @@ def status(
     at = now_option(now)
     report = build_status(runtime().engine, rt, at, department, include_settled=settled)
     _department_notes(report)
+    if xlsx is not None:
+        from slamon.adapters.render.xlsx import write_status_xlsx
+
+        path = write_status_xlsx(report, rt.tz, rt.settings.timezone, xlsx)
+        if not as_json:
+            console.print(f"已写入 {path}（{len(report.items)} 件申请）", markup=False)
+            return
     if as_json:
         print_json([it.as_json() for it in report.items])
         return
