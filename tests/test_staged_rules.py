@@ -110,3 +110,33 @@ def test_two_stage_rule_review_late_answer_on_time_is_a_finding(run_cli, write_c
     assert "符合性审查未在规定时限内完成" in text
     assert "数据提供方答复未在规定时限" not in text
     assert "省民政厅在收到“婚姻登记”有条件共享数据申请后，未按时完成审批。" in text
+
+
+# national-2025 (in force 2025-08-01): unconditional within 1 working day of receipt.
+U_LATE = "N1,遵义市,省市场监管局,企业登记信息,无条件共享,2025-09-01 09:00,,,2025-09-01 10:00,通过,2025-09-03 10:00\n"
+U_OK = "N2,遵义市,省市场监管局,企业登记信息,无条件共享,2025-09-01 09:00,,,2025-09-01 10:00,通过,2025-09-02 16:00\n"
+U_OPEN = "N3,遵义市,省自然资源厅,不动产登记,无条件共享,2025-09-24 09:00,,,2025-09-24 10:00,,\n"
+C_OK = "N4,省税务局,省公安厅,户籍信息,有条件共享,2025-09-01 09:00,通过,2025-09-01 10:00,2025-09-01 10:00,通过,2025-09-05 10:00\n"
+
+
+@pytest.mark.parametrize("active", [["guizhou-2023"], ["guizhou-2023", "national-2025"]])
+def test_national_2025_binds_unconditional_answers(run_cli, write_config, tmp_path, active):
+    cfg = _cfg(write_config, REPO_ROOT / "rules", active)
+    _import(run_cli, cfg, tmp_path, [U_LATE, U_OK, U_OPEN, C_OK])
+    res = run_cli(["report", "monthly", "--month", "2025-09", "--format", "json"], config=cfg)
+    assert res.exit_code == 0, res.stderr
+    data = json.loads(res.stdout)
+    late = {a for g in data["late"] for a in g["applications"]}
+    status = _status(run_cli, cfg, "2025-09-30T10:00")
+    if active == ["guizhou-2023"]:  # unconditional are bound by no active rule
+        assert late == set()
+        assert status["N1"]["stage"] == "not_applicable"
+        return
+    assert late == {"N1", "N3"}
+    assert (status["N1"]["stage"], status["N1"]["deadline_date"]) == ("answered_late", "2025-09-02")
+    assert status["N2"]["stage"] == "answered_on_time"
+    assert (status["N4"]["stage"], status["N4"]["rule"]) == ("answered_on_time", "guizhou-2023")
+    text = data["problems_text"]
+    assert "省市场监管局在收到“企业登记信息”无条件共享数据申请后，超期1个工作日才完成审批。" in text
+    assert "省自然资源厅在收到“不动产登记”无条件共享数据申请后，未按时完成审批。" in text
+    assert "国务院令第809号" in text or "政务数据共享条例" in text
