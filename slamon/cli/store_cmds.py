@@ -53,6 +53,11 @@ def import_file(
         f"未变 {summary.unchanged} 条，拒绝 {summary.rejected} 行。"
     )
     _print_errors(summary.errors)
+    if rt.settings.source.kind == "none":
+        console.print(
+            "未配置数据源（source.kind 为 none）：slamon poll 和守护进程按导入的数据计算时限、"
+            "计划并发送提醒、预警和督办。"
+        )
 
 
 def poll(
@@ -64,6 +69,7 @@ def poll(
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
 ) -> None:
     """运行一轮：读取数据源、入库、计算时限、计划并发送通知。"""
+    from slamon.adapters.sources.base import ImportedOnly
     from slamon.adapters.sources.factory import make_source
     from slamon.service.delivery import worker_id
     from slamon.service.jobs import deliver_job
@@ -71,9 +77,11 @@ def poll(
 
     rt = runtime()
     at = now_option(now)
-    source = make_source(rt.settings)
-    if source is None:
-        raise InputError("未配置数据源（source.kind 为 none）；请用 slamon import 导入文件")
+    source = make_source(rt.settings) or ImportedOnly()  # kind none: what import loaded
+    if full and isinstance(source, ImportedOnly):
+        raise InputError(
+            "未配置数据源（source.kind 为 none），无法全量核对；请用 slamon import 导入文件"
+        )
     engine = runtime().engine
     summary = run_poll_cycle(
         engine, rt, source, at, dry_run=dry_run, planner=default_planner(), full=full

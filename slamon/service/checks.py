@@ -69,7 +69,9 @@ def check_source(rt: Runtime, now: dt.datetime) -> Iterator[Finding]:
         yield Finding(OK, "数据源", "内置演示数据（demo）")
     else:
         yield Finding(
-            WARN, "数据源", "未配置数据源（source.kind: none），仅能通过 slamon import 导入"
+            WARN,
+            "数据源",
+            "未配置数据源（source.kind: none）：用 slamon import 导入，poll 和守护进程按导入的数据评估并发送通知",
         )
 
 

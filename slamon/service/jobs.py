@@ -55,11 +55,14 @@ def _notify_stale(engine: Engine, rt: Runtime, now: dt.datetime, message: str, s
 
 
 def poll_job(engine: Engine, rt: Runtime, now: dt.datetime, worker: str) -> Any:
+    from slamon.adapters.sources.base import ImportedOnly
     from slamon.adapters.sources.factory import make_source
 
     source = make_source(rt.settings)
-    if source is None:
-        return None
+    if source is None:  # kind none: evaluate, plan and deliver on what `slamon import` loaded
+        summary = run_poll_cycle(engine, rt, ImportedOnly(), now, planner=default_planner())
+        deliver_job(engine, rt, now, worker)
+        return summary
     full = _full_sync_due(engine, rt, now)
     if full:
         log.info("poll.full_sync source=%s", source.name)

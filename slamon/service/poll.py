@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from slamon.adapters.sources.base import FetchResult, RawRow, Source
 from slamon.adapters.store import applications, data_issues, outbox, runs
+from slamon.core.mojibake import check_names
 from slamon.core.records import ApplicationRecord, RowError, raw_application_id, validate_row
 from slamon.core.row_checks import RowLimits, check_raw, check_row
 from slamon.core.secrets import mask_secrets
@@ -212,6 +213,7 @@ def _validate(
             check_raw(raw.data, raw.ref)
             rec = validate_row(raw.data, raw.ref, tz, aliases, rt.settings.words)
             check_row(rec, raw.ref, limits)
+            check_names(rec, raw.ref)
         except RowError as err:
             rejections.append((raw, err))
             continue

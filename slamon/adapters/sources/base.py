@@ -58,3 +58,13 @@ class Source(Protocol):
     def fetch(self, since: dt.datetime | None, imported: Container[str]) -> FetchResult:
         """Rows changed since ``since`` (all when None); skip files whose hash is in ``imported``."""
         ...
+
+
+class ImportedOnly:
+    """``source.kind: none``: nothing to read — a poll evaluates, plans and delivers on what
+    ``slamon import`` loaded."""
+
+    name = "imports-only"
+
+    def fetch(self, since: dt.datetime | None, imported: Container[str]) -> FetchResult:
+        return FetchResult(rows=[])
