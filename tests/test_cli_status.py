@@ -91,7 +91,11 @@ def test_status_tables_in_chinese(run_cli, store_config):
     assert "上次成功读取" in res.stdout
 
 
-def test_poll_without_source_is_a_clear_error(run_cli, store_config):
+def test_poll_without_source_evaluates_what_was_imported(run_cli, store_config):
+    """source.kind none: poll still evaluates and plans on the store; only --full is refused."""
     res = run_cli(["poll", "--now", "2024-10-14T10:00"], config=store_config)
-    assert res.exit_code == 1
-    assert res.stderr.startswith("错误：") and "slamon import" in res.stderr
+    assert res.exit_code == 0, res.stderr
+    assert "imports-only" in res.stdout and "评估" in res.stdout
+    full = run_cli(["poll", "--full", "--now", "2024-10-14T10:00"], config=store_config)
+    assert full.exit_code == 1
+    assert full.stderr.startswith("错误：") and "slamon import" in full.stderr
