@@ -166,6 +166,8 @@ def digest(
         deliver_job(engine, rt, at, worker_id("cli"))
         return
     _d, mail = rendered_digest(engine, rt, w, at)
+    for warning in mail.warnings:
+        warn(f"警告：{warning}")
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(mail.html, encoding="utf-8")

@@ -27,6 +27,7 @@ from slamon.service.exemptions import ExemptionFact, active_exemptions, submitte
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
 
+    from slamon.core.digest_figures import Digest
     from slamon.core.report_figures import MonthlyFigures
 
 
@@ -111,4 +112,25 @@ def data_quality(
         exemptions=entries,
         unknown_departments=unknown_departments(rt, counts),
         warnings=tuple(as_of_warnings(as_of, now, read, has_records, m.label, rt.tz)),
+    )
+
+
+def week_quality(engine: Engine, rt: Runtime, now: dt.datetime, digest: Digest) -> DataQuality:
+    """The note and warnings of a weekly digest: the same facts over the digest's week."""
+    start, as_of = digest.week.start(rt.tz), digest.current.as_of
+    with engine.connect() as conn:
+        read = last_read(conn)
+        exempt = active_exemptions(conn)
+        counts = quality_queries.provider_counts(conn, start, as_of)
+        rejected = quality_queries.rejected_rows(conn, start, as_of)
+    total = digest.current.total
+    has_records = bool(counts) or bool(digest.rows)
+    return DataQuality(
+        last_read=read,
+        rejected_rows=rejected,
+        data_issues=total.held,
+        withdrawn=total.withdrawn,
+        exemptions=tuple(_entry(f, False) for f in exempt.values()),
+        unknown_departments=unknown_departments(rt, counts),
+        warnings=tuple(as_of_warnings(as_of, now, read, has_records, digest.week.label, rt.tz)),
     )

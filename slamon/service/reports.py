@@ -87,8 +87,10 @@ def _held(engine: Engine) -> set[str]:
 def rendered_digest(
     engine: Engine, rt: Runtime, week: str | IsoWeek | None, now: dt.datetime
 ) -> tuple[Digest, RenderedDigest]:
+    from slamon.service.data_quality import week_quality
+
     d = digest(engine, rt, week, now)
-    return d, render_digest(d, rt.tz)
+    return d, render_digest(d, rt.tz, week_quality(engine, rt, now, d))
 
 
 # -- files -----------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from html import escape
 
+from slamon.core.data_quality import DataQuality
 from slamon.core.digest_figures import DUE_WITHIN_WORKING_DAYS, DeptWeek, Digest, DigestRow
 from slamon.core.formats import chinese_date, chinese_moment
 
@@ -35,6 +36,7 @@ class RenderedDigest:
     subject: str
     text: str
     html: str
+    warnings: tuple[str, ...] = ()  # also said in the text: the CLI repeats them on stderr
 
 
 def _rate(v: float | None) -> str:
@@ -59,12 +61,13 @@ def subject(d: Digest) -> str:
 
 
 # -- plain text ------------------------------------------------------------------------------
-def render_digest_text(d: Digest, tz: dt.tzinfo) -> str:
+def render_digest_text(d: Digest, tz: dt.tzinfo, quality: DataQuality | None = None) -> str:
     c, p = d.total.current, d.total.previous
     lines = [
         f"{TITLE}",
         f"统计周期：{d.week.label}",
         f"统计截至：{chinese_moment(d.current.as_of, tz)}",
+        *(f"注意：{w}" for w in (quality.warnings if quality else ())),
         "",
         "一、总体情况",
         f"本周提供方收到有条件共享数据申请{c.received}次（上周{p.received}次），"
@@ -95,7 +98,8 @@ def render_digest_text(d: Digest, tz: dt.tzinfo) -> str:
             f"{chinese_date(item.received_at.astimezone(tz).date())}收到，答复期限{chinese_date(item.deadline_date)}，"
             f"{overdue_phrase(item.overdue_working_days)}。"
         )
-    lines += ["", RULE_NOTE, "本邮件由 slamon 自动发送。"]
+    note = [f"数据说明：{quality.note(tz)}"] if quality else []
+    lines += ["", *note, RULE_NOTE, "本邮件由 slamon 自动发送。"]
     return "\n".join(lines) + "\n"
 
 
@@ -161,8 +165,14 @@ def _overdue_cell(days: int, max_days: int) -> str:
     return f"{_bar(days / max_days, RED, 70)} {days}"
 
 
-def render_digest_html(d: Digest, tz: dt.tzinfo) -> str:
+def render_digest_html(d: Digest, tz: dt.tzinfo, quality: DataQuality | None = None) -> str:
     c, p = d.total.current, d.total.previous
+    warnings = "".join(
+        f'<tr><td style="padding:10px 22px;background:#fef3c7;color:{AMBER};font-size:13px">'
+        f"<strong>注意：</strong>{escape(w)}</td></tr>"
+        for w in (quality.warnings if quality else ())
+    )
+    note = f"数据说明：{escape(quality.note(tz))}<br>" if quality else ""
     rate_color = GREEN if (c.on_time_rate or 0) >= 0.9 else AMBER
     cards = "".join(
         [
@@ -235,6 +245,7 @@ def render_digest_html(d: Digest, tz: dt.tzinfo) -> str:
 <div style="font-size:20px;font-weight:bold">{escape(TITLE)}</div>
 <div style="font-size:13px;margin-top:4px">统计周期：{escape(d.week.label)}　统计截至：{escape(chinese_moment(d.current.as_of, tz))}</div>
 </td></tr>
+{warnings}
 <tr><td style="padding:16px 22px"><table role="presentation" width="100%" cellpadding="0" cellspacing="6"><tr>{cards}</tr></table></td></tr>
 <tr><td style="padding:4px 22px"><div style="font-size:16px;font-weight:bold;margin:8px 0">各提供部门情况</div>
 <table width="100%" cellpadding="0" cellspacing="0" style="border-collapse:collapse">
@@ -246,11 +257,17 @@ def render_digest_html(d: Digest, tz: dt.tzinfo) -> str:
 <tr>{"".join(f"<th {_TH}>{escape(h)}</th>" for h in overdue_heads)}</tr>
 {overdue_rows}
 </table></td></tr>
-<tr><td style="padding:12px 22px 20px;font-size:12px;color:#6b7280">{escape(RULE_NOTE)}<br>本邮件由 slamon 自动发送。</td></tr>
+<tr><td style="padding:12px 22px 20px;font-size:12px;color:#6b7280">{note}{escape(RULE_NOTE)}<br>本邮件由 slamon 自动发送。</td></tr>
 </table></td></tr></table>
 </body></html>
 """
 
 
-def render_digest(d: Digest, tz: dt.tzinfo) -> RenderedDigest:
-    return RenderedDigest(subject(d), render_digest_text(d, tz), render_digest_html(d, tz))
+def render_digest(d: Digest, tz: dt.tzinfo, quality: DataQuality | None = None) -> RenderedDigest:
+    """The digest mail; with ``quality``, the warnings on top and the data note at the end."""
+    return RenderedDigest(
+        subject(d),
+        render_digest_text(d, tz, quality),
+        render_digest_html(d, tz, quality),
+        quality.warnings if quality else (),
+    )
