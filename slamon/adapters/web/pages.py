@@ -81,10 +81,18 @@ def _report(request: Request):  # noqa: ANN202
     return m, monthly_report(ctx.engine, ctx.rt, m, as_of)
 
 
+XLSX_RENDERER = ("slamon.adapters.render.xlsx", "report_xlsx_bytes")
+
+
 def _xlsx_available() -> bool:
+    """An Excel download is offered once a renderer ``report_xlsx_bytes(report) -> bytes`` exists."""
+    import importlib
     import importlib.util
 
-    return importlib.util.find_spec("slamon.adapters.render.xlsx") is not None
+    module, name = XLSX_RENDERER
+    if importlib.util.find_spec(module) is None:
+        return False
+    return callable(getattr(importlib.import_module(module), name, None))
 
 
 @page
@@ -159,9 +167,10 @@ def report_download(request: Request, v: Visitor) -> Response:
     elif fmt == "txt":
         body, kind = render_text(r).encode(), "text/plain; charset=utf-8"
     elif fmt == "xlsx" and _xlsx_available():
-        from slamon.adapters.render import xlsx  # type: ignore[attr-defined]
+        import importlib
 
-        body = xlsx.report_xlsx_bytes(r)
+        module, name = XLSX_RENDERER
+        body = getattr(importlib.import_module(module), name)(r)
         kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     else:
         return error(request, v, f"不支持的格式：{fmt}")
