@@ -259,3 +259,37 @@ def test_quality_page_suggests_the_known_name_for_a_misspelt_department(tmp_path
         table = html.split('id="unknown"')[1].split("</table>")[0]
         assert "省公共资源交易中<" in table and f"{LATE_DEPT}<" in table
     d.engine.dispose()
+
+
+def test_a_user_removed_from_the_file_loses_the_session(client, dash) -> None:
+    login(client, "viewer")
+    assert client.get("/", follow_redirects=False).status_code == 200
+    users = dash.rt.settings.web.users_file
+    users.write_text(
+        "".join(
+            line + "\n" for line in users.read_text().splitlines() if not line.startswith("viewer:")
+        )
+    )
+    assert client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_no_password_in_the_logs(client, caplog) -> None:
+    with caplog.at_level(logging.DEBUG):
+        client.post("/login", data={"username": "viewer", "password": "not-the-password"})
+        login(client, "viewer")
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert "web.login_failed user=viewer" in text and "web.login user=viewer" in text
+    assert "not-the-password" not in text and PASSWORDS["viewer"] not in text
+
+
+def test_login_limit_window_slides() -> None:
+    from slamon.adapters.web.sessions import LoginLimiter
+
+    lim = LoginLimiter(per_user=2, per_ip=3, window_seconds=60)
+    lim.failed("a", "1.1.1.1", now=0)
+    lim.failed("a", "1.1.1.1", now=10)
+    assert lim.blocked("a", "2.2.2.2", now=20)  # per user, from any address
+    assert not lim.blocked("b", "1.1.1.1", now=20)
+    lim.failed("b", "1.1.1.1", now=20)
+    assert lim.blocked("c", "1.1.1.1", now=21)  # per address, for any name
+    assert not lim.blocked("a", "2.2.2.2", now=71)  # the window has passed
