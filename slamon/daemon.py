@@ -24,6 +24,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from slamon.adapters.store.lease import release_lease, try_lease
+from slamon.outages import OutageLog
 from slamon.runtime import Runtime
 
 if TYPE_CHECKING:
@@ -55,6 +56,7 @@ class Daemon:
         self.scheduler: Any = None
         self.web: Any = None  # the dashboard's uvicorn thread when web.listen is set
         self.metrics: Any = None  # the Prometheus endpoint when metrics.listen is set
+        self.outages = OutageLog(log)
 
     # -- jobs ---------------------------------------------------------------------------------
     def renew(self) -> bool:
@@ -63,9 +65,11 @@ class Daemon:
             self.leader = try_lease(
                 self.engine, self.holder, self.clock(), self.rt.settings.lease_seconds
             )
-        except Exception:
-            log.exception("lease.error holder=%s", self.holder)
+        except Exception as exc:
+            self.outages.failed("lease", exc, self.clock())
             self.leader = False
+        else:
+            self.outages.ok("lease", self.clock())
         if self.leader != was:
             log.info("lease.%s holder=%s", "acquired" if self.leader else "lost", self.holder)
         return self.leader
@@ -75,10 +79,12 @@ class Daemon:
             return None
         now = self.clock()
         try:
-            return fn(now)
-        except Exception:
-            log.exception("job.failed job=%s", name)
+            result = fn(now)
+        except Exception as exc:
+            self.outages.failed(name, exc, self.clock())
             return None
+        self.outages.ok(name, self.clock())
+        return result
 
     def poll(self) -> Any:
         from slamon.service.jobs import poll_job

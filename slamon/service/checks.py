@@ -7,7 +7,6 @@ Checks touching the network take a timeout and never raise.
 from __future__ import annotations
 
 import datetime as dt
-import socket
 from collections.abc import Callable, Iterator
 
 from slamon.core.errors import SlamonError
@@ -75,29 +74,26 @@ def check_source(rt: Runtime, now: dt.datetime) -> Iterator[Finding]:
         )
 
 
+def check_store(rt: Runtime, now: dt.datetime) -> Iterator[Finding]:
+    from slamon.adapters.store.probe import probe_store
+
+    usable, message = probe_store(rt.settings.store_url)
+    yield Finding(OK if usable else ERROR, "存储库", message)
+
+
 def check_smtp(rt: Runtime, now: dt.datetime) -> Iterator[Finding]:
+    from slamon.adapters.mail.probe import probe_smtp
+
     smtp = rt.settings.smtp
-    try:
-        with socket.create_connection((smtp.host, smtp.port), timeout=min(smtp.timeout_seconds, 5)):
-            pass
-    except OSError as exc:
-        yield Finding(
-            WARN, "邮件服务器", f"无法连接 {smtp.host}:{smtp.port}（{exc.strerror or exc}）"
-        )
-        return
-    yield Finding(OK, "邮件服务器", f"{smtp.host}:{smtp.port} 可连接")
-    if smtp.username and smtp.password() is None:
-        yield Finding(
-            ERROR,
-            "邮件服务器",
-            "已配置 smtp.username，但未提供密码（SLAMON_SMTP_PASSWORD 或 smtp.password_file）",
-        )
+    level, message = probe_smtp(smtp, timeout=min(smtp.timeout_seconds, 5))
+    yield Finding({"ok": OK, "warn": WARN}.get(level, ERROR), "邮件服务器", message)
 
 
 CHECKS: list[Callable[[Runtime, dt.datetime], Iterator[Finding]]] = [
     check_rules,
     check_calendar,
     check_source,
+    check_store,
     check_smtp,
     check_contacts,
 ]

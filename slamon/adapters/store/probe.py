@@ -1,0 +1,57 @@
+"""``check-config``'s look at the store: can it be reached, and with which schema — never created.
+
+A SQLite store that does not exist yet is fine when its folder is writable (it is created on first
+use); any other store is connected to with a short timeout and asked its schema version.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sqlalchemy import create_engine, inspect, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from slamon.adapters.store.models import SCHEMA_VERSION, Meta
+from slamon.core.secrets import mask_url, scrub
+
+TIMEOUT_SECONDS = 5
+
+
+def probe_store(url: str) -> tuple[bool, str]:
+    """(usable, what was found), in Chinese, with the URL's secrets masked."""
+    shown = mask_url(url)
+    try:
+        parsed = make_url(url)
+    except Exception as exc:  # noqa: BLE001 - any parse failure means the address is unusable
+        return False, f"存储库地址无效：{shown}（{exc.__class__.__name__}）"
+    if parsed.get_backend_name() == "sqlite":
+        path = Path(parsed.database or "")
+        if parsed.database and not path.exists():
+            folder = path.parent
+            if folder.is_dir() and os.access(folder, os.W_OK):
+                return True, f"{shown} 尚不存在，首次使用时创建"
+            return False, f"{shown}：目录 {folder} 不存在或不可写"
+        args: dict[str, object] = {"timeout": TIMEOUT_SECONDS}
+    else:
+        args = {"connect_timeout": TIMEOUT_SECONDS}
+    try:
+        engine = create_engine(url, connect_args=args)
+    except Exception as exc:  # noqa: BLE001 - a missing driver, a bad argument
+        return False, f"无法使用存储库 {shown}（{scrub(str(exc), url)}）"
+    try:
+        with engine.connect() as conn:
+            version = None
+            if inspect(conn).has_table(Meta.__tablename__):
+                version = conn.execute(
+                    select(Meta.value).where(Meta.key == "schema_version")
+                ).scalar_one_or_none()
+    except SQLAlchemyError as exc:
+        reason = scrub(str(getattr(exc, "orig", None) or exc), url)
+        return False, f"无法连接存储库 {shown}：{reason}"
+    finally:
+        engine.dispose()
+    if version is not None and int(version) > SCHEMA_VERSION:
+        return False, f"存储库 {shown} 的结构版本为 {version}，高于本程序支持的 {SCHEMA_VERSION}"
+    return True, f"{shown} 可连接" + ("" if version else "（尚未建表，首次使用时创建）")
