@@ -9,33 +9,34 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from sqlalchemy import create_engine, inspect, select
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
-
-from slamon.adapters.store.models import SCHEMA_VERSION, Meta
 from slamon.core.secrets import mask_url, scrub
 
 TIMEOUT_SECONDS = 5
 
 
 def probe_store(url: str) -> tuple[bool, str]:
-    """(usable, what was found), in Chinese, with the URL's secrets masked."""
+    """(usable, what was found), in Chinese, with the URL's secrets masked.
+
+    A SQLite file that does not exist yet is judged without loading the database library (a
+    light command stays light)."""
     shown = mask_url(url)
-    try:
-        parsed = make_url(url)
-    except Exception as exc:  # noqa: BLE001 - any parse failure means the address is unusable
-        return False, f"存储库地址无效：{shown}（{exc.__class__.__name__}）"
-    if parsed.get_backend_name() == "sqlite":
-        path = Path(parsed.database or "")
-        if parsed.database and not path.exists():
+    sqlite = url.startswith("sqlite")
+    if sqlite:
+        database = url.split(":///", 1)[-1].split("?", 1)[0] if ":///" in url else ""
+        path = Path(database)
+        if database and database != ":memory:" and not path.exists():
             folder = path.parent
             if folder.is_dir() and os.access(folder, os.W_OK):
                 return True, f"{shown} 尚不存在，首次使用时创建"
             return False, f"{shown}：目录 {folder} 不存在或不可写"
-        args: dict[str, object] = {"timeout": TIMEOUT_SECONDS}
-    else:
-        args = {"connect_timeout": TIMEOUT_SECONDS}
+    from sqlalchemy import create_engine, inspect, select
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from slamon.adapters.store.models import SCHEMA_VERSION, Meta
+
+    args: dict[str, object] = (
+        {"timeout": TIMEOUT_SECONDS} if sqlite else {"connect_timeout": TIMEOUT_SECONDS}
+    )
     try:
         engine = create_engine(url, connect_args=args)
     except Exception as exc:  # noqa: BLE001 - a missing driver, a bad argument
