@@ -232,3 +232,40 @@ def test_localize_json_converts_moments_and_keeps_everything_else(tz):
         "c": ["2024-09-27", "GZ-2024-09-27T02:00", "资源"],
         "d": 3,
     }
+
+
+# -- rejected rows in the user's own words -------------------------------------------------------
+
+
+def test_rejected_rows_name_the_columns_as_the_file_does(run_cli, write_config, tmp_path):
+    cfg = write_config({"store": {"url": "sqlite:///store.db"}, "source": {"kind": "none"}})
+    csv = tmp_path / "export.csv"
+    csv.write_text(
+        "申请编号,使用部门,提供部门,资源名称,共享类型,申请时间,规范性审核,审核时间,提供方收到时间,审批结果,审批时间\n"
+        "GZ-1,省税务局,省公安厅,人口信息,有条件共享,2024-09-26 09:00,通过,2024-09-27 09:00,2024-09-27 10:00,通过,2024-09-20 10:00\n"
+        "GZ-2,省税务局,省公安厅,人口信息,有条件共享,2024-09-26 09:00,通过,2024-09-27 09:00,下周一,,\n"
+        "GZ-3,省税务局,省公安厅,人口信息,有条件共享,2024-09-26 09:00,通过,2024-09-27 09:00,2024-09-27 10:00,,\n",
+        encoding="utf-8",
+    )
+    res = run_cli(["import", str(csv), "--json"], config=cfg)
+    assert res.exit_code == 0, res.stderr
+    errors = {e["row"]: e for e in json.loads(res.stdout)["errors"]}
+    assert errors["export.csv:2"]["field"] == "decided_at"  # the code stays in JSON (CONTRACT)
+    assert errors["export.csv:2"]["header"] == "审批时间"
+    assert "提供方收到时间" in errors["export.csv:2"]["message"]
+    assert errors["export.csv:3"]["header"] == "提供方收到时间"
+    assert not re.search(r"[a-z]+_[a-z]+", errors["export.csv:2"]["message"])
+    table = run_cli(["import", str(csv)], config=cfg).stdout
+    assert "received_at" not in table and "decided_at" not in table
+    status = run_cli(["status", "--now", "2024-10-14T10:00"], config=cfg).stdout
+    assert "decided_at" not in status and "received_at" not in status
+
+
+def test_rows_keyed_by_field_codes_get_the_chinese_field_names():
+    from slamon.core.records import RowError, in_user_terms
+
+    err = RowError(7, "decided_at", "decided_at 早于 received_at")
+    named = in_user_terms(err, {"application_id": "A", "received_at": "x", "decided_at": "y"})
+    assert (named.field, named.header) == ("decided_at", "审批时间")
+    assert named.message == "审批时间 早于 提供方收到时间"
+    assert str(named) == "第 7 行 字段 审批时间：审批时间 早于 提供方收到时间"

@@ -10,7 +10,7 @@ from rich.table import Table
 from slamon.cli.common import console, now_option, print_json, runtime, warn
 from slamon.core.errors import InputError
 from slamon.core.formats import table_moment
-from slamon.core.vocabulary import DUE_SOON, MAIL_KIND_NAMES, OVERDUE
+from slamon.core.vocabulary import DUE_SOON, MAIL_KIND_NAMES, OVERDUE, field_name
 
 
 def _print_errors(errors: list, limit: int = 50) -> None:
@@ -20,7 +20,7 @@ def _print_errors(errors: list, limit: int = 50) -> None:
     for col in ("行", "字段", "原因"):
         table.add_column(col)
     for e in errors[:limit]:
-        table.add_row(str(e.row), e.field, e.message)
+        table.add_row(str(e.row), e.header or field_name(e.field), e.message)
     console.print(table)
     if len(errors) > limit:
         console.print(f"……另有 {len(errors) - limit} 行未列出（slamon status 查看全部）")
@@ -305,7 +305,7 @@ def render_status(report, rt, stages: tuple[str, ...] | None = None) -> None:  #
             t4.add_column(c)
         for r in report.rejected[:50]:
             reason = r["message"] + ("（已被后来的正确记录更正）" if r.get("settled_at") else "")
-            t4.add_row(r["source"], r["row_ref"], r["field"], reason)
+            t4.add_row(r["source"], r["row_ref"], field_name(r["field"]), reason)
         console.print(t4)
 
 

@@ -21,6 +21,7 @@ from slamon.core.times import instant
 from slamon.core.vocabulary import (
     APPROVED,
     DEFAULT_WORDS,
+    FIELD_NAMES,
     PASSED,
     PENDING,
     REJECTED,
@@ -190,9 +191,29 @@ class RowError(Exception):
     row: int | str
     field: str
     message: str
+    header: str | None = None  # the field as the user's file names it (收到时间, 提供方收到时间…)
 
     def __str__(self) -> str:
-        return f"第 {self.row} 行 字段 {self.field}：{self.message}"
+        return f"第 {self.row} 行 字段 {self.header or self.field}：{self.message}"
+
+
+_FIELD_CODE = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")
+
+
+def in_user_terms(err: RowError, raw: Mapping[str, Any]) -> RowError:
+    """``err`` naming fields as the row's own headers do: the header of a file's column, or the
+    Chinese field name where the row has no such column or names it by the code (SQL aliases)."""
+    headers: dict[str, str] = {}
+    for key in raw:
+        name = canonical_field(key)
+        if name is not None and name not in headers:
+            headers[name] = FIELD_NAMES.get(name, name) if key == name else str(key).strip()
+
+    def label(code: str) -> str:
+        return headers.get(code) or FIELD_NAMES.get(code, code)
+
+    message = _FIELD_CODE.sub(lambda m: label(m[0]) if m[0] in FIELD_NAMES else m[0], err.message)
+    return RowError(err.row, err.field, message, label(err.field))
 
 
 @lru_cache(maxsize=1024)

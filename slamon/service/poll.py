@@ -17,7 +17,13 @@ from typing import TYPE_CHECKING, Any
 from slamon.adapters.sources.base import FetchResult, RawRow, Source
 from slamon.adapters.store import applications, data_issues, outbox, runs
 from slamon.core.mojibake import check_names
-from slamon.core.records import ApplicationRecord, RowError, raw_application_id, validate_row
+from slamon.core.records import (
+    ApplicationRecord,
+    RowError,
+    in_user_terms,
+    raw_application_id,
+    validate_row,
+)
 from slamon.core.row_checks import RowLimits, check_raw, check_row
 from slamon.core.secrets import mask_secrets
 from slamon.core.sla import SlaState, evaluate
@@ -65,7 +71,10 @@ class PollSummary:
             "updated": self.updated,
             "unchanged": self.unchanged,
             "rejected": self.rejected,
-            "errors": [{"row": e.row, "field": e.field, "message": e.message} for e in self.errors],
+            "errors": [
+                {"row": e.row, "field": e.field, "header": e.header, "message": e.message}
+                for e in self.errors
+            ],
         }
 
 
@@ -214,8 +223,8 @@ def _validate(
             rec = validate_row(raw.data, raw.ref, tz, aliases, rt.settings.words)
             check_row(rec, raw.ref, limits)
             check_names(rec, raw.ref)
-        except RowError as err:
-            rejections.append((raw, err))
+        except RowError as err:  # reasons name the fields as the user's file does
+            rejections.append((raw, in_user_terms(err, raw.data)))
             continue
         aid = rec.application_id
         if aid in by_id:
