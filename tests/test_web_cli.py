@@ -178,3 +178,20 @@ def test_slamon_web_says_when_the_port_is_taken(run_cli, write_config):
         port = taken.getsockname()[1]
         r = run_cli(["web", "--port", str(port)], config=write_config({"source": {"kind": "none"}}))
     assert r.exit_code == 1 and f"127.0.0.1:{port}" in r.stderr
+
+
+def test_an_unwritable_secret_file_names_the_key(tmp_path):
+    from slamon.adapters.web.sessions import load_or_create_key
+
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    with pytest.raises(ConfigError) as exc:
+        load_or_create_key(blocker / "web-secret.key")
+    assert exc.value.key == "web.secret_file"
+    short = tmp_path / "short.key"
+    short.write_text("too-short")
+    with pytest.raises(ConfigError) as exc:
+        load_or_create_key(short)
+    assert exc.value.key == "web.secret_file"
+    key = tmp_path / "ok.key"
+    assert load_or_create_key(key) == load_or_create_key(key)  # created once, then read

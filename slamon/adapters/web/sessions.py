@@ -24,22 +24,31 @@ SESSION_SECONDS = 12 * 3600
 
 
 def load_or_create_key(path: Path) -> bytes:
-    """The signing key from ``path``; a new random key written 0600 when there is none."""
+    """The signing key from ``path``; a new random key written 0600 when there is none.
+    A file that cannot be read or created stops start-up naming ``web.secret_file``."""
+    from slamon.core.errors import ConfigError
+
     try:
         data = path.read_bytes().strip()
     except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
         key = secrets.token_hex(32).encode()
         try:
+            path.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:  # another process created it meanwhile
             return load_or_create_key(path)
+        except OSError as exc:
+            raise ConfigError(
+                f"无法创建签名密钥文件（{exc.strerror}）", key="web.secret_file", path=path
+            ) from exc
         with os.fdopen(fd, "wb") as fh:
             fh.write(key + b"\n")
         return key
+    except OSError as exc:
+        raise ConfigError(
+            f"无法读取签名密钥文件（{exc.strerror}）", key="web.secret_file", path=path
+        ) from exc
     if len(data) < 32:
-        from slamon.core.errors import ConfigError
-
         raise ConfigError("签名密钥太短（至少 32 个字符）", key="web.secret_file", path=path)
     return data
 

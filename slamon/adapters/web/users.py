@@ -59,6 +59,12 @@ def read_users(path: Path) -> dict[str, tuple[str, str]]:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return {}
+    except OSError as exc:
+        from slamon.core.errors import ConfigError
+
+        raise ConfigError(
+            f"无法读取用户文件（{exc.strerror}）", key="web.users_file", path=path
+        ) from exc
     out: dict[str, tuple[str, str]] = {}
     for n, line in enumerate(text.splitlines(), 1):
         line = line.strip()
