@@ -28,7 +28,8 @@ from slamon.adapters.store.db import open_store
 from slamon.config import parse_settings
 from slamon.demo.platform import build_platform_table, mutate_demo_platform
 from slamon.runtime import Runtime
-from slamon.service.poll import reevaluate_all, run_poll_cycle
+from slamon.service.evaluation import reevaluate_all
+from slamon.service.poll import run_poll_cycle
 
 TZ = ZoneInfo("Asia/Shanghai")
 REPO = Path(__file__).resolve().parent.parent

@@ -163,7 +163,7 @@ def test_bad_rows_rejected_with_row_field_reason_good_rows_load(engine, rt):
 STEPS = {
     "validated": (poll, "_upsert"),
     "upserted": (poll, "_store_rejections"),
-    "rejections": (poll, "_evaluate"),
+    "rejections": (poll, "evaluate_after_read"),
     "evaluated": (runs, "mark_imported"),
     "planned": (runs, "finish_run"),
 }

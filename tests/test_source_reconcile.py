@@ -174,3 +174,30 @@ def test_cursor_key_is_a_hash_of_the_whole_url_and_query() -> None:
     keys = {cursor_key(a), cursor_key(b), cursor_key(c)}
     assert len(keys) == 3
     assert all("S3cret" not in k and "reader" not in k and len(k) <= 64 for k in keys)
+
+
+def test_a_read_in_small_batches_stores_what_one_batch_does(
+    platform: tuple[str, str, Any], tmp_path: Path
+) -> None:
+    """Rows streamed two at a time: the same applications, states and cursor as one batch."""
+    url, name, _engine = platform
+    rt = Runtime(parse_settings({}, None, tmp_path, {}))
+    results = []
+    for size in (2, 10_000):
+        store = open_store(f"sqlite:///{tmp_path / f'store{size}.db'}")
+        src = SqlSource(url, platform_query(name), tz=TZ, batch_rows=size)
+        seen: list[int] = []
+        summary = run_poll_cycle(store, rt, src, NOW, progress=seen.append)
+        status = build_status(store, rt, NOW)
+        results.append(
+            (
+                summary.inserted,
+                summary.evaluated,
+                sorted((i.record.application_id, i.state.stage) for i in status.items),
+                src.last_read.cursor,
+            )
+        )
+        assert seen[-1] == len(ROWS) and len(seen) == (3 if size == 2 else 1)
+        src.dispose()
+        store.dispose()
+    assert results[0] == results[1] and results[0][0] == len(ROWS)

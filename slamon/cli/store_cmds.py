@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import typer
@@ -60,6 +62,21 @@ def import_file(
         )
 
 
+@contextlib.contextmanager
+def _row_progress() -> Iterator[Callable[[int], None] | None]:
+    """Rows read so far, live on a terminal (nothing otherwise: the log has progress lines)."""
+    if not console.is_terminal:
+        yield None
+        return
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console
+    ) as bar:
+        task = bar.add_task("读取数据源……", total=None)
+        yield lambda rows: bar.update(task, description=f"已读取并入库 {rows:,} 行")
+
+
 def poll(
     now: str = typer.Option(None, "--now", help="按此时刻运行本轮（默认当前时间）"),
     dry_run: bool = typer.Option(False, "--dry-run", help="只计划并打印通知，不写入、不发送"),
@@ -83,9 +100,17 @@ def poll(
             "未配置数据源（source.kind 为 none），无法全量核对；请用 slamon import 导入文件"
         )
     engine = runtime().engine
-    summary = run_poll_cycle(
-        engine, rt, source, at, dry_run=dry_run, planner=default_planner(), full=full
-    )
+    with _row_progress() as progress:
+        summary = run_poll_cycle(
+            engine,
+            rt,
+            source,
+            at,
+            dry_run=dry_run,
+            planner=default_planner(),
+            full=full,
+            progress=progress,
+        )
     delivery = None if dry_run else deliver_job(engine, rt, at, worker_id("cli"))
     if as_json:
         data = {

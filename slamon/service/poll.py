@@ -10,12 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from slamon.adapters.sources.base import FetchResult, RawRow, Source
-from slamon.adapters.store import applications, data_issues, outbox, runs
+from slamon.adapters.store import applications, outbox, runs
 from slamon.core.mojibake import check_names
 from slamon.core.records import (
     ApplicationRecord,
@@ -26,15 +26,17 @@ from slamon.core.records import (
 )
 from slamon.core.row_checks import RowLimits, check_raw, check_row
 from slamon.core.secrets import mask_secrets
-from slamon.core.sla import SlaState, evaluate
 from slamon.runtime import Runtime
 from slamon.service.doubts import settle_issues
+from slamon.service.evaluation import evaluate_after_read, evaluate_records
 from slamon.service.reconcile import cursor_key, future_note, record_future, settle_full_read
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
 
 log = logging.getLogger("slamon.poll")
+PROGRESS_EVERY = 100_000  # rows between progress lines in the log
+MAX_ERRORS_KEPT = 10_000  # rejected rows listed in a summary (all are counted and stored)
 
 # Called inside the poll transaction after SLA evaluation; returns the number of notices planned.
 # The mail package installs its planner here (see slamon.notify); tests may leave it empty.
@@ -63,6 +65,17 @@ class PollSummary:
     notes: list[str] = field(default_factory=list)
     dry_run: bool = False
     preview: list[dict[str, Any]] = field(default_factory=list)  # notices planned this cycle
+
+    def absorb(self, part: PollSummary, rows: int) -> None:
+        """Add one batch's counts to this read's."""
+        self.fetched += rows
+        self.inserted += part.inserted
+        self.updated += part.updated
+        self.unchanged += part.unchanged
+        self.rejected += part.rejected
+        self.errors.extend(part.errors[: max(0, MAX_ERRORS_KEPT - len(self.errors))])
+        self.data_issues += part.data_issues
+        self.issues_cleared += part.issues_cleared
 
     def as_import_json(self) -> dict[str, Any]:
         """The ``import --json`` shape of CONTRACT §2."""
@@ -99,22 +112,41 @@ def run_poll_cycle(
     planner: Planner | None = None,
     incremental: bool = True,
     full: bool = False,
+    progress: Callable[[int], None] | None = None,
 ) -> PollSummary:
     """Fetch from ``source`` and apply it to the store as of ``now`` (aware).
 
     ``full``: a reconciliation — re-read every row (sources that can), report what incremental
-    polling missed, hold applications gone from the platform.
+    polling missed, hold applications gone from the platform. A database is read in batches
+    through a server-side cursor (``progress`` is told the rows done after each).
     """
     key = cursor_key(source)
     with engine.connect() as conn:
         raw_since = runs.get_meta(conn, key) if incremental and not full else None
         imported = runs.imported_hashes(conn)
     since = dt.datetime.fromisoformat(raw_since) if raw_since else None
+    if hasattr(source, "batches"):  # a database: streamed, knows the clock, can read in full
+        db: Any = source
+
+        def found() -> FetchResult:
+            state = db.last_read
+            return FetchResult(rows=[], cursor=state.cursor, future=state.future, complete=full)
+
+        return apply_batches(
+            engine,
+            rt,
+            source.name,
+            db.batches(since, now=now, full=full),
+            found,
+            now,
+            dry_run=dry_run,
+            planner=planner,
+            cursor=key,
+            complete=full,
+            progress=progress,
+        )
     try:
-        if hasattr(source, "cursor_identity"):  # a database: knows the clock, can read in full
-            fetched = source.fetch(since, imported, now=now, full=full)  # type: ignore[call-arg]
-        else:
-            fetched = source.fetch(since, imported)
+        fetched = source.fetch(since, imported)
     except Exception as exc:
         _log_failed_run(engine, source.name, now, exc)
         raise
@@ -135,28 +167,73 @@ def apply_fetch(
     cursor: str | None = None,
 ) -> PollSummary:
     """Validate and store one fetch in a single transaction: a failure anywhere rolls it all back."""
-    summary = PollSummary(
-        source=source_name,
-        fetched=len(fetched.rows),
-        notes=list(fetched.notes),
+    return apply_batches(
+        engine,
+        rt,
+        source_name,
+        [fetched.rows],
+        lambda: fetched,
+        now,
         dry_run=dry_run,
-        full=fetched.complete,
-        future=len(fetched.future),
+        planner=planner,
+        cursor=cursor,
+        complete=fetched.complete,
     )
-    note = future_note(fetched.future, rt.tz)
-    if note:
-        summary.notes.append(note)
+
+
+def apply_batches(
+    engine: Engine,
+    rt: Runtime,
+    source_name: str,
+    batches: Iterable[Sequence[RawRow]],
+    result: Callable[[], FetchResult],
+    now: dt.datetime,
+    *,
+    dry_run: bool = False,
+    planner: Planner | None = None,
+    cursor: str | None = None,
+    complete: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> PollSummary:
+    """Validate, store and evaluate a read batch by batch, in ONE transaction (a failure anywhere
+    rolls it all back); memory holds one batch, not the read. ``result`` gives what the read
+    found besides its rows (cursor, future rows, files, notes) once the batches are consumed."""
+    summary = PollSummary(source=source_name, dry_run=dry_run)
     try:
         with engine.begin() as conn:
             runs.lock_polls(conn)
             summary.run_id = runs.start_run(conn, source_name, now)
-            records, rejections, conflicts = _validate(fetched.rows, rt, summary)
-            changed = _upsert(conn, records, source_name, summary, now)
-            _store_rejections(conn, source_name, records, fetched.rows, rejections, summary, now)
-            touched = settle_issues(conn, records, rejections, conflicts, summary, now)
+            seen: set[str] = set()  # every id read (a complete read: the others were deleted)
+            evaluated: set[str] = set()
+            touched: set[str] = set()
+            for rows in batches:
+                part = PollSummary(source=source_name, run_id=summary.run_id)
+                records, rejections, conflicts = _validate(rows, rt, part)
+                changed = _upsert(conn, records, source_name, part, now)
+                _store_rejections(conn, source_name, records, rows, rejections, part, now)
+                touched |= settle_issues(conn, records, rejections, conflicts, part, now)
+                evaluated |= evaluate_records(conn, rt, changed, now)
+                if complete:
+                    seen.update(r.application_id for r in records)
+                    seen.update(raw_application_id(raw.data) or "" for raw, _e in rejections)
+                summary.absorb(part, len(rows))
+                if progress is not None:
+                    progress(summary.fetched)
+                if (
+                    summary.fetched // PROGRESS_EVERY
+                    > (summary.fetched - len(rows)) // PROGRESS_EVERY
+                ):
+                    log.info("poll.progress source=%s rows=%d", source_name, summary.fetched)
+            fetched = result()
+            summary.full, summary.future = fetched.complete, len(fetched.future)
+            summary.notes.extend(fetched.notes)
+            note = future_note(fetched.future, rt.tz)
+            if note:
+                summary.notes.append(note)
             if fetched.complete:
-                touched |= settle_full_read(conn, source_name, records, rejections, summary, now)
-            _evaluate(conn, rt, changed, summary, now, touched)
+                touched |= settle_full_read(conn, source_name, seen, summary, now)
+            summary.evaluated = len(evaluated)
+            evaluate_after_read(conn, rt, [], summary, now, touched, skip=evaluated - touched)
             if fetched.cursor is not None:
                 key = cursor or cursor_key(source_name)
                 runs.set_meta(conn, key, fetched.cursor.isoformat())
@@ -304,88 +381,6 @@ def _store_rejections(
     runs.settle_rejections(
         conn, [r.application_id for r in records if r.application_id not in rejected_now], now
     )
-
-
-def _evaluate(
-    conn: Connection,
-    rt: Runtime,
-    changed: list[ApplicationRecord],
-    summary: PollSummary,
-    now: dt.datetime,
-    touched: set[str] | None = None,
-) -> None:
-    """Evaluate changed and open applications, and those whose data issue opened or closed;
-    everything when the calendar or rules changed."""
-    fingerprint = rt.fingerprint()
-    previous = runs.get_meta(conn, "fingerprint")
-    if previous is not None and previous != fingerprint:
-        summary.evaluated, summary.deadline_changes = reevaluate_all(
-            conn, rt, now, previous, fingerprint
-        )
-        return
-    targets = {r.application_id: r for r in changed}
-    wanted = [*applications.open_application_ids(conn), *(touched or ())]
-    missing = [i for i in dict.fromkeys(wanted) if i not in targets]
-    targets.update(applications.load_records(conn, missing))
-    existing = set(applications.load_sla(conn, list(targets)).keys()) if targets else set()
-    states = _evaluate_all(targets.values(), rt, now, data_issues.open_issues(conn))
-    applications.save_sla(conn, states, existing, fingerprint, now)
-    if previous is None:
-        runs.set_meta(conn, "fingerprint", fingerprint)
-    summary.evaluated = len(states)
-
-
-def _evaluate_all(
-    records: Any, rt: Runtime, now: dt.datetime, issues: dict[str, Any]
-) -> list[SlaState]:
-    rules, cal, tz = rt.rules, rt.calendar, rt.tz
-    out = []
-    for r in records:
-        issue = issues.get(r.application_id)
-        out.append(evaluate(r, now, rules, cal, tz, issue[0] if issue else None))
-    return out
-
-
-def reevaluate_all(
-    conn: Connection,
-    rt: Runtime,
-    now: dt.datetime,
-    previous: str | None = None,
-    fingerprint: str | None = None,
-) -> tuple[int, int]:
-    """Recompute every application's SLA state; return (evaluated, deadlines moved), logging each move."""
-    fingerprint = fingerprint or rt.fingerprint()
-    old = applications.load_sla(conn)
-    issues = data_issues.open_issues(conn)
-    states = _evaluate_all(applications.iter_all_records(conn), rt, now, issues)
-    moves = []
-    for s in states:
-        before = old.get(s.application_id)
-        if before is not None and (
-            before["deadline"] != s.deadline or before["rule_id"] != s.rule_id
-        ):
-            moves.append(
-                {
-                    "application_id": s.application_id,
-                    "old_deadline": before["deadline"],
-                    "new_deadline": s.deadline,
-                    "old_rule_id": before["rule_id"],
-                    "new_rule_id": s.rule_id,
-                    "old_fingerprint": before["fingerprint"],
-                    "new_fingerprint": fingerprint,
-                    "changed_at": now,
-                }
-            )
-            log.warning(
-                "sla.deadline_moved application_id=%s old=%s new=%s",
-                s.application_id,
-                before["deadline"],
-                s.deadline,
-            )
-    applications.replace_all_sla(conn, states, fingerprint, now)
-    applications.insert_deadline_changes(conn, moves)
-    runs.set_meta(conn, "fingerprint", fingerprint)
-    return len(states), len(moves)
 
 
 def _log_failed_run(engine: Engine, source: str, now: dt.datetime, exc: BaseException) -> None:

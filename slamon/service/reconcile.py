@@ -11,9 +11,8 @@ import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from slamon.adapters.sources.base import FetchResult, RawRow, Source
+from slamon.adapters.sources.base import FetchResult, Source
 from slamon.adapters.store import applications, data_issues, runs
-from slamon.core.records import ApplicationRecord, RowError, raw_application_id
 from slamon.core.vocabulary import DELETED
 
 if TYPE_CHECKING:
@@ -55,12 +54,7 @@ def future_rows(conn: Connection) -> list[dict[str, Any]]:
 
 
 def settle_full_read(
-    conn: Connection,
-    source_name: str,
-    records: list[ApplicationRecord],
-    rejections: list[tuple[RawRow, RowError]],
-    summary: Any,
-    now: dt.datetime,
+    conn: Connection, source_name: str, seen: set[str], summary: Any, now: dt.datetime
 ) -> set[str]:
     """After a complete read: say what incremental polling missed, and hold (data_issue
     ``deleted``) the applications of this source the platform no longer has. Returns the ids
@@ -68,8 +62,6 @@ def settle_full_read(
     summary.missed = summary.inserted + summary.updated
     if summary.missed:
         summary.notes.append(f"增量读取遗漏 {summary.missed} 条，已在全量核对中补齐")
-    seen = {r.application_id for r in records}
-    seen |= {aid for raw, _e in rejections if (aid := raw_application_id(raw.data)) is not None}
     gone = sorted(applications.ids_from_source(conn, source_name) - seen)
     already = data_issues.open_issues(conn, gone)
     fresh = [aid for aid in gone if already.get(aid, ("",))[0] != DELETED]

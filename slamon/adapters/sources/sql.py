@@ -66,10 +66,12 @@ class SqlSource:
         naive_since: bool = True,
         connect_timeout: int = 10,
         full_query: str | None = None,
+        batch_rows: int = BATCH_ROWS,
     ) -> None:
         self.url = url
         self.query = check_query(query)
         self.full_query = check_query(full_query) if full_query else None
+        self.batch_rows = batch_rows
         self.tz = zone(tz) if isinstance(tz, str) else (tz or zone(DEFAULT_TZ))
         self.name = name or mask_url(url)
         self.masked_url = mask_url(url)
@@ -188,7 +190,7 @@ class SqlSource:
         *,
         now: dt.datetime | None = None,
         full: bool = False,
-        size: int = BATCH_ROWS,
+        size: int | None = None,
     ) -> Iterator[list[RawRow]]:
         """The rows in batches through a server-side cursor; ``last_read`` holds the new cursor.
 
@@ -199,6 +201,7 @@ class SqlSource:
         from sqlalchemy.exc import SQLAlchemyError
 
         sql = self.full_query if full and self.full_query else self.query
+        size = size or self.batch_rows
         start = None if full or since is None else as_aware(since, self.tz).astimezone(self.tz)
         state = self.last_read = ReadState(cursor=start)
         ceiling = now + FUTURE_TOLERANCE if now is not None else None

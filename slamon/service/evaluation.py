@@ -1,0 +1,116 @@
+"""SLA evaluation after a read: a batch's changed records, then the open and touched ones, or
+everything when the calendar or the rules changed (logging each deadline that moved)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import TYPE_CHECKING, Any
+
+from slamon.adapters.store import applications, data_issues, runs
+from slamon.core.records import ApplicationRecord
+from slamon.core.sla import SlaState, evaluate
+from slamon.runtime import Runtime
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+log = logging.getLogger("slamon.poll")
+
+
+def evaluate_after_read(
+    conn: Connection,
+    rt: Runtime,
+    changed: list[ApplicationRecord],
+    summary: Any,
+    now: dt.datetime,
+    touched: set[str] | None = None,
+    skip: set[str] | None = None,
+) -> None:
+    """Evaluate changed and open applications, and those whose data issue opened or closed
+    (except ``skip``: evaluated batch by batch already); everything when the calendar or rules
+    changed."""
+    fingerprint = rt.fingerprint()
+    previous = runs.get_meta(conn, "fingerprint")
+    if previous is not None and previous != fingerprint:
+        summary.evaluated, summary.deadline_changes = reevaluate_all(
+            conn, rt, now, previous, fingerprint
+        )
+        return
+    targets = {r.application_id: r for r in changed}
+    wanted = [*applications.open_application_ids(conn), *(touched or ())]
+    done = skip or set()
+    missing = [i for i in dict.fromkeys(wanted) if i not in targets and i not in done]
+    targets.update(applications.load_records(conn, missing))
+    existing = set(applications.load_sla(conn, list(targets)).keys()) if targets else set()
+    states = _evaluate_all(targets.values(), rt, now, data_issues.open_issues(conn))
+    applications.save_sla(conn, states, existing, fingerprint, now)
+    if previous is None:
+        runs.set_meta(conn, "fingerprint", fingerprint)
+    summary.evaluated += len(states)
+
+
+def evaluate_records(
+    conn: Connection, rt: Runtime, records: list[ApplicationRecord], now: dt.datetime
+) -> set[str]:
+    """Evaluate and save the SLA state of ``records`` (one batch of a read); return their ids."""
+    if not records:
+        return set()
+    ids = [r.application_id for r in records]
+    existing = set(applications.load_sla(conn, ids).keys())
+    states = _evaluate_all(records, rt, now, data_issues.open_issues(conn, ids))
+    applications.save_sla(conn, states, existing, rt.fingerprint(), now)
+    return set(ids)
+
+
+def _evaluate_all(
+    records: Any, rt: Runtime, now: dt.datetime, issues: dict[str, Any]
+) -> list[SlaState]:
+    rules, cal, tz = rt.rules, rt.calendar, rt.tz
+    out = []
+    for r in records:
+        issue = issues.get(r.application_id)
+        out.append(evaluate(r, now, rules, cal, tz, issue[0] if issue else None))
+    return out
+
+
+def reevaluate_all(
+    conn: Connection,
+    rt: Runtime,
+    now: dt.datetime,
+    previous: str | None = None,
+    fingerprint: str | None = None,
+) -> tuple[int, int]:
+    """Recompute every application's SLA state; return (evaluated, deadlines moved), logging each move."""
+    fingerprint = fingerprint or rt.fingerprint()
+    old = applications.load_sla(conn)
+    issues = data_issues.open_issues(conn)
+    states = _evaluate_all(applications.iter_all_records(conn), rt, now, issues)
+    moves = []
+    for s in states:
+        before = old.get(s.application_id)
+        if before is not None and (
+            before["deadline"] != s.deadline or before["rule_id"] != s.rule_id
+        ):
+            moves.append(
+                {
+                    "application_id": s.application_id,
+                    "old_deadline": before["deadline"],
+                    "new_deadline": s.deadline,
+                    "old_rule_id": before["rule_id"],
+                    "new_rule_id": s.rule_id,
+                    "old_fingerprint": before["fingerprint"],
+                    "new_fingerprint": fingerprint,
+                    "changed_at": now,
+                }
+            )
+            log.warning(
+                "sla.deadline_moved application_id=%s old=%s new=%s",
+                s.application_id,
+                before["deadline"],
+                s.deadline,
+            )
+    applications.replace_all_sla(conn, states, fingerprint, now)
+    applications.insert_deadline_changes(conn, moves)
+    runs.set_meta(conn, "fingerprint", fingerprint)
+    return len(states), len(moves)
