@@ -133,3 +133,20 @@ def test_explain_unknown_id_is_a_one_line_error(run_cli, store):
     res = run_cli(["explain", "NOPE"], config=cfg)
     assert res.exit_code == 1
     assert res.stderr.startswith("错误：") and "NOPE" in res.stderr
+
+
+def test_explain_a_doubtful_application_holds_the_verdict(run_cli, store):
+    from slamon.adapters.store import data_issues
+
+    cfg, engine, rt = store
+    with engine.begin() as conn:
+        data_issues.mark(
+            conn, [("G1", "conflicting_rows", "同一次读取中两行内容不同")], at("2024-10-14 09:00")
+        )
+    [ev] = json.loads(
+        run_cli(["explain", "G1", "--now", "2024-10-15T10:00", "--json"], config=cfg).stdout
+    )
+    assert ev["stage"] == "data_issue" and ev["computed_stage"] == "overdue"
+    assert ev["data_issue"]["reason_code"] == "conflicting_rows"
+    text = run_cli(["explain", "G1", "--now", "2024-10-15T10:00"], config=cfg).stdout
+    assert "结论：数据存疑，暂不作判定" in text and "同一编号内容冲突" in text

@@ -57,6 +57,13 @@ def _changed(field: str, value: object, tz) -> str:  # noqa: ANN001
 
 
 def _verdict(ev: Evidence) -> str:
+    text = _computed_verdict(ev)
+    if ev.data_issue is None:
+        return text
+    return f"结论：数据存疑，暂不作判定。（按现有记录推算——{text.removeprefix('结论：')}）"
+
+
+def _computed_verdict(ev: Evidence) -> str:
     s, tz = ev.state, ev.tz
     stage = STAGE_NAMES.get(s.stage, s.stage)
     if s.deadline is None:

@@ -17,7 +17,7 @@ from slamon.core.evidence import WalkDay, walk
 from slamon.core.records import ApplicationRecord
 from slamon.core.rules import Rule
 from slamon.core.sla import SlaState, evaluate
-from slamon.core.vocabulary import ANSWERED_LATE, OVERDUE, PASSED
+from slamon.core.vocabulary import ANSWERED_LATE, DATA_ISSUE, OVERDUE, PASSED
 from slamon.runtime import Runtime
 from slamon.service.exemptions import ExemptionFact, active_exemptions, history
 
@@ -52,6 +52,12 @@ class Evidence:
     exemption_history: list[ExemptionFact] = field(default_factory=list)
     data_issue: dict[str, Any] | None = None
     walk_truncated: bool = False
+
+    @property
+    def stage(self) -> str:
+        """The verdict's stage: ``data_issue`` while the record is doubtful (the walk still shows
+        what the record as it stands would give: ``computed_stage``)."""
+        return DATA_ISSUE if self.data_issue is not None else self.state.stage
 
     @property
     def clock_start(self) -> dt.datetime | None:
@@ -108,7 +114,8 @@ class Evidence:
             "deadline_date": s.deadline_date.isoformat() if s.deadline_date else None,
             "extended_by": self.extended_by,
             "calendar_official": s.calendar_official,
-            "stage": s.stage,
+            "stage": self.stage,
+            "computed_stage": s.stage,
             "decision": r.decision,
             "decided_at": self._iso(r.decided_at),
             "overdue_working_days": s.overdue_working_days,
