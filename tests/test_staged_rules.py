@@ -90,6 +90,10 @@ def test_two_stage_rule_review_late_answer_on_time_is_a_finding(run_cli, write_c
     status = _status(run_cli, cfg, "2024-12-31T10:00")
     assert status["J1"]["stage"] == "answered_on_time"
     assert status["J1"]["deadline_date"] == "2024-12-12"
+    assert [(st["id"], st["deadline_date"], st["late"]) for st in status["J1"]["stages"]] == [
+        ("review", "2024-12-04", True),
+        ("answer", "2024-12-12", False),
+    ]
     assert status["J3"]["stage"] == "overdue"  # due 2024-12-10
     res = run_cli(["report", "monthly", "--month", "2024-12", "--format", "json"], config=cfg)
     assert res.exit_code == 0, res.stderr
@@ -140,3 +144,15 @@ def test_national_2025_binds_unconditional_answers(run_cli, write_config, tmp_pa
     assert "省市场监管局在收到“企业登记信息”无条件共享数据申请后，超期1个工作日才完成审批。" in text
     assert "省自然资源厅在收到“不动产登记”无条件共享数据申请后，未按时完成审批。" in text
     assert "国务院令第809号" in text or "政务数据共享条例" in text
+
+
+U_AUGUST = "N5,遵义市,省交通运输厅,道路运输许可,无条件共享,2025-08-28 09:00,,,2025-08-28 10:00,,\n"
+
+
+def test_unconditional_from_an_earlier_month_still_late(run_cli, write_config, tmp_path):
+    """Submitted in August, still unanswered: late again in September's report under national-2025."""
+    cfg = _cfg(write_config, REPO_ROOT / "rules", ["guizhou-2023", "national-2025"])
+    _import(run_cli, cfg, tmp_path, [U_AUGUST])
+    res = run_cli(["report", "monthly", "--month", "2025-09", "--format", "json"], config=cfg)
+    late = {a for g in json.loads(res.stdout)["late"] for a in g["applications"]}
+    assert late == {"N5"}

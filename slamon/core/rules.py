@@ -306,6 +306,11 @@ class RuleSet:
         chosen = [self.get(r) for r in only] if only is not None else self.active
         return [r for r in chosen if r.applies_to(share_type, on)]
 
+    def bound_share_types(self) -> tuple[str, ...]:
+        """The share types some stage of an active rule limits."""
+        bound = {t for r in self.active for s in r.stages for t in s.working_days}
+        return tuple(t for t in SHARE_TYPES if t in bound)
+
     def fingerprint_items(self) -> Iterable[str]:
         yield "active:" + ",".join(self.active_ids)
         for rule in self.active:

@@ -47,7 +47,7 @@ def monthly_report(
     m = Month.parse(month)
     at = as_of or m.end(rt.tz)
     made = now or dt.datetime.now(rt.tz)
-    records = month_records(engine, m, at, rt.tz)
+    records = month_records(engine, m, at, rt.tz, rt.rules.bound_share_types())
     held = _held(engine)
     exempt = active_ids(engine)
     figures = monthly_figures(records, m, at, rt.rules, rt.calendar, rt.tz, held, exempt)

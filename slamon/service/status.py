@@ -48,6 +48,18 @@ class StatusItem:
             "rule": s.rule_id,
             "calendar_official": s.calendar_official,
             "extended_by": s.extended_by,
+            "stages": [
+                {
+                    "id": st.id,
+                    "name": st.name,
+                    "party": st.party,
+                    "deadline_date": st.deadline_date.isoformat() if st.deadline_date else None,
+                    "stopped_at": _iso(st.stopped_at),
+                    "late": st.late,
+                    "overdue_working_days": st.overdue_working_days,
+                }
+                for st in s.stages
+            ],
             "flags": [{"code": f, "name": FLAG_NAMES.get(f, f)} for f in s.flags],
             "data_issue": None
             if self.issue is None

@@ -11,7 +11,7 @@ The pure figures filter exactly; these queries only have to return a superset.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import Connection, Engine, func, or_, select
 
@@ -19,6 +19,7 @@ from slamon.adapters.store.applications import record_from_row
 from slamon.adapters.store.models import Application
 from slamon.core.periods import IsoWeek, Month
 from slamon.core.records import FIELDS, ApplicationRecord
+from slamon.core.vocabulary import CONDITIONAL
 
 APP = Application.__table__
 _COLS = [APP.c[f] for f in FIELDS]
@@ -34,6 +35,7 @@ def _open_or_decided_since(
     since: dt.datetime,
     until: dt.datetime,
     skip_submitted: tuple[dt.datetime, dt.datetime] | None = None,
+    share_types: Sequence[str] = (CONDITIONAL,),
 ) -> dict[str, ApplicationRecord]:
     """Conditional applications submitted by ``until`` (outside ``skip_submitted``, already
     loaded) and answered at or after ``since``, or not answered: two look-ups on the decided_at
@@ -44,7 +46,7 @@ def _open_or_decided_since(
     is the selective one.
     """
     out: dict[str, ApplicationRecord] = {}
-    common = [APP.c.share_type == "conditional", APP.c.review_status != "rejected"]
+    common = [APP.c.share_type.in_(list(share_types)), APP.c.review_status != "rejected"]
     if skip_submitted is not None:
         submitted = func.coalesce(APP.c.submitted_at, APP.c.submitted_at)
         common.append(or_(submitted < skip_submitted[0], submitted > skip_submitted[1]))
@@ -58,19 +60,24 @@ def _open_or_decided_since(
 
 
 def month_records(
-    target: Engine | Connection, month: Month, as_of: dt.datetime, tz: dt.tzinfo
+    target: Engine | Connection,
+    month: Month,
+    as_of: dt.datetime,
+    tz: dt.tzinfo,
+    share_types: Sequence[str] = (CONDITIONAL,),
 ) -> list[ApplicationRecord]:
-    """A superset of the records the month's figures depend on."""
+    """A superset of the records the month's figures depend on; ``share_types``: those an active
+    rule binds (earlier months' applications of other types cannot be late)."""
     if isinstance(target, Engine):
         with target.connect() as conn:
-            return month_records(conn, month, as_of, tz)
+            return month_records(conn, month, as_of, tz, share_types)
     start, end = month.start(tz), min(month.end(tz), as_of)
     out = {
         r.application_id: r
         for r in _rows(target, APP.c.submitted_at >= start, APP.c.submitted_at <= end)
     }
     for aid, rec in _open_or_decided_since(
-        target, start, as_of, skip_submitted=(start, end)
+        target, start, as_of, skip_submitted=(start, end), share_types=share_types
     ).items():
         out.setdefault(aid, rec)
     return list(out.values())
