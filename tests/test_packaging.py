@@ -162,3 +162,40 @@ def test_the_wheel_carries_the_dashboard_templates_and_css(
     r = _run([str(installed / "python"), "-c", code], cwd=elsewhere)
     assert r.returncode == 0, r.stderr
     assert "登录" in r.stdout and r.stdout.strip().endswith("True")
+
+
+def test_every_command_runs_from_the_wheel_in_any_folder(installed: Path, elsewhere: Path) -> None:
+    """A site folder with a config and nothing else: each command works from the installed wheel."""
+    (elsewhere / "config.yaml").write_text(
+        "store: {url: 'sqlite:///state/slamon.db'}\n"
+        "source: {kind: demo}\n"
+        "supervisors: [dsj@example.gov.cn]\n"
+        "smtp: {host: 127.0.0.1, port: 9, timeout_seconds: 2}\n",
+        encoding="utf-8",
+    )
+    (elsewhere / "state").mkdir()
+    run_from = elsewhere / "sub"  # run from another folder: paths are relative to the config
+    run_from.mkdir()
+    cfg = ["--config", str(elsewhere / "config.yaml")]
+    slamon = str(installed / "slamon")
+    ok_commands = [
+        ["calendar", "2024", "--json"],
+        ["poll", "--now", "2025-01-02T10:00", "--json"],
+        ["status", "--now", "2025-01-02T10:00", "--xlsx", "status.xlsx"],
+        ["outbox", "--json"],
+        ["health", "--json"],
+        ["report", "monthly", "--month", "2024-12", "--format", "docx", "--output", "r.docx"],
+        ["report", "monthly", "--month", "2024-12", "--format", "xlsx", "--output", "r.xlsx"],
+        ["report", "problems", "--month", "2024-12"],
+        ["digest", "--week", "2024-W52", "--now", "2025-01-02T10:00", "--output", "d.html"],
+        ["exemptions", "--json"],
+    ]
+    for argv in ok_commands:
+        r = _run([slamon, *cfg, *argv], cwd=run_from)
+        assert r.returncode == 0, (argv, r.stdout, r.stderr)
+    for name in ("status.xlsx", "r.docx", "r.xlsx", "d.html"):
+        assert (run_from / name).stat().st_size > 0, name
+    assert (elsewhere / "state" / "slamon.db").is_file()
+    assert not (run_from / "slamon.db").exists()
+    r = _run([slamon, *cfg, "test-mail", "a@example.gov.cn"], cwd=run_from)
+    assert r.returncode == 1 and r.stderr.startswith("错误：") and "127.0.0.1:9" in r.stderr

@@ -27,7 +27,7 @@ def web(
     from slamon.logs import setup_logging
 
     rt = runtime()
-    setup_logging(rt.settings.log_format)
+    setup_logging(rt.settings.log_format, tz=rt.tz)
     if not read_users(rt.settings.web.users_file):
         console.print(
             f"提示：用户文件 {rt.settings.web.users_file} 中还没有用户，"
