@@ -1,4 +1,4 @@
-"""Every bad row is only a bad row: on SQLite and on PostgreSQL, a row with a date outside the
+"""Every bad row is only a bad row: on SQLite, PostgreSQL and MariaDB stores, a row with a date outside the
 calendar, a value longer than the store's column, a NUL or control character, an invisible id
 or a combination that cannot be true is rejected with field and reason while the good rows load;
 two simultaneous polls on a PostgreSQL store both succeed."""
@@ -8,7 +8,9 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlalchemy import text
+from dbservers import unique_name
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 from storehelpers import at, fresh_pg_database, make_runtime
 
 from slamon.adapters.sources.base import FetchResult, RawRow
@@ -56,10 +58,23 @@ HOSTILE = {
 }
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", "postgresql", "mariadb"])
 def store_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'store.db'}"
+        return
+    if request.param == "mariadb":
+        server = request.getfixturevalue("mysql_url")
+        name = unique_name("slamon_store")
+        admin = create_engine(server)
+        with admin.begin() as conn:
+            conn.execute(text(f"CREATE DATABASE {name} CHARACTER SET utf8mb4"))
+        try:
+            yield make_url(server).set(database=name).render_as_string(hide_password=False)
+        finally:
+            with admin.begin() as conn:
+                conn.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+            admin.dispose()
         return
     server = request.getfixturevalue("pg_url")
     with fresh_pg_database(server) as url:

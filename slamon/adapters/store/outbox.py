@@ -110,11 +110,6 @@ def claim(
     return won == 1
 
 
-def renew_claim(conn: Connection, row_id: int, worker: str, now: dt.datetime) -> bool:
-    """Move the claim time of a row this worker holds to ``now`` (a message still in flight)."""
-    return _finish(conn, row_id, worker, claimed_at=now)
-
-
 def load(conn: Connection, row_id: int) -> dict[str, Any] | None:
     row = conn.execute(select(OUTBOX).where(OUTBOX.c.id == row_id)).mappings().first()
     return dict(row) if row else None
