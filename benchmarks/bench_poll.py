@@ -1,121 +1,186 @@
-"""Poll benchmark: a platform table of 100,000 applications.
+"""Poll benchmark: the first full poll of a platform table against the driver's plain fetch.
 
-1. first full poll (fetch through the real sql source, validate, store, history, SLA) into a fresh
-   SQLite store, against a baseline measured in the same run: a plain sqlite3 ``executemany``
-   INSERT of the same fetched rows into a table with the same columns;
-2. an incremental poll after 1,000 rows changed on the platform;
-3. re-evaluating the SLA state of every stored application (what a calendar or rule change costs).
+1. builds a platform table of ``--rows`` applications (default 100,000) on MariaDB (the local test
+   server, a uniquely named table dropped afterwards) or on ``--platform-url``;
+2. in a child process: the plain fetch of the same rows by the driver (PyMySQL / psycopg /
+   sqlite3 ``cursor.execute`` + ``fetchall``) — time and peak RSS;
+3. in another child process: slamon's first full poll of that table (read-only session,
+   server-side cursor, validate, store, history, SLA) into a fresh SQLite store — time and peak
+   RSS.
 
+Each child measures its own peak RSS (``resource.getrusage``), so the figures are separate.
 Usage: python benchmarks/bench_poll.py [--rows N] [--platform-url URL]
-(default platform: a SQLite file; pass a PostgreSQL URL to read from a real server).
-Prints each time; the last line is ``full_poll_ratio_vs_executemany=<number>`` (goal: ≤ 4).
+The last line is ``full_poll_ratio_vs_fetch=<poll s ÷ fetch s> peak_rss_mb=<poll peak RSS>``
+(goals: ratio ≤ 3, peak RSS < 500 MB).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import sqlite3
+import json
+import resource
+import subprocess
+import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import create_engine, text
-
-from slamon.adapters.sources.sql import SqlSource
-from slamon.adapters.store.db import open_store
-from slamon.config import parse_settings
-from slamon.demo.platform import build_platform_table, mutate_demo_platform
-from slamon.runtime import Runtime
-from slamon.service.evaluation import reevaluate_all
-from slamon.service.poll import run_poll_cycle
-
 TZ = ZoneInfo("Asia/Shanghai")
 REPO = Path(__file__).resolve().parent.parent
+DEFAULT_URL = "mysql+pymysql://root@127.0.0.1:3306/test?charset=utf8mb4"
+NOW = dt.datetime(2025, 1, 6, 10, 0, tzinfo=TZ)
 
 
-def baseline_executemany(rows: list[tuple], folder: Path) -> float:
-    """Plain sqlite3 executemany of the same rows into a same-shaped table (WAL, one commit)."""
-    conn = sqlite3.connect(folder / "baseline.db")
-    conn.execute("PRAGMA journal_mode=WAL")
-    cols = len(rows[0])
-    conn.execute(f"CREATE TABLE t ({', '.join(f'c{i}' for i in range(cols))}, PRIMARY KEY (c0))")
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def plain_fetch(url: str, query: str) -> dict[str, float]:
+    """The driver alone: execute the query and fetch every row (what any program must do)."""
+    from sqlalchemy.engine import make_url
+
+    sql = query.replace(":since", "'1970-01-01 00:00:00'")
+    u = make_url(url)
+    backend = u.get_backend_name()
     started = time.perf_counter()
-    conn.executemany(f"INSERT INTO t VALUES ({', '.join('?' * cols)})", rows)
-    conn.commit()
+    if backend in ("mysql", "mariadb"):
+        import pymysql
+
+        conn = pymysql.connect(
+            host=u.host,
+            port=u.port or 3306,
+            user=u.username,
+            password=u.password or "",
+            database=u.database,
+            charset="utf8mb4",
+        )
+    elif backend == "postgresql":
+        import psycopg
+
+        conn = psycopg.connect(
+            host=u.host,
+            port=u.port or 5432,
+            user=u.username,
+            password=u.password,
+            dbname=u.database,
+        )
+    else:
+        import sqlite3
+
+        conn = sqlite3.connect(u.database)
+    cur = conn.cursor()
+    cur.execute(sql)
+    rows = cur.fetchall()
     elapsed = time.perf_counter() - started
     conn.close()
-    return elapsed
+    return {"seconds": elapsed, "rows": len(rows), "peak_rss_mb": peak_rss_mb()}
+
+
+def full_poll(url: str, query: str, folder: str) -> dict[str, float]:
+    from slamon.adapters.sources.sql import SqlSource
+    from slamon.adapters.store.db import open_store
+    from slamon.config import parse_settings
+    from slamon.runtime import Runtime
+    from slamon.service.poll import run_poll_cycle
+
+    rt = Runtime(parse_settings({"rules": {"dir": str(REPO / "rules")}}, None, Path(folder), {}))
+    rt.calendar, rt.rules  # noqa: B018 — load outside the timed region, as the daemon does
+    store = open_store(f"sqlite:///{Path(folder) / 'store.db'}")
+    source = SqlSource(url, query, tz=TZ)
+    started = time.perf_counter()
+    summary = run_poll_cycle(store, rt, source, NOW)
+    elapsed = time.perf_counter() - started
+    source.dispose()
+    store.dispose()
+    return {
+        "seconds": elapsed,
+        "rows": summary.fetched,
+        "inserted": summary.inserted,
+        "rejected": summary.rejected,
+        "evaluated": summary.evaluated,
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+
+def child(kind: str, url: str, query: str, folder: str) -> dict[str, float]:
+    out = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--child",
+            kind,
+            "--platform-url",
+            url,
+            "--query",
+            query,
+            "--folder",
+            folder,
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=100_000)
-    ap.add_argument("--changed", type=int, default=1_000)
     ap.add_argument("--platform-url", default=None)
+    ap.add_argument("--child", choices=("fetch", "poll"), default=None)
+    ap.add_argument("--query", default=None)
+    ap.add_argument("--folder", default=None)
     args = ap.parse_args()
+    if args.child == "fetch":
+        print(json.dumps(plain_fetch(args.platform_url, args.query)))
+        return
+    if args.child == "poll":
+        print(json.dumps(full_poll(args.platform_url, args.query, args.folder)))
+        return
+
+    from sqlalchemy import create_engine, text
+
+    from slamon.demo.platform import build_platform_table
+
+    url = args.platform_url or DEFAULT_URL
+    table = f"t_bench_{uuid.uuid4().hex[:8]}"
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        platform = args.platform_url or f"sqlite:///{folder / 'platform.db'}"
+        if url.startswith("sqlite") and args.platform_url is None:
+            url = f"sqlite:///{Path(tmp) / 'platform.db'}"
         t = time.perf_counter()
-        query = build_platform_table(platform, args.rows, seed=7)
+        query = build_platform_table(url, args.rows, seed=7, table=table)
         print(
-            f"platform table: {args.rows:,} rows built in {time.perf_counter() - t:.1f} s ({platform.split(':')[0]})"
+            f"platform table {table}: {args.rows:,} rows built in {time.perf_counter() - t:.1f} s"
         )
-
-        # The same rows the poll will fetch, for the baseline.
-        eng = create_engine(platform)
-        with eng.connect() as conn:
-            fetched = [
-                tuple(r) for r in conn.execute(text(query), {"since": dt.datetime(1970, 1, 1)})
-            ]
-        eng.dispose()
-        runs = []
-        for i in range(3):
-            (folder / f"base{i}").mkdir()
-            runs.append(baseline_executemany(fetched, folder / f"base{i}"))
-        base = min(runs)
-        print(f"baseline sqlite3 executemany INSERT of {len(fetched):,} rows: {base:.3f} s")
-
-        rt = Runtime(parse_settings({"rules": {"dir": str(REPO / "rules")}}, None, folder, {}))
-        rt.calendar, rt.rules  # noqa: B018 — load outside the timed region, as the daemon does
-        store = open_store(f"sqlite:///{folder / 'store.db'}")
-        source = SqlSource(platform, query, tz=TZ)
-        now = dt.datetime(2025, 1, 6, 10, 0, tzinfo=TZ)
-
-        t = time.perf_counter()
-        first = run_poll_cycle(store, rt, source, now)
-        full = time.perf_counter() - t
-        print(
-            f"full poll: {full:.3f} s — fetched {first.fetched:,}, inserted {first.inserted:,}, "
-            f"rejected {first.rejected}, evaluated {first.evaluated:,} "
-            f"({first.fetched / full:,.0f} records/s)"
-        )
-
-        later = now + dt.timedelta(minutes=10)
-        changed = mutate_demo_platform(platform, later, args.changed, seed=3)
-        t = time.perf_counter()
-        inc = run_poll_cycle(store, rt, source, later)
-        incremental = time.perf_counter() - t
-        print(
-            f"incremental poll after {len(changed):,} changes: {incremental:.3f} s — "
-            f"fetched {inc.fetched:,}, updated {inc.updated:,}, evaluated {inc.evaluated:,}"
-        )
-        if inc.updated < len(changed):
-            raise SystemExit(f"incremental poll missed changes: {inc.updated} < {len(changed)}")
-
-        t = time.perf_counter()
-        with store.begin() as conn:
-            evaluated, _moved = reevaluate_all(conn, rt, later)
-        reeval = time.perf_counter() - t
-        print(f"re-evaluate SLA of all {evaluated:,} stored applications: {reeval:.3f} s")
-        source.dispose()
-        store.dispose()
-        print(
-            f"goals: full poll within 4x of the baseline; incremental under 2 s ({'met' if incremental < 2 else 'NOT met'})"
-        )
-        print(f"full_poll_ratio_vs_executemany={full / base:.2f}")
+        try:
+            fetch = child("fetch", url, query, tmp)
+            print(
+                f"plain driver fetch: {fetch['seconds']:.2f} s for {fetch['rows']:,} rows, "
+                f"peak RSS {fetch['peak_rss_mb']:.0f} MB"
+            )
+            poll = child("poll", url, query, tmp)
+            print(
+                f"first full poll: {poll['seconds']:.2f} s — fetched {poll['rows']:,}, inserted "
+                f"{poll['inserted']:,}, rejected {poll['rejected']:,}, evaluated {poll['evaluated']:,} "
+                f"({poll['rows'] / poll['seconds']:,.0f} rows/s), peak RSS {poll['peak_rss_mb']:.0f} MB"
+            )
+            if poll["rows"] != fetch["rows"]:
+                raise SystemExit(f"the poll read {poll['rows']} rows, the driver {fetch['rows']}")
+            ratio = poll["seconds"] / fetch["seconds"]
+            print(
+                f"goals: ratio ≤ 3 ({'met' if ratio <= 3 else 'NOT met'}), "
+                f"peak RSS < 500 MB ({'met' if poll['peak_rss_mb'] < 500 else 'NOT met'})"
+            )
+            print(f"full_poll_ratio_vs_fetch={ratio:.2f} peak_rss_mb={poll['peak_rss_mb']:.0f}")
+        finally:
+            if not url.startswith("sqlite"):
+                engine = create_engine(url)
+                with engine.begin() as conn:
+                    conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
+                engine.dispose()
 
 
 if __name__ == "__main__":
