@@ -13,6 +13,8 @@ def gbk_reading(text: str) -> str | None:
     """The text the characters spell when taken as GBK bytes, when ``text`` looks like that
     mojibake (only single-byte characters, at least two of them high, and valid GBK with Chinese
     in it); else None."""
+    if text.isascii() or max(text) > "\xff":  # plain ASCII, or real CJK: the usual cases
+        return None
     if sum(1 for ch in text if ord(ch) >= 0x80) < 2:
         return None
     for codec in _SINGLE_BYTE:

@@ -80,6 +80,16 @@ def parse_datetime(text: str, tz: dt.tzinfo) -> dt.datetime:
     raw = text.strip()
     if not raw:
         raise InputError("日期时间为空")
+    if raw[4:5] == "-" and raw[:4].isdigit():  # the common case first: ISO 8601 (C-fast)
+        try:
+            return as_aware(
+                dt.datetime.fromisoformat(
+                    raw.removesuffix("Z") + ("+00:00" if raw.endswith("Z") else "")
+                ),
+                tz,
+            )
+        except ValueError:
+            pass
     if _DIGITS.match(raw):  # never compact ISO: all digits are an epoch number
         return from_epoch(float(raw) if "." in raw else int(raw)).astimezone(tz)
     if _ZERO_DATE.match(raw):
