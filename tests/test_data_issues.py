@@ -144,3 +144,28 @@ def test_held_and_settled_on_postgresql(pg_url, tmp_path):
             _held_flow(engine, tmp_path)
         finally:
             engine.dispose()
+
+
+def test_doubts_span_the_batches_of_one_read(tmp_path):
+    """A read in batches: the same id with other content in a later batch is a conflict, and a
+    later batch's good row does not release what an earlier batch held."""
+    from slamon.service.poll import apply_batches
+
+    engine = open_store(f"sqlite:///{tmp_path / 'store.db'}")
+    rt = make_runtime(tmp_path)
+    ingest_records(engine, rt, [record("A1"), record("A2")], at("2024-10-08 10:00"))
+    answered = dataclasses.replace(record("A1"), decision="approved", decided_at=at("2024-10-09"))
+    bad = dict(record("A2").as_dict(), decision="驳回", decided_at=None)
+    batches = [
+        [RawRow("r1", record("A1").as_dict()), RawRow("r2", bad)],
+        [RawRow("r3", answered.as_dict()), RawRow("r4", record("A2").as_dict())],
+    ]
+    apply_batches(engine, rt, "test", batches, lambda: FetchResult(rows=[]), at("2024-10-14 10:00"))
+    with engine.connect() as conn:
+        issues = data_issues.open_issues(conn)
+        stages = applications.stages_of(conn, ["A1", "A2"])
+    assert {a: i[0] for a, i in issues.items()} == {
+        "A1": "conflicting_rows",
+        "A2": "rejected_update",
+    }
+    assert stages == {"A1": "data_issue", "A2": "data_issue"}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from slamon.adapters.sources.base import RawRow
@@ -20,6 +21,15 @@ if TYPE_CHECKING:
 log = logging.getLogger("slamon.poll")
 
 
+@dataclass
+class ReadMemory:
+    """What one read (all its batches) remembers: each id's content hash, to see the same id
+    with other content in a later batch, and the ids held so a later batch does not release them."""
+
+    hashes: dict[str, str] = field(default_factory=dict)
+    held: set[str] = field(default_factory=set)
+
+
 def settle_issues(
     conn: Connection,
     records: list[ApplicationRecord],
@@ -27,6 +37,7 @@ def settle_issues(
     conflicts: dict[str, str],
     summary: Any,
     now: dt.datetime,
+    memory: ReadMemory | None = None,
 ) -> set[str]:
     """Hold doubtful applications (data_issue) and release those a good row settled.
 
@@ -34,6 +45,13 @@ def settle_issues(
     read), or one id with different content twice in this read. A rejected row for an id never
     seen is just a rejected row. Returns the ids whose issue opened or closed.
     """
+    memory = memory if memory is not None else ReadMemory()
+    conflicts = dict(conflicts)
+    for r in records:
+        h = r.content_hash()
+        before = memory.hashes.setdefault(r.application_id, h)
+        if before != h:
+            conflicts.setdefault(r.application_id, "同一次读取的不同批次中内容不同")
     valid = {r.application_id for r in records}
     rejected_ids: dict[str, str] = {}
     for raw, err in rejections:
@@ -47,9 +65,11 @@ def settle_issues(
         (aid, CONFLICTING_ROWS, d) for aid, d in conflicts.items() if aid not in rejected_ids
     ]
     marked = data_issues.mark(conn, doubts, now, summary.run_id)
+    memory.held.update(marked)
     held = set(marked)
     current = data_issues.open_issues(conn)
-    cleared = data_issues.clear(conn, [a for a in valid if a in current and a not in held], now)
+    settled = [a for a in valid if a in current and a not in memory.held]
+    cleared = data_issues.clear(conn, settled, now)
     summary.data_issues, summary.issues_cleared = len(marked), len(cleared)
     if marked:
         log.warning("poll.data_issues held=%d", len(marked))

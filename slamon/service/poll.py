@@ -27,7 +27,7 @@ from slamon.core.records import (
 from slamon.core.row_checks import RowLimits, check_raw, check_row
 from slamon.core.secrets import mask_secrets
 from slamon.runtime import Runtime
-from slamon.service.doubts import settle_issues
+from slamon.service.doubts import ReadMemory, settle_issues
 from slamon.service.evaluation import evaluate_after_read, evaluate_records
 from slamon.service.reconcile import cursor_key, future_note, record_future, settle_full_read
 
@@ -206,12 +206,13 @@ def apply_batches(
             seen: set[str] = set()  # every id read (a complete read: the others were deleted)
             evaluated: set[str] = set()
             touched: set[str] = set()
+            memory = ReadMemory()
             for rows in batches:
                 part = PollSummary(source=source_name, run_id=summary.run_id)
                 records, rejections, conflicts = _validate(rows, rt, part)
                 changed = _upsert(conn, records, source_name, part, now)
                 _store_rejections(conn, source_name, records, rows, rejections, part, now)
-                touched |= settle_issues(conn, records, rejections, conflicts, part, now)
+                touched |= settle_issues(conn, records, rejections, conflicts, part, now, memory)
                 evaluated |= evaluate_records(conn, rt, changed, now)
                 if complete:
                     seen.update(r.application_id for r in records)
