@@ -173,13 +173,16 @@ def test_metrics_endpoint_counts_polls_rows_and_mail(daemon_setup):
     assert after['slamon_last_success_timestamp_seconds{job="sent"}'] > 0
     assert after["slamon_lease_held"] == 1
 
-    _export(exports / "second.csv", CSV_HEADER + _row("GZ-3"))
+    # The next export brings a new application and the corrected bad row (it settles the rejection).
+    _export(exports / "second.csv", CSV_HEADER + _row("GZ-3") + _row("GZ-BAD"))
     clock.now += dt.timedelta(minutes=10)
     daemon.poll()
     again = _scrape(server.port)
     assert again['slamon_polls_total{status="ok"}'] == 2
-    assert again["slamon_rows_fetched_total"] == 4
-    assert again["slamon_overdue_applications"] == 3
+    assert again["slamon_rows_fetched_total"] == 5
+    assert again["slamon_rows_rejected_total"] == 1
+    assert again["slamon_rejected_rows"] == 0
+    assert again["slamon_overdue_applications"] == 4
 
 
 def test_metrics_listen_is_validated(tmp_path):

@@ -30,7 +30,9 @@ class _StoreCollector(Collector):
         ):
             yield CounterMetricFamily(name, text, value=value)
         yield GaugeMetricFamily(
-            "slamon_rejected_rows", "Rejected rows listed in status", value=f.rejected_rows_listed
+            "slamon_rejected_rows",
+            "Rejected rows still open (not settled by a later good row)",
+            value=f.rejected_rows_listed,
         )
         stages = GaugeMetricFamily(
             "slamon_applications", "Applications by SLA stage (last evaluation)", labels=["stage"]

@@ -54,7 +54,12 @@ def stage_counts(conn: Connection) -> dict[str, int]:
 
 
 def rejected_row_count(conn: Connection) -> int:
-    return int(conn.execute(select(func.count()).select_from(REJECTED)).scalar_one())
+    """Rejected rows still open (not settled by a later good row), as ``status`` lists them."""
+    return int(
+        conn.execute(
+            select(func.count()).select_from(REJECTED).where(REJECTED.c.settled_at.is_(None))
+        ).scalar_one()
+    )
 
 
 def open_data_issue_count(conn: Connection) -> int:
