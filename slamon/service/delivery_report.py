@@ -21,7 +21,7 @@ class DeliveryReport:
 
     @property
     def attempted(self) -> int:
-        return self.sent + self.retried + self.failed
+        return self.sent + self.retried + self.failed + self.held
 
     def __str__(self) -> str:
         if self.outside_window:
