@@ -187,6 +187,13 @@ def test_report_downloads(client) -> None:
 
     text = "\n".join(p.text for p in Document(io.BytesIO(docx.content)).paragraphs)
     assert "存在问题" in text
+    xlsx = client.get("/report/download", params={"month": "2024-10", "format": "xlsx"})
+    assert xlsx.status_code == 200
+    assert 'filename="report-2024-10.xlsx"' in xlsx.headers["content-disposition"]
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    assert sheet.title == "附件 超期申请"
     assert client.get("/report/download", params={"format": "exe"}).status_code == 400
 
 

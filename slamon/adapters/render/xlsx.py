@@ -156,6 +156,21 @@ APPENDIX_HEADERS = (
 
 def write_report_xlsx(report: Any, path: Path) -> Path:
     """The monthly report's appendix: every late application, grouped by provider."""
+    return _save(report_workbook(report), path)
+
+
+def report_xlsx_bytes(report: Any) -> bytes:
+    """The same workbook as :func:`write_report_xlsx`, as the bytes of an .xlsx download."""
+    import io
+
+    wb = report_workbook(report)
+    del wb[wb.sheetnames[0]]  # the empty default sheet
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def report_workbook(report: Any) -> Any:
     from openpyxl import Workbook
 
     f, tz = report.figures, report.tz
@@ -185,4 +200,4 @@ def write_report_xlsx(report: Any, path: Path) -> Path:
     as_of = f.as_of.astimezone(tz)
     title = f"{f.month.label}超期未答复及超期答复的申请（截至 {as_of:%Y-%m-%d %H:%M}）"
     _sheet(wb, "附件 超期申请", title, APPENDIX_HEADERS, rows)
-    return _save(wb, path)
+    return wb

@@ -81,20 +81,6 @@ def _report(request: Request):  # noqa: ANN202
     return m, monthly_report(ctx.engine, ctx.rt, m, as_of)
 
 
-XLSX_RENDERER = ("slamon.adapters.render.xlsx", "report_xlsx_bytes")
-
-
-def _xlsx_available() -> bool:
-    """An Excel download is offered once a renderer ``report_xlsx_bytes(report) -> bytes`` exists."""
-    import importlib
-    import importlib.util
-
-    module, name = XLSX_RENDERER
-    if importlib.util.find_spec(module) is None:
-        return False
-    return callable(getattr(importlib.import_module(module), name, None))
-
-
 @page
 def report(request: Request, v: Visitor) -> Response:
     from slamon.adapters.render.text import (
@@ -140,7 +126,6 @@ def report(request: Request, v: Visitor) -> Response:
             exemption_title=EXEMPTION_TITLE,
             exemption_headers=EXEMPTION_HEADERS,
             exemption_rows=exemption_rows(r),
-            xlsx=_xlsx_available(),
         ),
     )
 
@@ -166,11 +151,10 @@ def report_download(request: Request, v: Visitor) -> Response:
         body, kind = render_markdown(r).encode(), "text/markdown; charset=utf-8"
     elif fmt == "txt":
         body, kind = render_text(r).encode(), "text/plain; charset=utf-8"
-    elif fmt == "xlsx" and _xlsx_available():
-        import importlib
+    elif fmt == "xlsx":
+        from slamon.adapters.render.xlsx import report_xlsx_bytes
 
-        module, name = XLSX_RENDERER
-        body = getattr(importlib.import_module(module), name)(r)
+        body = report_xlsx_bytes(r)
         kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     else:
         return error(request, v, f"不支持的格式：{fmt}")

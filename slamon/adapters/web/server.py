@@ -39,19 +39,21 @@ def make_server(rt: Runtime, host: str, port: int, engine: Any = None) -> uvicor
 def serve(rt: Runtime, host: str, port: int) -> None:
     """``slamon web``: serve until SIGTERM or SIGINT, then finish the requests in flight and
     exit 0."""
-    web = WebThread(rt, None, host, port)
-    if not web.start():
-        from slamon.core.errors import InputError
-
-        raise InputError(f"无法在 {host}:{port} 上监听（端口已被占用或没有权限）")
     stop = threading.Event()
 
     def _handle(signum: int, _frame: Any) -> None:
         log.info("web.signal signal=%s", signal.Signals(signum).name)
         stop.set()
 
+    # The handlers go in before the server answers its first request: a SIGTERM that arrives
+    # as soon as /healthz says ok must still end in a clean exit.
     previous = {sig: signal.signal(sig, _handle) for sig in (signal.SIGTERM, signal.SIGINT)}
+    web = WebThread(rt, None, host, port)
     try:
+        if not web.start():
+            from slamon.core.errors import InputError
+
+            raise InputError(f"无法在 {host}:{port} 上监听（端口已被占用或没有权限）")
         while not stop.wait(1.0) and web.thread.is_alive():
             pass
     finally:
