@@ -8,11 +8,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from slamon.adapters.sources.base import RawRow
 from slamon.adapters.store import applications, data_issues
-from slamon.core.records import ApplicationRecord, RowError, raw_application_id
+from slamon.core.records import FIELDS, ApplicationRecord, RowError, raw_application_id
 from slamon.core.vocabulary import CONFLICTING_ROWS, REJECTED_UPDATE
 
 if TYPE_CHECKING:
@@ -21,12 +22,15 @@ if TYPE_CHECKING:
 log = logging.getLogger("slamon.poll")
 
 
+_content = attrgetter(*(f for f in FIELDS if f != "updated_at"))
+
+
 @dataclass
 class ReadMemory:
     """What one read (all its batches) remembers: each id's content hash, to see the same id
     with other content in a later batch, and the ids held so a later batch does not release them."""
 
-    hashes: dict[str, str] = field(default_factory=dict)
+    hashes: dict[str, int] = field(default_factory=dict)
     held: set[str] = field(default_factory=set)
 
 
@@ -48,7 +52,7 @@ def settle_issues(
     memory = memory if memory is not None else ReadMemory()
     conflicts = dict(conflicts)
     for r in records:
-        h = r.content_hash()
+        h = hash(_content(r))  # cheap; same meaning as the content hash (all but updated_at)
         before = memory.hashes.setdefault(r.application_id, h)
         if before != h:
             conflicts.setdefault(r.application_id, "同一次读取的不同批次中内容不同")
