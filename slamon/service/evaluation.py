@@ -25,11 +25,11 @@ def evaluate_after_read(
     summary: Any,
     now: dt.datetime,
     touched: set[str] | None = None,
-    skip: set[str] | None = None,
+    evaluated_at: dt.datetime | None = None,
 ) -> None:
     """Evaluate changed and open applications, and those whose data issue opened or closed
-    (except ``skip``: evaluated batch by batch already); everything when the calendar or rules
-    changed."""
+    (open ones already evaluated at ``evaluated_at``, batch by batch in this read, are not
+    evaluated again unless touched); everything when the calendar or rules changed."""
     fingerprint = rt.fingerprint()
     previous = runs.get_meta(conn, "fingerprint")
     if previous is not None and previous != fingerprint:
@@ -38,9 +38,11 @@ def evaluate_after_read(
         )
         return
     targets = {r.application_id: r for r in changed}
-    wanted = [*applications.open_application_ids(conn), *(touched or ())]
-    done = skip or set()
-    missing = [i for i in dict.fromkeys(wanted) if i not in targets and i not in done]
+    wanted = [
+        *applications.open_application_ids(conn, not_evaluated_at=evaluated_at),
+        *(touched or ()),
+    ]
+    missing = [i for i in dict.fromkeys(wanted) if i not in targets]
     targets.update(applications.load_records(conn, missing))
     existing = set(applications.load_sla(conn, list(targets)).keys()) if targets else set()
     states = _evaluate_all(targets.values(), rt, now, data_issues.open_issues(conn))

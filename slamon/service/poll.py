@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from slamon.adapters.sources.base import FetchResult, RawRow, Source
 from slamon.adapters.store import applications, outbox, runs
+from slamon.adapters.store.read_scratch import ReadScratch
 from slamon.core.mojibake import check_names
 from slamon.core.records import (
     ApplicationRecord,
@@ -27,7 +28,7 @@ from slamon.core.records import (
 from slamon.core.row_checks import RowLimits, check_raw, check_row
 from slamon.core.secrets import mask_secrets
 from slamon.runtime import Runtime
-from slamon.service.doubts import ReadMemory, settle_issues
+from slamon.service.doubts import settle_issues
 from slamon.service.evaluation import evaluate_after_read, evaluate_records
 from slamon.service.reconcile import cursor_key, future_note, record_future, settle_full_read
 
@@ -203,20 +204,16 @@ def apply_batches(
         with engine.begin() as conn:
             runs.lock_polls(conn)
             summary.run_id = runs.start_run(conn, source_name, now)
-            seen: set[str] = set()  # every id read (a complete read: the others were deleted)
-            evaluated: set[str] = set()
-            touched: set[str] = set()
-            memory = ReadMemory()
+            scratch = ReadScratch(conn)  # what the read delivered so far, in the store
+            touched: set[str] = set()  # ids whose data issue opened or closed
+            evaluated = 0
             for rows in batches:
                 part = PollSummary(source=source_name, run_id=summary.run_id)
                 records, rejections, conflicts = _validate(rows, rt, part)
                 changed = _upsert(conn, records, source_name, part, now)
                 _store_rejections(conn, source_name, records, rows, rejections, part, now)
-                touched |= settle_issues(conn, records, rejections, conflicts, part, now, memory)
-                evaluated |= evaluate_records(conn, rt, changed, now)
-                if complete:
-                    seen.update(r.application_id for r in records)
-                    seen.update(raw_application_id(raw.data) or "" for raw, _e in rejections)
+                touched |= settle_issues(conn, records, rejections, conflicts, part, now, scratch)
+                evaluated += len(evaluate_records(conn, rt, changed, now))
                 summary.absorb(part, len(rows))
                 if progress is not None:
                     progress(summary.fetched)
@@ -232,9 +229,11 @@ def apply_batches(
             if note:
                 summary.notes.append(note)
             if fetched.complete:
-                touched |= settle_full_read(conn, source_name, seen, summary, now)
-            summary.evaluated = len(evaluated)
-            evaluate_after_read(conn, rt, [], summary, now, touched, skip=evaluated - touched)
+                touched |= settle_full_read(conn, source_name, scratch, summary, now)
+            scratch.drop()
+            summary.evaluated = evaluated
+            # open applications a batch did not evaluate already, and every one whose issue moved
+            evaluate_after_read(conn, rt, [], summary, now, touched, evaluated_at=now)
             if fetched.cursor is not None:
                 key = cursor or cursor_key(source_name)
                 runs.set_meta(conn, key, fetched.cursor.isoformat())

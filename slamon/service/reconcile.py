@@ -12,11 +12,13 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from slamon.adapters.sources.base import FetchResult, Source
-from slamon.adapters.store import applications, data_issues, runs
+from slamon.adapters.store import data_issues, runs
 from slamon.core.vocabulary import DELETED
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
+
+    from slamon.adapters.store.read_scratch import ReadScratch
 
 log = logging.getLogger("slamon.poll")
 
@@ -54,7 +56,7 @@ def future_rows(conn: Connection) -> list[dict[str, Any]]:
 
 
 def settle_full_read(
-    conn: Connection, source_name: str, seen: set[str], summary: Any, now: dt.datetime
+    conn: Connection, source_name: str, scratch: ReadScratch, summary: Any, now: dt.datetime
 ) -> set[str]:
     """After a complete read: say what incremental polling missed, and hold (data_issue
     ``deleted``) the applications of this source the platform no longer has. Returns the ids
@@ -62,7 +64,7 @@ def settle_full_read(
     summary.missed = summary.inserted + summary.updated
     if summary.missed:
         summary.notes.append(f"增量读取遗漏 {summary.missed} 条，已在全量核对中补齐")
-    gone = sorted(applications.ids_from_source(conn, source_name) - seen)
+    gone = scratch.not_delivered(source_name)
     already = data_issues.open_issues(conn, gone)
     fresh = [aid for aid in gone if already.get(aid, ("",))[0] != DELETED]
     marked = data_issues.mark(

@@ -54,11 +54,6 @@ def record_from_row(row: Any) -> ApplicationRecord:
     return ApplicationRecord(**{f: m[f] for f in FIELDS})
 
 
-def ids_from_source(conn: Connection, source: str) -> set[str]:
-    """The ids of the applications last written from ``source``."""
-    return set(conn.execute(select(APP.c.application_id).where(APP.c.source == source)).scalars())
-
-
 def existing_hashes(conn: Connection, ids: Sequence[str]) -> dict[str, str]:
     """application_id → content_hash for those of ``ids`` already stored."""
     if len(ids) > 20 * CHUNK:  # a big batch: one scan beats many IN lists
@@ -89,10 +84,14 @@ def iter_all_records(conn: Connection) -> Iterator[ApplicationRecord]:
         yield record_from_row(row)
 
 
-def open_application_ids(conn: Connection) -> list[str]:
-    return list(
-        conn.execute(select(SLA.c.application_id).where(SLA.c.stage.in_(OPEN_STAGES))).scalars()
-    )
+def open_application_ids(
+    conn: Connection, not_evaluated_at: dt.datetime | None = None
+) -> list[str]:
+    """Applications in an open stage (leaving out those evaluated at ``not_evaluated_at``)."""
+    query = select(SLA.c.application_id).where(SLA.c.stage.in_(OPEN_STAGES))
+    if not_evaluated_at is not None:
+        query = query.where(SLA.c.evaluated_at != not_evaluated_at)
+    return list(conn.execute(query).scalars())
 
 
 def insert_applications(
