@@ -35,6 +35,17 @@ NOW = dt.datetime(2025, 1, 6, 10, 0, tzinfo=TZ)
 
 
 def peak_rss_mb() -> float:
+    """This process's own peak RSS. /proc's VmHWM belongs to the process's memory map, which
+    exec replaces; ``ru_maxrss`` does not: Linux carries the parent's high-water mark across
+    fork and exec, so a child of the parent that built a million-row table would report the
+    parent's peak, not its own."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
