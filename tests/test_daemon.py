@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import signal
-import subprocess
-import sys
 import time
 
 import pytest
 import yaml
+from processhelpers import spawn_slamon
 from sqlalchemy import text
 from storehelpers import REPO_ROOT, at, fresh_pg_database, make_runtime
 
@@ -94,15 +92,7 @@ def test_run_exits_gracefully_on_sigterm(tmp_path):
         ),
         encoding="utf-8",
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SLAMON_")}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "slamon", "--config", str(config), "run"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = spawn_slamon(config, tmp_path, "run")
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import signal
 import socket
 import stat
 import subprocess
-import sys
 import time
 import urllib.request
 
 import pytest
 import yaml
+from processhelpers import spawn_slamon
 from storehelpers import REPO_ROOT
 
 from slamon.adapters.web.users import UserDirectory, read_users
@@ -113,15 +112,7 @@ def test_run_serves_the_dashboard_and_stops_on_sigterm(tmp_path):
         ),
         encoding="utf-8",
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SLAMON_")}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "slamon", "--config", str(config), "run"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = spawn_slamon(config, tmp_path, "run")
     try:
         body = wait_for(f"http://127.0.0.1:{port}/healthz", proc)
         assert json.loads(body) == {"status": "ok"}
@@ -151,15 +142,7 @@ def test_slamon_web_serves_on_the_given_port(tmp_path):
         yaml.safe_dump({"store": {"url": "sqlite:///store.db"}, "source": {"kind": "none"}}),
         encoding="utf-8",
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SLAMON_")}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "slamon", "--config", str(config), "web", "--port", str(port)],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = spawn_slamon(config, tmp_path, "web", "--port", str(port))
     try:
         assert json.loads(wait_for(f"http://127.0.0.1:{port}/healthz", proc))["status"] == "ok"
         proc.send_signal(signal.SIGTERM)
