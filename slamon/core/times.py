@@ -52,7 +52,8 @@ def as_aware(value: dt.datetime | dt.date, tz: dt.tzinfo) -> dt.datetime:
     if not isinstance(value, dt.datetime):
         return dt.datetime.combine(value, dt.time(), tz)
     if value.tzinfo is None or value.utcoffset() is None:
-        return value.replace(tzinfo=tz)
+        # replace(tzinfo=tz), as combine (keeps fold): datetime.replace parses keywords slowly
+        return dt.datetime.combine(value.date(), value.time(), tz)
     return value
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from slamon.adapters.sources.base import FetchResult, RawRow, Source
-from slamon.adapters.store import applications, outbox, runs
+from slamon.adapters.store import applications, bulk_load, outbox, runs
 from slamon.adapters.store.read_scratch import ReadScratch
 from slamon.core.mojibake import check_names
 from slamon.core.records import (
@@ -205,6 +205,7 @@ def apply_batches(
             runs.lock_polls(conn)
             summary.run_id = runs.start_run(conn, source_name, now)
             scratch = ReadScratch(conn)  # what the read delivered so far, in the store
+            deferred = bulk_load.defer_indexes(conn)  # a first read: indexes built at its end
             touched: set[str] = set()  # ids whose data issue opened or closed
             evaluated = 0
             for rows in batches:
@@ -222,6 +223,7 @@ def apply_batches(
                     > (summary.fetched - len(rows)) // PROGRESS_EVERY
                 ):
                     log.info("poll.progress source=%s rows=%d", source_name, summary.fetched)
+            bulk_load.restore_indexes(conn, deferred)
             fetched = result()
             summary.full, summary.future = fetched.complete, len(fetched.future)
             summary.notes.extend(fetched.notes)
@@ -338,7 +340,7 @@ def _upsert(
     summary.inserted, summary.updated = len(new), len(changed)
     summary.unchanged = len(records) - len(new) - len(changed)
     old = applications.load_records(conn, [r.application_id for r in changed])
-    memo: dict[int, Any] = {}  # datetimes converted once for both inserts
+    memo: dict[Any, Any] = {}  # datetimes converted once for both inserts
     applications.insert_applications(conn, new, hashes, source, now, memo)
     applications.update_applications(conn, changed, hashes, source, now)
     applications.insert_events(conn, new + changed, old, summary.run_id, now, memo)

@@ -8,11 +8,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable, Iterator, Sequence
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, inspect, or_, select, update
 
-from slamon.adapters.store.bulk import CHUNK, bulk_insert, chunks
+from slamon.adapters.store.bulk import CHUNK, chunks, insert_rows
 from slamon.adapters.store.models import (
     Application,
     ApplicationEvent,
@@ -94,25 +95,20 @@ def open_application_ids(
     return list(conn.execute(query).scalars())
 
 
+_record_values = attrgetter(*FIELDS)
+APP_KEYS = (*FIELDS, "content_hash", "source", "first_seen_at", "last_changed_at")
+
+
 def insert_applications(
     conn: Connection,
     records: Iterable[ApplicationRecord],
     hashes: dict[str, str],
     source: str,
     now: dt.datetime,
-    memo: dict[int, Any] | None = None,
+    memo: dict[Any, Any] | None = None,
 ) -> None:
-    rows = []
-    for r in records:
-        row = {f: getattr(r, f) for f in FIELDS}
-        row.update(
-            content_hash=hashes[r.application_id],
-            source=source,
-            first_seen_at=now,
-            last_changed_at=now,
-        )
-        rows.append(row)
-    bulk_insert(conn, APP, rows, memo)
+    rows = [(*_record_values(r), hashes[r.application_id], source, now, now) for r in records]
+    insert_rows(conn, APP, APP_KEYS, rows, memo)
 
 
 def update_applications(
@@ -153,13 +149,26 @@ def _jsonable(v: Any) -> Any:
     return v.isoformat() if isinstance(v, dt.datetime | dt.date) else v
 
 
+EVENT_KEYS = (
+    "application_id",
+    "poll_run_id",
+    "observed_at",
+    "kind",
+    "review_status",
+    "decision",
+    "received_at",
+    "decided_at",
+    "changes",
+)
+
+
 def insert_events(
     conn: Connection,
     records: Iterable[ApplicationRecord],
     old: dict[str, ApplicationRecord],
     run_id: int | None,
     now: dt.datetime,
-    memo: dict[int, Any] | None = None,
+    memo: dict[Any, Any] | None = None,
 ) -> int:
     rows = []
     for r in records:
@@ -174,19 +183,19 @@ def insert_events(
             }
             kind, changes = "changed", json.dumps(diff, ensure_ascii=False)
         rows.append(
-            {
-                "application_id": r.application_id,
-                "poll_run_id": run_id,
-                "observed_at": now,
-                "kind": kind,
-                "review_status": r.review_status,
-                "decision": r.decision,
-                "received_at": r.received_at,
-                "decided_at": r.decided_at,
-                "changes": changes,
-            }
+            (
+                r.application_id,
+                run_id,
+                now,
+                kind,
+                r.review_status,
+                r.decision,
+                r.received_at,
+                r.decided_at,
+                changes,
+            )
         )
-    bulk_insert(conn, EVENT, rows, memo)
+    insert_rows(conn, EVENT, EVENT_KEYS, rows, memo)
     return len(rows)
 
 
@@ -204,10 +213,8 @@ def load_sla(conn: Connection, ids: Sequence[str] | None = None) -> dict[str, di
     return out
 
 
-def _sla_row(s: SlaState, fingerprint: str, now: dt.datetime) -> dict[str, Any]:
-    row = {f: getattr(s, f) for f in SLA_FIELDS}
-    row.update(fingerprint=fingerprint, evaluated_at=now)
-    return row
+_sla_values = attrgetter(*SLA_FIELDS)
+SLA_KEYS = ("application_id", *SLA_FIELDS, "fingerprint", "evaluated_at")
 
 
 def save_sla(
@@ -219,14 +226,13 @@ def save_sla(
 ) -> None:
     inserts, updates = [], []
     for s in states:
-        row = _sla_row(s, fingerprint, now)
         if s.application_id in existing:
-            row["b_id"] = s.application_id
+            row = dict(zip(SLA_FIELDS, _sla_values(s), strict=True))
+            row.update(fingerprint=fingerprint, evaluated_at=now, b_id=s.application_id)
             updates.append(row)
         else:
-            row["application_id"] = s.application_id
-            inserts.append(row)
-    bulk_insert(conn, SLA, inserts)
+            inserts.append((s.application_id, *_sla_values(s), fingerprint, now))
+    insert_rows(conn, SLA, SLA_KEYS, inserts)
     if updates:
         stmt = (
             update(SLA)
@@ -241,13 +247,9 @@ def replace_all_sla(
 ) -> None:
     """Swap the whole SLA table for ``states`` (inside the caller's transaction): one bulk insert
     instead of an UPDATE per application when everything is recomputed."""
-    rows = []
-    for s in states:
-        row = _sla_row(s, fingerprint, now)
-        row["application_id"] = s.application_id
-        rows.append(row)
+    rows = [(s.application_id, *_sla_values(s), fingerprint, now) for s in states]
     conn.execute(delete(SLA))
-    bulk_insert(conn, SLA, rows)
+    insert_rows(conn, SLA, SLA_KEYS, rows)
 
 
 def insert_deadline_changes(conn: Connection, rows: list[dict[str, Any]]) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Sequence
-from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Date, DateTime
@@ -29,48 +28,68 @@ def _temporal_keys(table: Any, keys: Sequence[str]) -> tuple[list[str], list[str
     return stamps, days
 
 
-def bulk_insert(
+def insert_rows(
     conn: Connection,
     table: Any,
-    rows: list[dict[str, Any]],
-    memo: dict[int, tuple[dt.datetime, Any]] | None = None,
+    keys: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    memo: dict[Any, Any] | None = None,
 ) -> None:
-    """executemany at the driver level, skipping per-value type processing (the hot path of a
-    full poll). Temporal values are converted exactly as the column types would store them:
-    on SQLite, UTC datetimes as fixed-width text (memoised by object: ``now`` and shared deadline
-    instants recur in every row; pass one ``memo`` to several inserts of the same objects);
-    elsewhere aware UTC datetimes. ``rows`` are modified in place.
+    """executemany at the driver level of rows given as value tuples in the order of ``keys``,
+    skipping per-value type processing (the hot path of a full poll). Temporal values are
+    converted exactly as the column types would store them: on SQLite, UTC datetimes as
+    fixed-width text, elsewhere aware UTC datetimes. Conversions are memoised by value (``now``,
+    deadlines and equal instants recur row after row): pass one ``memo`` to several inserts.
     """
     if not rows:
         return
-    keys = list(rows[0])
     stamps, days = _temporal_keys(table, keys)
     on_sqlite = conn.dialect.name == "sqlite"
     memo = {} if memo is None else memo
-    for r in rows:
-        for k in stamps:
-            v = r[k]
-            if v is not None:
-                hit = memo.get(id(v))
-                if hit is None:  # the entry keeps v alive, so its id cannot be reused meanwhile
-                    u = v.astimezone(_UTC)
-                    hit = memo[id(v)] = (
-                        v,
-                        u.replace(tzinfo=None).isoformat(" ", "microseconds") if on_sqlite else u,
-                    )
-                r[k] = hit[1]
-        if on_sqlite:
-            for k in days:
-                v = r[k]
+    convert = [(keys.index(k), _stamp_text if on_sqlite else _stamp_utc) for k in stamps]
+    if on_sqlite:
+        convert += [(keys.index(k), _day_text) for k in days]
+    if convert:
+        converted = []
+        for values in rows:
+            r = list(values)
+            for i, fn in convert:
+                v = r[i]
                 if v is not None:
-                    r[k] = v.isoformat()
-    compiled = table.insert().compile(dialect=conn.dialect, column_keys=keys)
+                    hit = memo.get(v)
+                    if hit is None:
+                        hit = memo[v] = fn(v)
+                    r[i] = hit
+            converted.append(tuple(r))
+        rows = converted
+    dialect = conn.dialect
+    if dialect.paramstyle == "qmark":  # SQLite: the values in the order given
+        quote = dialect.identifier_preparer.quote
+        sql = (
+            f"INSERT INTO {quote(table.name)} ({', '.join(quote(k) for k in keys)}) "
+            f"VALUES ({', '.join('?' * len(keys))})"
+        )
+        conn.exec_driver_sql(sql, rows)
+        return
+    compiled = table.insert().compile(dialect=dialect, column_keys=list(keys))
     if compiled.positional:
-        getter = itemgetter(*[compiled.binds[name].key for name in compiled.positiontup])
-        params: list[Any] = [getter(r) for r in rows]
+        order = [list(keys).index(compiled.binds[name].key) for name in compiled.positiontup]
+        conn.exec_driver_sql(str(compiled), [tuple(r[i] for i in order) for r in rows])
     else:
-        params = rows
-    conn.exec_driver_sql(str(compiled), params)
+        conn.exec_driver_sql(str(compiled), [dict(zip(keys, r, strict=True)) for r in rows])
+
+
+def _stamp_text(v: dt.datetime) -> str:
+    """As SQLAlchemy's SQLite DATETIME stores it, in UTC: 'YYYY-MM-DD HH:MM:SS.ffffff'."""
+    return v.astimezone(_UTC).isoformat(" ", "microseconds")[:26]
+
+
+def _stamp_utc(v: dt.datetime) -> dt.datetime:
+    return v.astimezone(_UTC)
+
+
+def _day_text(v: dt.date) -> str:
+    return v.isoformat()
 
 
 def chunks(seq: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
