@@ -16,7 +16,8 @@ from slamon.adapters.sources.base import FetchResult, RawRow
 from slamon.config import parse_settings
 from slamon.core.records import ApplicationRecord
 from slamon.runtime import Runtime
-from slamon.service.poll import PollSummary, apply_fetch, default_planner
+from slamon.service.poll import apply_fetch, default_planner
+from slamon.service.poll_summary import PollSummary
 
 TZ = ZoneInfo("Asia/Shanghai")
 REPO_ROOT = Path(__file__).resolve().parent.parent

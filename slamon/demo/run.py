@@ -13,7 +13,7 @@ from pathlib import Path
 
 from slamon.config import parse_settings
 from slamon.runtime import Runtime
-from slamon.service.poll import PollSummary
+from slamon.service.poll_summary import PollSummary
 
 DEMO_MONTH = "2024-12"
 

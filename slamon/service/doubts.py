@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from slamon.adapters.sources.base import RawRow
 from slamon.adapters.store import applications, data_issues
 from slamon.adapters.store.read_scratch import ReadScratch
-from slamon.core.records import FIELDS, ApplicationRecord, RowError, raw_application_id
+from slamon.core.records import ApplicationRecord, RowError, raw_application_id
 from slamon.core.vocabulary import CONFLICTING_ROWS, REJECTED_UPDATE
 
 if TYPE_CHECKING:
@@ -22,7 +21,24 @@ if TYPE_CHECKING:
 log = logging.getLogger("slamon.poll")
 
 
-_content = attrgetter(*(f for f in FIELDS if f != "updated_at"))
+def content_key(content_hash: str) -> int:
+    """The content hash as the integer the read's scratch table keeps (60 of its 96 bits)."""
+    return int(content_hash[:15], 16)
+
+
+def remember_batch(
+    scratch: ReadScratch,
+    hashes: dict[str, str],
+    rejections: list[tuple[RawRow, RowError]],
+) -> dict[str, int | None]:
+    """Record one batch's ids in the read's scratch (valid ids with their content, ids of rejected
+    rows only without); return what earlier batches of the read delivered for these ids."""
+    contents: dict[str, int | None] = {aid: content_key(h) for aid, h in hashes.items()}
+    for raw, _err in rejections:
+        aid = raw_application_id(raw.data)
+        if aid is not None and aid not in contents:
+            contents[aid] = None
+    return scratch.remember(contents)
 
 
 def settle_issues(
@@ -33,13 +49,16 @@ def settle_issues(
     summary: Any,
     now: dt.datetime,
     scratch: ReadScratch,
+    earlier: dict[str, int | None],
+    hashes: dict[str, str],
 ) -> set[str]:
     """Hold doubtful applications (data_issue) and release those a good row settled.
 
     Doubtful: a rejected row for an application already known (stored, or valid elsewhere in this
     read), or one id with different content twice in this read. A rejected row for an id never
-    seen is just a rejected row. ``scratch`` is what the read's earlier batches delivered (kept
-    in the store, so memory holds one batch). Returns the ids whose issue opened or closed.
+    seen is just a rejected row. ``earlier`` is what the read's earlier batches delivered for
+    this batch's ids (:func:`remember_batch`; kept in the store, so memory holds one batch);
+    ``hashes`` the content hash of each valid record. Returns the ids whose issue opened or closed.
     """
     conflicts = dict(conflicts)
     valid = {r.application_id for r in records}
@@ -48,13 +67,9 @@ def settle_issues(
         aid = raw_application_id(raw.data)
         if aid is not None:
             rejected_ids.setdefault(aid, str(err))
-    # cheap; same meaning as the content hash (all fields but updated_at)
-    contents: dict[str, int | None] = {r.application_id: hash(_content(r)) for r in records}
-    contents.update({a: None for a in rejected_ids if a not in valid})
-    earlier = scratch.remember(contents)
-    for aid, h in contents.items():
+    for aid, h in hashes.items():
         before = earlier.get(aid)
-        if h is not None and before is not None and before != h:
+        if before is not None and before != content_key(h):
             conflicts.setdefault(aid, "同一次读取的不同批次中内容不同")
     unknown = [a for a in rejected_ids if a not in valid]
     known = valid | {a for a in unknown if earlier.get(a) is not None}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Container
 from typing import TYPE_CHECKING, Any
 
 from slamon.adapters.store import applications, data_issues, runs
@@ -53,13 +54,18 @@ def evaluate_after_read(
 
 
 def evaluate_records(
-    conn: Connection, rt: Runtime, records: list[ApplicationRecord], now: dt.datetime
+    conn: Connection,
+    rt: Runtime,
+    records: list[ApplicationRecord],
+    now: dt.datetime,
+    new: Container[str] = (),
 ) -> set[str]:
-    """Evaluate and save the SLA state of ``records`` (one batch of a read); return their ids."""
+    """Evaluate and save the SLA state of ``records`` (one batch of a read); return their ids.
+    ``new``: ids stored for the first time just now (they have no SLA state yet)."""
     if not records:
         return set()
     ids = [r.application_id for r in records]
-    existing = set(applications.load_sla(conn, ids).keys())
+    existing = set(applications.load_sla(conn, [i for i in ids if i not in new]).keys())
     states = _evaluate_all(records, rt, now, data_issues.open_issues(conn, ids))
     applications.save_sla(conn, states, existing, rt.fingerprint(), now)
     return set(ids)

@@ -11,11 +11,11 @@ import datetime as dt
 import json
 import logging
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from slamon.adapters.sources.base import FetchResult, RawRow, Source
 from slamon.adapters.store import applications, bulk_load, outbox, runs
+from slamon.adapters.store.bulk import StampMemo
 from slamon.adapters.store.read_scratch import ReadScratch
 from slamon.core.mojibake import check_names
 from slamon.core.records import (
@@ -28,8 +28,9 @@ from slamon.core.records import (
 from slamon.core.row_checks import RowLimits, check_raw, check_row
 from slamon.core.secrets import mask_secrets
 from slamon.runtime import Runtime
-from slamon.service.doubts import settle_issues
+from slamon.service.doubts import remember_batch, settle_issues
 from slamon.service.evaluation import evaluate_after_read, evaluate_records
+from slamon.service.poll_summary import PollSummary
 from slamon.service.reconcile import cursor_key, future_note, record_future, settle_full_read
 
 if TYPE_CHECKING:
@@ -37,59 +38,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("slamon.poll")
 PROGRESS_EVERY = 100_000  # rows between progress lines in the log
-MAX_ERRORS_KEPT = 10_000  # rejected rows listed in a summary (all are counted and stored)
 
 # Called inside the poll transaction after SLA evaluation; returns the number of notices planned.
 # The mail package installs its planner here (see slamon.notify); tests may leave it empty.
 Planner = Callable[["Connection", Runtime, dt.datetime], int]
-
-
-@dataclass
-class PollSummary:
-    source: str
-    run_id: int | None = None
-    fetched: int = 0
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    rejected: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    evaluated: int = 0
-    deadline_changes: int = 0
-    data_issues: int = 0  # applications held back as doubtful by this read
-    issues_cleared: int = 0  # applications a good row settled
-    planned: int = 0
-    missed: int = 0  # a full read: rows incremental polling had missed (new or changed)
-    deleted: int = 0  # a full read: applications gone from the platform
-    future: int = 0  # rows whose updated_at lies in the future (they did not move the cursor)
-    full: bool = False
-    notes: list[str] = field(default_factory=list)
-    dry_run: bool = False
-    preview: list[dict[str, Any]] = field(default_factory=list)  # notices planned this cycle
-
-    def absorb(self, part: PollSummary, rows: int) -> None:
-        """Add one batch's counts to this read's."""
-        self.fetched += rows
-        self.inserted += part.inserted
-        self.updated += part.updated
-        self.unchanged += part.unchanged
-        self.rejected += part.rejected
-        self.errors.extend(part.errors[: max(0, MAX_ERRORS_KEPT - len(self.errors))])
-        self.data_issues += part.data_issues
-        self.issues_cleared += part.issues_cleared
-
-    def as_import_json(self) -> dict[str, Any]:
-        """The ``import --json`` shape of CONTRACT §2."""
-        return {
-            "inserted": self.inserted,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "rejected": self.rejected,
-            "errors": [
-                {"row": e.row, "field": e.field, "header": e.header, "message": e.message}
-                for e in self.errors
-            ],
-        }
 
 
 class _DryRun(Exception):
@@ -206,15 +158,22 @@ def apply_batches(
             summary.run_id = runs.start_run(conn, source_name, now)
             scratch = ReadScratch(conn)  # what the read delivered so far, in the store
             deferred = bulk_load.defer_indexes(conn)  # a first read: indexes built at its end
+            fresh = bool(deferred)  # the store held no application when the read began
             touched: set[str] = set()  # ids whose data issue opened or closed
             evaluated = 0
             for rows in batches:
                 part = PollSummary(source=source_name, run_id=summary.run_id)
                 records, rejections, conflicts = _validate(rows, rt, part)
-                changed = _upsert(conn, records, source_name, part, now)
+                hashes = {r.application_id: r.content_hash() for r in records}
+                earlier = remember_batch(scratch, hashes, rejections)
+                # Into an empty store, only what this read delivered before can be stored.
+                stored = [a for a in hashes if a in earlier] if fresh else list(hashes)
+                changed, new = _upsert(conn, records, hashes, stored, source_name, part, now)
                 _store_rejections(conn, source_name, records, rows, rejections, part, now)
-                touched |= settle_issues(conn, records, rejections, conflicts, part, now, scratch)
-                evaluated += len(evaluate_records(conn, rt, changed, now))
+                touched |= settle_issues(
+                    conn, records, rejections, conflicts, part, now, scratch, earlier, hashes
+                )
+                evaluated += len(evaluate_records(conn, rt, changed, now, new))
                 summary.absorb(part, len(rows))
                 if progress is not None:
                     progress(summary.fetched)
@@ -323,13 +282,15 @@ def _validate(
 def _upsert(
     conn: Connection,
     records: list[ApplicationRecord],
+    hashes: dict[str, str],
+    maybe_stored: list[str],
     source: str,
     summary: PollSummary,
     now: dt.datetime,
-) -> list[ApplicationRecord]:
-    """Insert new and update changed applications with their history; return those touched."""
-    stored = applications.existing_hashes(conn, [r.application_id for r in records])
-    hashes = {r.application_id: r.content_hash() for r in records}
+) -> tuple[list[ApplicationRecord], set[str]]:
+    """Insert new and update changed applications with their history; return those touched and
+    the ids of the new ones. ``maybe_stored``: the ids that may already be in the store."""
+    stored = applications.existing_hashes(conn, maybe_stored)
     new, changed = [], []
     for r in records:
         old_hash = stored.get(r.application_id)
@@ -340,11 +301,11 @@ def _upsert(
     summary.inserted, summary.updated = len(new), len(changed)
     summary.unchanged = len(records) - len(new) - len(changed)
     old = applications.load_records(conn, [r.application_id for r in changed])
-    memo: dict[Any, Any] = {}  # datetimes converted once for both inserts
+    memo = StampMemo()  # datetimes converted once for both inserts
     applications.insert_applications(conn, new, hashes, source, now, memo)
     applications.update_applications(conn, changed, hashes, source, now)
     applications.insert_events(conn, new + changed, old, summary.run_id, now, memo)
-    return new + changed
+    return new + changed, {r.application_id for r in new}
 
 
 def _store_rejections(

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, inspect, or_, select, update
 
-from slamon.adapters.store.bulk import CHUNK, chunks, insert_rows
+from slamon.adapters.store.bulk import CHUNK, StampMemo, chunks, insert_rows
 from slamon.adapters.store.models import (
     Application,
     ApplicationEvent,
@@ -105,7 +105,7 @@ def insert_applications(
     hashes: dict[str, str],
     source: str,
     now: dt.datetime,
-    memo: dict[Any, Any] | None = None,
+    memo: StampMemo | None = None,
 ) -> None:
     rows = [(*_record_values(r), hashes[r.application_id], source, now, now) for r in records]
     insert_rows(conn, APP, APP_KEYS, rows, memo)
@@ -168,7 +168,7 @@ def insert_events(
     old: dict[str, ApplicationRecord],
     run_id: int | None,
     now: dt.datetime,
-    memo: dict[Any, Any] | None = None,
+    memo: StampMemo | None = None,
 ) -> int:
     rows = []
     for r in records:

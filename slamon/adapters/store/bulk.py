@@ -28,40 +28,45 @@ def _temporal_keys(table: Any, keys: Sequence[str]) -> tuple[list[str], list[str
     return stamps, days
 
 
+class StampMemo(dict[Any, Any]):
+    """Temporal values converted for the store, memoised by value: ``now``, deadlines and equal
+    instants recur row after row. Share one between inserts of the same rows."""
+
+    to_text = True  # SQLite keeps text; other stores take aware UTC datetimes
+
+    def __missing__(self, value: Any) -> Any:
+        if isinstance(value, dt.datetime):
+            u = value.astimezone(_UTC)
+            # As SQLAlchemy's SQLite DATETIME stores it: 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC.
+            out = u.isoformat(" ", "microseconds")[:26] if self.to_text else u
+        else:  # a date
+            out = value.isoformat() if self.to_text else value
+        self[value] = out
+        return out
+
+
 def insert_rows(
     conn: Connection,
     table: Any,
     keys: Sequence[str],
     rows: Sequence[Sequence[Any]],
-    memo: dict[Any, Any] | None = None,
+    memo: StampMemo | None = None,
 ) -> None:
     """executemany at the driver level of rows given as value tuples in the order of ``keys``,
     skipping per-value type processing (the hot path of a full poll). Temporal values are
-    converted exactly as the column types would store them: on SQLite, UTC datetimes as
-    fixed-width text, elsewhere aware UTC datetimes. Conversions are memoised by value (``now``,
-    deadlines and equal instants recur row after row): pass one ``memo`` to several inserts.
-    """
+    converted, column by column, exactly as the column types would store them (see
+    :class:`StampMemo`)."""
     if not rows:
         return
     stamps, days = _temporal_keys(table, keys)
-    on_sqlite = conn.dialect.name == "sqlite"
-    memo = {} if memo is None else memo
-    convert = [(keys.index(k), _stamp_text if on_sqlite else _stamp_utc) for k in stamps]
-    if on_sqlite:
-        convert += [(keys.index(k), _day_text) for k in days]
-    if convert:
-        converted = []
-        for values in rows:
-            r = list(values)
-            for i, fn in convert:
-                v = r[i]
-                if v is not None:
-                    hit = memo.get(v)
-                    if hit is None:
-                        hit = memo[v] = fn(v)
-                    r[i] = hit
-            converted.append(tuple(r))
-        rows = converted
+    memo = StampMemo() if memo is None else memo
+    memo.to_text = conn.dialect.name == "sqlite"
+    temporal = [keys.index(k) for k in (*stamps, *days)]
+    if temporal:
+        columns: list[Sequence[Any]] = list(zip(*rows, strict=True))
+        for i in temporal:
+            columns[i] = [None if v is None else memo[v] for v in columns[i]]
+        rows = list(zip(*columns, strict=True))
     dialect = conn.dialect
     if dialect.paramstyle == "qmark":  # SQLite: the values in the order given
         quote = dialect.identifier_preparer.quote
@@ -77,19 +82,6 @@ def insert_rows(
         conn.exec_driver_sql(str(compiled), [tuple(r[i] for i in order) for r in rows])
     else:
         conn.exec_driver_sql(str(compiled), [dict(zip(keys, r, strict=True)) for r in rows])
-
-
-def _stamp_text(v: dt.datetime) -> str:
-    """As SQLAlchemy's SQLite DATETIME stores it, in UTC: 'YYYY-MM-DD HH:MM:SS.ffffff'."""
-    return v.astimezone(_UTC).isoformat(" ", "microseconds")[:26]
-
-
-def _stamp_utc(v: dt.datetime) -> dt.datetime:
-    return v.astimezone(_UTC)
-
-
-def _day_text(v: dt.date) -> str:
-    return v.isoformat()
 
 
 def chunks(seq: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:

@@ -35,7 +35,6 @@ def restore_indexes(conn: Connection, dropped: list[Index]) -> None:
     """Build the indexes :func:`defer_indexes` dropped (before anything queries the tables)."""
     for index in dropped:
         index.create(conn)
-    dropped.clear()
 
 
 def _name(index: Any) -> str:

@@ -22,7 +22,7 @@ from sqlalchemy import (
     update,
 )
 
-from slamon.adapters.store.bulk import chunks
+from slamon.adapters.store.bulk import chunks, insert_rows
 from slamon.adapters.store.models import Application
 
 APP = Application.__table__
@@ -54,13 +54,8 @@ class ReadScratch:
                     select(t.c.application_id, t.c.content).where(t.c.application_id.in_(part))
                 ).all()
             )
-        new = [
-            {"application_id": a, "content": c, "held": False}
-            for a, c in contents.items()
-            if a not in earlier
-        ]
-        if new:
-            self.conn.execute(t.insert(), new)
+        new = [(a, c, False) for a, c in contents.items() if a not in earlier]
+        insert_rows(self.conn, t, ("application_id", "content", "held"), new)
         late_good = [
             {"b_id": a, "content": c}
             for a, c in contents.items()

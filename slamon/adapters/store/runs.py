@@ -144,6 +144,9 @@ def clear_rejections(conn: Connection, source: str, refs: Sequence[str]) -> None
 def settle_rejections(conn: Connection, application_ids: Sequence[str], now: dt.datetime) -> int:
     """Mark open rejected rows of these applications settled (a good row has loaded since)."""
     n = 0
+    unsettled = select(REJECTED.c.id).where(REJECTED.c.settled_at.is_(None)).limit(1)
+    if conn.execute(unsettled).first() is None:
+        return n  # nothing to settle (the usual case): one look instead of one per id
     for part in chunks(list(application_ids)):
         n += conn.execute(
             update(REJECTED)
