@@ -113,6 +113,8 @@ class WorkCalendar:
 
     def official_between(self, first: dt.date, last: dt.date) -> bool:
         """True when every year from ``first`` to ``last`` has an official schedule."""
+        if first.year == last.year:  # the usual case, asked once per application
+            return self.is_official(first.year)
         return all(self.is_official(y) for y in range(first.year, last.year + 1))
 
     # -- counting --------------------------------------------------------------------------

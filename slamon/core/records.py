@@ -365,19 +365,26 @@ def validate_row(
     return record
 
 
+_IN_ORDER = (  # (earlier, later): fields that cannot come the other way round
+    ("submitted_at", "reviewed_at"),
+    ("submitted_at", "received_at"),
+    ("received_at", "decided_at"),
+    ("reviewed_at", "decided_at"),
+)
+
+
 def _check_consistency(r: ApplicationRecord, row: int | str) -> None:
     """Field combinations that cannot be; a DATE-only value compares with others by day only."""
     if r.decision in (APPROVED, REJECTED, RETURNED) and r.decided_at is None:
         raise RowError(row, "decided_at", "审批结果为通过、驳回或退回时必须有审批时间")
     if r.decision == PENDING and r.decided_at is not None:
         raise RowError(row, "decision", "有审批时间但审批结果为待审批")
-    for earlier, later in (
-        ("submitted_at", "reviewed_at"),
-        ("submitted_at", "received_at"),
-        ("received_at", "decided_at"),
-        ("reviewed_at", "decided_at"),
-    ):
-        if is_before(r, later, earlier):
+    by_day = bool(r.date_only)
+    for earlier, later in _IN_ORDER:
+        a, b = getattr(r, earlier), getattr(r, later)
+        if a is None or b is None:
+            continue
+        if is_before(r, later, earlier) if by_day else b < a:
             raise RowError(row, later, f"{later} 早于 {earlier}")
     if (
         r.share_type == "conditional"

@@ -9,6 +9,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from slamon.core.errors import RuleError
@@ -296,9 +297,9 @@ class RuleSet:
             known = "、".join(sorted(self.rules)) or "无"
             raise RuleError(f"未知规则 {rule_id!r}（已加载：{known}）") from None
 
-    @property
-    def active(self) -> list[Rule]:
-        return [self.rules[r] for r in self.active_ids]
+    @cached_property
+    def active(self) -> tuple[Rule, ...]:
+        return tuple(self.rules[r] for r in self.active_ids)
 
     def applicable(
         self, share_type: str, on: dt.date, only: Iterable[str] | None = None
