@@ -22,6 +22,7 @@ from slamon.core.vocabulary import (
     APPROVED,
     DEFAULT_WORDS,
     FIELD_NAMES,
+    HEADER_ALIASES,
     PASSED,
     PENDING,
     REJECTED,
@@ -65,32 +66,6 @@ DATETIME_FIELDS = (
     "extension_approved_at",
     "updated_at",
 )
-
-# Header aliases (CONTRACT §1): Chinese column headers a platform export may use.
-HEADER_ALIASES: dict[str, str] = {
-    "申请编号": "application_id",
-    "申请部门": "applicant_dept",
-    "使用部门": "applicant_dept",
-    "提供部门": "provider_dept",
-    "资源名称": "resource_name",
-    "共享类型": "share_type",
-    "申请时间": "submitted_at",
-    "审核状态": "review_status",
-    "规范性审核": "review_status",
-    "审核时间": "reviewed_at",
-    "收到时间": "received_at",
-    "提供方收到时间": "received_at",
-    "审批结果": "decision",
-    "审批时间": "decided_at",
-    "申请方地区": "applicant_region",
-    "提供方地区": "provider_region",
-    "延期工作日": "extension_working_days",
-    "延长期限": "extension_working_days",
-    "延期批准时间": "extension_approved_at",
-    "驳回理由": "rejection_reason",
-    "不同意理由": "rejection_reason",
-    "更新时间": "updated_at",
-}
 
 
 def clock_start(
@@ -301,15 +276,28 @@ combine = dt.datetime.combine
 
 
 @lru_cache(maxsize=256)
-def _columns(keys: tuple[Any, ...]) -> tuple[tuple[Any, str], ...]:
-    """(key, field) for the keys of a raw row that name a record field, in the row's order.
+def _columns(keys: tuple[Any, ...]) -> tuple[tuple[Any, str], ...] | None:
+    """(key, field) for the keys of a raw row that name a record field, in the row's order; None
+    when every key already is a distinct field name (a query's aliases): the row is its own data.
     Rows of one source share their keys, so this is worked out once per source, not per row."""
     out = []
     for key in keys:
         name = key if key in _FIELD_SET else canonical_field(key)
         if name is not None:
             out.append((key, name))
+    if len(out) == len(keys) and all(key == name for key, name in out):
+        return None
     return tuple(out)
+
+
+def _gather(raw: Mapping[str, Any], columns: tuple[tuple[Any, str], ...]) -> dict[str, Any]:
+    """The row's values by field name; of two columns naming one field, the first non-empty."""
+    data: dict[str, Any] = {}
+    for key, name in columns:
+        value = raw[key]
+        if name not in data or data[name] is None or data[name] == "":
+            data[name] = value
+    return data
 
 
 def validate_row(
@@ -325,11 +313,8 @@ def validate_row(
     ``vocabulary:`` over the defaults of CONTRACT §1). This runs for every row of every read:
     the common cases (text, a driver's naive datetime) take the shortest path.
     """
-    data: dict[str, Any] = {}
-    for key, name in _columns(tuple(raw)):
-        value = raw[key]
-        if name not in data or data[name] is None or data[name] == "":
-            data[name] = value
+    columns = _columns(tuple(raw))
+    data = raw if columns is None else _gather(raw, columns)
     aliases = aliases or {}
     out: dict[str, Any] = {}
     for f in ("application_id", "applicant_dept", "provider_dept", "resource_name"):

@@ -270,3 +270,30 @@ def site_words(data: Any) -> PlatformWords:
             merged[word.strip()] = value
         tables[section] = MappingProxyType(merged)
     return PlatformWords(**tables)
+
+
+# Header aliases (CONTRACT §1): Chinese column headers a platform export may use.
+HEADER_ALIASES: dict[str, str] = {
+    "申请编号": "application_id",
+    "申请部门": "applicant_dept",
+    "使用部门": "applicant_dept",
+    "提供部门": "provider_dept",
+    "资源名称": "resource_name",
+    "共享类型": "share_type",
+    "申请时间": "submitted_at",
+    "审核状态": "review_status",
+    "规范性审核": "review_status",
+    "审核时间": "reviewed_at",
+    "收到时间": "received_at",
+    "提供方收到时间": "received_at",
+    "审批结果": "decision",
+    "审批时间": "decided_at",
+    "申请方地区": "applicant_region",
+    "提供方地区": "provider_region",
+    "延期工作日": "extension_working_days",
+    "延长期限": "extension_working_days",
+    "延期批准时间": "extension_approved_at",
+    "驳回理由": "rejection_reason",
+    "不同意理由": "rejection_reason",
+    "更新时间": "updated_at",
+}

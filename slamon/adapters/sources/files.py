@@ -29,7 +29,8 @@ from typing import Any
 from slamon.adapters.sources.base import FetchResult, FileMark, RawRow
 from slamon.adapters.sources.encodings import decode_csv
 from slamon.core.errors import SourceError
-from slamon.core.records import FIELDS, HEADER_ALIASES, REQUIRED, canonical_field
+from slamon.core.records import FIELDS, REQUIRED, canonical_field
+from slamon.core.vocabulary import HEADER_ALIASES
 
 SUFFIXES = (".csv", ".xlsx")
 HEADER_SEARCH_ROWS = 10

@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any
 from slamon.adapters.sources.sql import SqlSource
 from slamon.core.errors import SourceError
 from slamon.core.findings import ERROR, OK, WARN, Finding
-from slamon.core.records import FIELDS, HEADER_ALIASES, REQUIRED, canonical_field
+from slamon.core.records import FIELDS, REQUIRED, canonical_field
 from slamon.core.times import as_aware
+from slamon.core.vocabulary import HEADER_ALIASES
 
 if TYPE_CHECKING:
     from slamon.config import SourceConfig
