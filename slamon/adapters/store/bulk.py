@@ -51,13 +51,17 @@ def insert_rows(
     keys: Sequence[str],
     rows: Sequence[Sequence[Any]],
     memo: StampMemo | None = None,
-) -> None:
+    *,
+    skip_existing: Sequence[str] = (),
+) -> int:
     """executemany at the driver level of rows given as value tuples in the order of ``keys``,
-    skipping per-value type processing (the hot path of a full poll). Temporal values are
-    converted, column by column, exactly as the column types would store them (see
-    :class:`StampMemo`)."""
+    skipping per-value type processing (the hot path of a full poll); return the rows inserted,
+    or -1 when the driver cannot count them. Temporal values are converted, column by column,
+    exactly as the column types would store them (see :class:`StampMemo`). ``skip_existing``:
+    a unique key; rows whose key is already stored are left out (ON CONFLICT DO NOTHING, or
+    INSERT IGNORE on MySQL and MariaDB)."""
     if not rows:
-        return
+        return 0
     stamps, days = _temporal_keys(table, keys)
     memo = StampMemo() if memo is None else memo
     memo.to_text = conn.dialect.name == "sqlite"
@@ -68,20 +72,28 @@ def insert_rows(
             columns[i] = [None if v is None else memo[v] for v in columns[i]]
         rows = list(zip(*columns, strict=True))
     dialect = conn.dialect
+    quote = dialect.identifier_preparer.quote
+    verb, conflict = "INSERT", ""
+    if skip_existing and dialect.name in ("mysql", "mariadb"):
+        verb = "INSERT IGNORE"
+    elif skip_existing:
+        conflict = f" ON CONFLICT ({', '.join(quote(k) for k in skip_existing)}) DO NOTHING"
     if dialect.paramstyle == "qmark":  # SQLite: the values in the order given
-        quote = dialect.identifier_preparer.quote
         sql = (
-            f"INSERT INTO {quote(table.name)} ({', '.join(quote(k) for k in keys)}) "
-            f"VALUES ({', '.join('?' * len(keys))})"
+            f"{verb} INTO {quote(table.name)} ({', '.join(quote(k) for k in keys)}) "
+            f"VALUES ({', '.join('?' * len(keys))}){conflict}"
         )
-        conn.exec_driver_sql(sql, rows)
-        return
-    compiled = table.insert().compile(dialect=dialect, column_keys=list(keys))
-    if compiled.positional:
-        order = [list(keys).index(compiled.binds[name].key) for name in compiled.positiontup]
-        conn.exec_driver_sql(str(compiled), [tuple(r[i] for i in order) for r in rows])
+        result = conn.exec_driver_sql(sql, rows)
     else:
-        conn.exec_driver_sql(str(compiled), [dict(zip(keys, r, strict=True)) for r in rows])
+        stmt = table.insert().prefix_with("IGNORE") if verb != "INSERT" else table.insert()
+        compiled = stmt.compile(dialect=dialect, column_keys=list(keys))
+        if compiled.positional:
+            order = [list(keys).index(compiled.binds[name].key) for name in compiled.positiontup]
+            params: list[Any] = [tuple(r[i] for i in order) for r in rows]
+        else:
+            params = [dict(zip(keys, r, strict=True)) for r in rows]
+        result = conn.exec_driver_sql(str(compiled) + conflict, params)
+    return result.rowcount if dialect.supports_sane_multi_rowcount else -1
 
 
 def chunks(seq: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:

@@ -1,4 +1,4 @@
-"""A first read into an empty store: the secondary indexes of the tables it fills are dropped
+"""A first read into an empty store (SQLite or PostgreSQL): the secondary indexes of the tables it fills are dropped
 for the read and built once at its end, inside the read's transaction (a failure rolls the drop
 back with everything else). Building an index over sorted keys once costs a fraction of keeping
 it up to date row by row: on a million-row first read this is the largest single saving.
@@ -16,11 +16,16 @@ from slamon.adapters.store.models import Application, ApplicationEvent, SlaState
 
 APP = Application.__table__
 FILLED = (APP, ApplicationEvent.__table__, SlaStateRow.__table__)
+# MySQL and MariaDB commit the open transaction at DROP INDEX and CREATE INDEX: a first read
+# into such a store keeps its indexes, so that it stays one transaction.
+TRANSACTIONAL_DDL = ("sqlite", "postgresql")
 
 
 def defer_indexes(conn: Connection) -> list[Index]:
     """Drop the secondary indexes of the tables a read fills when the store has no application
     yet; return them for :func:`restore_indexes` (none when the store has applications)."""
+    if conn.dialect.name not in TRANSACTIONAL_DDL:
+        return []
     if conn.execute(select(APP.c.application_id).limit(1)).first() is not None:
         return []
     dropped: list[Index] = []

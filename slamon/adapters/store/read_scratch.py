@@ -13,6 +13,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     Connection,
+    Integer,
     MetaData,
     String,
     Table,
@@ -39,23 +40,31 @@ class ReadScratch:
             Column("application_id", String(128), primary_key=True),
             Column("content", BigInteger, nullable=True),  # None: delivered only as a bad row
             Column("held", Boolean, nullable=False, default=False),
+            Column("batch", Integer, nullable=False),  # the batch that first delivered the id
             prefixes=["TEMPORARY"],
         )
         self.table.create(conn)
+        self.batches = 0
 
     def remember(self, contents: dict[str, int | None]) -> dict[str, int | None]:
         """Record the ids of one batch with their content hashes; return, for the ids an earlier
         batch already delivered, what that batch delivered (a good row keeps its content)."""
         t = self.table
+        self.batches += 1
+        rows = [(a, c, False, self.batches) for a, c in contents.items()]
+        keys = ("application_id", "content", "held", "batch")
+        added = insert_rows(self.conn, t, keys, rows, skip_existing=("application_id",))
+        if added == len(rows):  # no id came before (the usual case): nothing to look up
+            return {}
         earlier: dict[str, int | None] = {}
         for part in chunks(list(contents)):
             earlier.update(
                 self.conn.execute(
-                    select(t.c.application_id, t.c.content).where(t.c.application_id.in_(part))
+                    select(t.c.application_id, t.c.content).where(
+                        t.c.application_id.in_(part), t.c.batch < self.batches
+                    )
                 ).all()
             )
-        new = [(a, c, False) for a, c in contents.items() if a not in earlier]
-        insert_rows(self.conn, t, ("application_id", "content", "held"), new)
         late_good = [
             {"b_id": a, "content": c}
             for a, c in contents.items()
