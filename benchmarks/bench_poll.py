@@ -4,9 +4,10 @@
    server, a uniquely named table dropped afterwards) or on ``--platform-url``;
 2. in a child process: the plain fetch of the same rows by the driver (PyMySQL / psycopg /
    sqlite3 ``cursor.execute`` + ``fetchall``) — time and peak RSS;
-3. in another child process: slamon's first full poll of that table (read-only session,
-   server-side cursor, validate, store, history, SLA) into a fresh SQLite store — time and peak
-   RSS.
+3. in another: slamon's read alone (its read-only session, server-side cursor and date
+   decoders; nothing stored) — how much of the poll is reading;
+4. in another: slamon's first full poll of that table (read-only session, server-side cursor,
+   validate, store, history, SLA) into a fresh SQLite store — time, CPU time and peak RSS.
 
 Each child measures its own peak RSS (``resource.getrusage``), so the figures are separate.
 Usage: python benchmarks/bench_poll.py [--rows N] [--platform-url URL]
@@ -90,6 +91,19 @@ def plain_fetch(url: str, query: str) -> dict[str, float]:
     return {"seconds": elapsed, "rows": len(rows), "peak_rss_mb": peak_rss_mb()}
 
 
+def slamon_read(url: str, query: str) -> dict[str, float]:
+    """slamon's own read alone (read-only session, server-side cursor, its date decoders,
+    batches of raw rows), nothing stored: what of the poll is reading, and what is the rest."""
+    from slamon.adapters.sources.sql import SqlSource
+
+    source = SqlSource(url, query, tz=TZ)
+    started, cpu = time.perf_counter(), time.process_time()
+    rows = sum(len(batch) for batch in source.batches(None, now=NOW, full=True))
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    source.dispose()
+    return {"seconds": elapsed, "cpu_seconds": cpu, "rows": rows, "peak_rss_mb": peak_rss_mb()}
+
+
 def full_poll(url: str, query: str, folder: str) -> dict[str, float]:
     from slamon.adapters.sources.sql import SqlSource
     from slamon.adapters.store.db import open_store
@@ -101,13 +115,14 @@ def full_poll(url: str, query: str, folder: str) -> dict[str, float]:
     rt.calendar, rt.rules  # noqa: B018 — load outside the timed region, as the daemon does
     store = open_store(f"sqlite:///{Path(folder) / 'store.db'}")
     source = SqlSource(url, query, tz=TZ)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     summary = run_poll_cycle(store, rt, source, NOW)
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     source.dispose()
     store.dispose()
     return {
         "seconds": elapsed,
+        "cpu_seconds": cpu,
         "rows": summary.fetched,
         "inserted": summary.inserted,
         "rejected": summary.rejected,
@@ -141,12 +156,15 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=100_000)
     ap.add_argument("--platform-url", default=None)
-    ap.add_argument("--child", choices=("fetch", "poll"), default=None)
+    ap.add_argument("--child", choices=("fetch", "read", "poll"), default=None)
     ap.add_argument("--query", default=None)
     ap.add_argument("--folder", default=None)
     args = ap.parse_args()
     if args.child == "fetch":
         print(json.dumps(plain_fetch(args.platform_url, args.query)))
+        return
+    if args.child == "read":
+        print(json.dumps(slamon_read(args.platform_url, args.query)))
         return
     if args.child == "poll":
         print(json.dumps(full_poll(args.platform_url, args.query, args.folder)))
@@ -172,11 +190,22 @@ def main() -> None:
                 f"plain driver fetch: {fetch['seconds']:.2f} s for {fetch['rows']:,} rows, "
                 f"peak RSS {fetch['peak_rss_mb']:.0f} MB"
             )
+            read = child("read", url, query, tmp)
+            print(
+                f"slamon's read alone (nothing stored): {read['seconds']:.2f} s "
+                f"(CPU {read['cpu_seconds']:.2f} s), peak RSS {read['peak_rss_mb']:.0f} MB"
+            )
             poll = child("poll", url, query, tmp)
             print(
-                f"first full poll: {poll['seconds']:.2f} s — fetched {poll['rows']:,}, inserted "
-                f"{poll['inserted']:,}, rejected {poll['rejected']:,}, evaluated {poll['evaluated']:,} "
+                f"first full poll: {poll['seconds']:.2f} s (CPU {poll['cpu_seconds']:.2f} s) — "
+                f"fetched {poll['rows']:,}, inserted {poll['inserted']:,}, rejected "
+                f"{poll['rejected']:,}, evaluated {poll['evaluated']:,} "
                 f"({poll['rows'] / poll['seconds']:,.0f} rows/s), peak RSS {poll['peak_rss_mb']:.0f} MB"
+            )
+            rest = poll["seconds"] - read["seconds"]
+            print(
+                f"of the poll: reading {read['seconds']:.1f} s, validating, storing and "
+                f"evaluating {rest:.1f} s ({rest / poll['rows'] * 1e6:.0f} µs a row)"
             )
             if poll["rows"] != fetch["rows"]:
                 raise SystemExit(f"the poll read {poll['rows']} rows, the driver {fetch['rows']}")
