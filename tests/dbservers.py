@@ -1,4 +1,5 @@
-"""Real database servers for tests: ``pg_url`` (PostgreSQL) and ``mysql_url`` (MariaDB/MySQL).
+"""Real database servers for tests: ``pg_url`` (PostgreSQL), ``mysql_url`` (MariaDB/MySQL), and
+``store_url``: an empty store on each of SQLite, PostgreSQL and MariaDB.
 
 Listed in conftest's ``pytest_plugins``. Each fixture probes its server with a 2-second connect
 timeout; when it is unreachable the test is skipped with the reason, except under CI
@@ -11,6 +12,8 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -60,3 +63,31 @@ def pg_url() -> str:
 def mysql_url() -> str:
     url = os.environ.get("SLAMON_TEST_MYSQL_URL") or DEFAULT_MYSQL_URL
     return _probe("MariaDB/MySQL", url, "SLAMON_TEST_MYSQL_URL")
+
+
+@pytest.fixture(params=["sqlite", "postgresql", "mariadb"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
+    """An empty store of each kind slamon runs on: a SQLite file, and a new database on the
+    PostgreSQL and MariaDB servers (dropped afterwards)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+    from storehelpers import fresh_pg_database
+
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'store.db'}"
+        return
+    if request.param == "mariadb":
+        server = request.getfixturevalue("mysql_url")
+        name = unique_name("slamon_store")
+        admin = create_engine(server)
+        with admin.begin() as conn:
+            conn.execute(text(f"CREATE DATABASE {name} CHARACTER SET utf8mb4"))
+        try:
+            yield make_url(server).set(database=name).render_as_string(hide_password=False)
+        finally:
+            with admin.begin() as conn:
+                conn.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+            admin.dispose()
+        return
+    with fresh_pg_database(request.getfixturevalue("pg_url")) as url:
+        yield url

@@ -7,10 +7,7 @@ from __future__ import annotations
 
 import threading
 
-import pytest
-from dbservers import unique_name
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 from storehelpers import at, fresh_pg_database, make_runtime
 
 from slamon.adapters.sources.base import FetchResult, RawRow
@@ -56,29 +53,6 @@ HOSTILE = {
     "decided_at": raw("B7", decision="通过", decided_at="2021-11-03 10:00", received_at=""),
     "application_id": raw("\u200b"),
 }
-
-
-@pytest.fixture(params=["sqlite", "postgresql", "mariadb"])
-def store_url(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'store.db'}"
-        return
-    if request.param == "mariadb":
-        server = request.getfixturevalue("mysql_url")
-        name = unique_name("slamon_store")
-        admin = create_engine(server)
-        with admin.begin() as conn:
-            conn.execute(text(f"CREATE DATABASE {name} CHARACTER SET utf8mb4"))
-        try:
-            yield make_url(server).set(database=name).render_as_string(hide_password=False)
-        finally:
-            with admin.begin() as conn:
-                conn.execute(text(f"DROP DATABASE IF EXISTS {name}"))
-            admin.dispose()
-        return
-    server = request.getfixturevalue("pg_url")
-    with fresh_pg_database(server) as url:
-        yield url
 
 
 def _ids(engine) -> set[str]:

@@ -8,10 +8,8 @@ import dataclasses
 from typing import Any
 
 import pytest
-from dbservers import unique_name
-from sqlalchemy import create_engine, event, inspect, text
-from sqlalchemy.engine import make_url
-from storehelpers import at, fresh_pg_database, ingest_records, make_runtime, record
+from sqlalchemy import event, inspect, text
+from storehelpers import at, ingest_records, make_runtime, record
 
 from slamon.adapters.sources.base import FetchResult, RawRow
 from slamon.adapters.store import applications, data_issues
@@ -20,28 +18,6 @@ from slamon.service.poll import apply_batches
 
 NOW = at("2024-10-14 10:00")
 IDS = ["A1", "A2", "A3", "A4", "A5"]
-
-
-@pytest.fixture(params=["sqlite", "postgresql", "mariadb"])
-def store_url(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'store.db'}"
-        return
-    if request.param == "mariadb":
-        server = request.getfixturevalue("mysql_url")
-        name = unique_name("slamon_store")
-        admin = create_engine(server)
-        with admin.begin() as conn:
-            conn.execute(text(f"CREATE DATABASE {name} CHARACTER SET utf8mb4"))
-        try:
-            yield make_url(server).set(database=name).render_as_string(hide_password=False)
-        finally:
-            with admin.begin() as conn:
-                conn.execute(text(f"DROP DATABASE IF EXISTS {name}"))
-            admin.dispose()
-        return
-    with fresh_pg_database(request.getfixturevalue("pg_url")) as url:
-        yield url
 
 
 def batches() -> list[list[RawRow]]:
