@@ -1,7 +1,7 @@
-"""A first read into an empty store (SQLite or PostgreSQL): the secondary indexes of the tables it fills are dropped
-for the read and built once at its end, inside the read's transaction (a failure rolls the drop
-back with everything else). Building an index over sorted keys once costs a fraction of keeping
-it up to date row by row: on a million-row first read this is the largest single saving.
+"""A first read into an empty store (SQLite or PostgreSQL): the secondary indexes of the tables
+it fills are dropped for the read and built once at its end, inside the read's transaction (a
+failure rolls the drop back with everything else). Building an index once over all its keys
+costs less than keeping it up to date row by row while a million rows arrive.
 
 On PostgreSQL, dropping an index locks its table until the read commits: the web pages wait for
 the very first read (the store is empty then, so they have nothing to show meanwhile)."""
