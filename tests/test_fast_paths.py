@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+import uuid
 from zoneinfo import ZoneInfo
 
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import Column, Integer, MetaData, Table, text
+from sqlalchemy import Column, Integer, MetaData, String, Table, text
 
 from slamon.adapters.store.bulk import insert_rows
 from slamon.adapters.store.db import open_store
@@ -57,14 +58,16 @@ def test_the_id_check_answers_as_the_scan_does(text_: str) -> None:
 
 
 ZONES = [ZoneInfo("Asia/Shanghai"), ZoneInfo("America/New_York"), dt.UTC]
+# Wall-clock times New York has twice (autumn) or never (spring), with either fold.
+SHIFTS = [dt.datetime(2024, 11, 3, 1, 30), dt.datetime(2024, 3, 10, 2, 30, 0, 5)]
+WALL = st.one_of(
+    st.datetimes(min_value=dt.datetime(1990, 1, 1), max_value=dt.datetime(2099, 12, 31)),
+    st.sampled_from(SHIFTS),
+)
 
 
 @given(
-    st.lists(
-        st.datetimes(min_value=dt.datetime(1990, 1, 1), max_value=dt.datetime(2099, 12, 31)),
-        min_size=1,
-        max_size=20,
-    ),
+    st.lists(st.tuples(WALL, st.integers(0, 1)), min_size=1, max_size=20),
     st.sampled_from(ZONES),
 )
 def test_bulk_inserts_store_datetimes_as_the_column_type_does(tmp_path_factory, naive, zone):
@@ -78,7 +81,7 @@ def test_bulk_inserts_store_datetimes_as_the_column_type_does(tmp_path_factory, 
         Column("id", Integer, primary_key=True),
         Column("at", Application.__table__.c.submitted_at.type),  # the store's datetime type
     )
-    values = [v.replace(tzinfo=zone) for v in naive]
+    values = [v.replace(tzinfo=zone, fold=fold) for v, fold in naive]
     with engine.begin() as conn:
         table.create(conn)
         insert_rows(conn, table, ("id", "at"), [(i, v) for i, v in enumerate(values)])
@@ -88,4 +91,54 @@ def test_bulk_inserts_store_datetimes_as_the_column_type_does(tmp_path_factory, 
     engine.dispose()
     for i, v in enumerate(values):
         assert raw[i] == raw[1000 + i]
-        assert back[i] == back[1000 + i] == v
+        assert back[i] == back[1000 + i] == v.astimezone(dt.UTC)  # in UTC: see PEP 495
+
+
+NEW_YORK = ZoneInfo("America/New_York")
+TRICKY = [
+    dt.datetime(2024, 12, 2, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai")),
+    dt.datetime(2024, 2, 29, 23, 59, 59, 999999, tzinfo=ZoneInfo("Asia/Shanghai")),
+    dt.datetime(2024, 12, 31, 23, 30, tzinfo=ZoneInfo("Asia/Shanghai")),  # 15:30 UTC, same year
+    dt.datetime(2025, 1, 1, 0, 30, tzinfo=ZoneInfo("Asia/Shanghai")),  # the year before in UTC
+    dt.datetime(2024, 11, 3, 1, 30, fold=0, tzinfo=NEW_YORK),  # the hour that comes twice
+    dt.datetime(2024, 11, 3, 1, 30, fold=1, tzinfo=NEW_YORK),
+    dt.datetime(2024, 3, 10, 3, 0, 0, 1, tzinfo=NEW_YORK),
+    dt.datetime(2024, 6, 1, 12, 0, tzinfo=dt.UTC),
+]
+
+
+def test_bulk_inserts_store_what_the_orm_stores_on_every_store(store_url: str) -> None:
+    """SQLite (text), PostgreSQL (COPY) and MariaDB (executemany): the same instants back, and
+    ``skip_existing`` counts only the rows it inserted."""
+    engine = open_store(store_url)
+    table = Table(
+        f"stamps_{uuid.uuid4().hex[:8]}",
+        MetaData(),
+        Column("id", Integer, primary_key=True),
+        Column("label", String(40)),
+        Column("at", Application.__table__.c.submitted_at.type),
+    )
+    try:
+        with engine.begin() as conn:
+            table.create(conn)
+            rows = [(i, f"省厅 {i}", v) for i, v in enumerate(TRICKY, start=1)]
+            insert_rows(conn, table, ("id", "label", "at"), rows)
+            conn.execute(
+                table.insert(),
+                [{"id": 100 + i, "label": "", "at": v} for i, v in enumerate(TRICKY, start=1)],
+            )
+            again = [(1, "重复", TRICKY[0]), (50, "新", TRICKY[1]), (2, "重复", TRICKY[1])]
+            added = insert_rows(conn, table, ("id", "label", "at"), again, skip_existing=("id",))
+            back = {i: (label, at) for i, label, at in conn.execute(table.select()).all()}
+            table.drop(conn)
+    finally:
+        engine.dispose()
+    mysql = engine.dialect.name in ("mysql", "mariadb")
+    assert added == 1 or (added == -1 and mysql)
+    assert back[50][0] == "新" and back[1][0] == "省厅 1"  # the first row was kept
+    for i, v in enumerate(TRICKY, start=1):
+        stored = back[i][1]
+        if mysql:  # its DATETIME column keeps whole seconds, whoever writes
+            v = v.replace(microsecond=0)
+        # in UTC: an ambiguous local time never equals another zone's datetime (PEP 495)
+        assert stored == back[100 + i][1] == v.astimezone(dt.UTC), (i, stored, v)

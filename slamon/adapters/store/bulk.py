@@ -30,19 +30,32 @@ def _temporal_keys(table: Any, keys: Sequence[str]) -> tuple[list[str], list[str
 
 class StampMemo(dict[Any, Any]):
     """Temporal values converted for the store, memoised by value: ``now``, deadlines and equal
-    instants recur row after row. Share one between inserts of the same rows."""
+    instants recur row after row. Share one between inserts of the same rows.
+
+    Equal is not always the same instant: two datetimes of one zone compare by their wall clock,
+    fold ignored (PEP 495), so 01:30 of the hour a DST change repeats is "equal" to the other
+    01:30. A datetime with ``fold=1`` is therefore converted, never looked up (:meth:`stamp`)."""
 
     to_text = True  # SQLite keeps text; other stores take aware UTC datetimes
 
-    def __missing__(self, value: Any) -> Any:
+    def convert(self, value: Any) -> Any:
         if isinstance(value, dt.datetime):
             u = value.astimezone(_UTC)
             # As SQLAlchemy's SQLite DATETIME stores it: 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC.
-            out = u.isoformat(" ", "microseconds")[:26] if self.to_text else u
-        else:  # a date
-            out = value.isoformat() if self.to_text else value
-        self[value] = out
+            return u.isoformat(" ", "microseconds")[:26] if self.to_text else u
+        return value.isoformat() if self.to_text else value  # a date
+
+    def __missing__(self, value: Any) -> Any:
+        out = self[value] = self.convert(value)
         return out
+
+    def stamps(self, values: Sequence[dt.datetime | None]) -> list[Any]:
+        """A datetime column converted (None stays None)."""
+        return [None if v is None else self.convert(v) if v.fold else self[v] for v in values]
+
+    def days(self, values: Sequence[dt.date | None]) -> list[Any]:
+        """A date column converted (None stays None)."""
+        return [None if v is None else self[v] for v in values]
 
 
 def insert_rows(
@@ -65,13 +78,16 @@ def insert_rows(
     stamps, days = _temporal_keys(table, keys)
     memo = StampMemo() if memo is None else memo
     memo.to_text = conn.dialect.name == "sqlite"
-    temporal = [keys.index(k) for k in (*stamps, *days)]
-    if temporal:
+    if stamps or days:
         columns: list[Sequence[Any]] = list(zip(*rows, strict=True))
-        for i in temporal:
-            columns[i] = [None if v is None else memo[v] for v in columns[i]]
+        for k in stamps:
+            columns[keys.index(k)] = memo.stamps(columns[keys.index(k)])
+        for k in days:
+            columns[keys.index(k)] = memo.days(columns[keys.index(k)])
         rows = list(zip(*columns, strict=True))
     dialect = conn.dialect
+    if dialect.name == "postgresql" and dialect.driver == "psycopg":
+        return _copy_rows(conn, table, keys, rows, skip_existing)
     quote = dialect.identifier_preparer.quote
     verb, conflict = "INSERT", ""
     if skip_existing and dialect.name in ("mysql", "mariadb"):
@@ -94,6 +110,44 @@ def insert_rows(
             params = [dict(zip(keys, r, strict=True)) for r in rows]
         result = conn.exec_driver_sql(str(compiled) + conflict, params)
     return result.rowcount if dialect.supports_sane_multi_rowcount else -1
+
+
+def _copy_rows(
+    conn: Connection,
+    table: Any,
+    keys: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    skip_existing: Sequence[str],
+) -> int:
+    """PostgreSQL: the rows through COPY on the transaction's own connection (an INSERT per row,
+    even pipelined, costs a round of the protocol each). With ``skip_existing`` they are copied
+    into a temporary table of the same columns, then inserted from it ON CONFLICT DO NOTHING."""
+    quote = conn.dialect.identifier_preparer.quote
+    columns = ", ".join(quote(k) for k in keys)
+    target = quote(table.name)
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    with raw.cursor() as cur:
+        if not skip_existing:
+            with cur.copy(f"COPY {target} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return len(rows)
+        staging = quote(f"{table.name}_incoming")
+        cur.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} ON COMMIT DROP "
+            f"AS SELECT {columns} FROM {target} WITH NO DATA"
+        )
+        cur.execute(f"TRUNCATE {staging}")
+        with cur.copy(f"COPY {staging} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        unique = ", ".join(quote(k) for k in skip_existing)
+        cur.execute(
+            f"INSERT INTO {target} ({columns}) SELECT {columns} FROM {staging} "
+            f"ON CONFLICT ({unique}) DO NOTHING"
+        )
+        return cur.rowcount
 
 
 def chunks(seq: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
