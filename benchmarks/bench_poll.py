@@ -7,10 +7,11 @@
 3. in another: slamon's read alone (its read-only session, server-side cursor and date
    decoders; nothing stored) — how much of the poll is reading;
 4. in another: slamon's first full poll of that table (read-only session, server-side cursor,
-   validate, store, history, SLA) into a fresh SQLite store — time, CPU time and peak RSS.
+   validate, store, history, SLA) into a fresh store (a SQLite file, or with ``--store
+   postgresql`` a new database on ``--store-server``) — time, CPU time and peak RSS.
 
 Each child measures its own peak RSS (``resource.getrusage``), so the figures are separate.
-Usage: python benchmarks/bench_poll.py [--rows N] [--platform-url URL]
+Usage: python benchmarks/bench_poll.py [--rows N] [--platform-url URL] [--store postgresql]
 The last line is ``full_poll_ratio_vs_fetch=<poll s ÷ fetch s> peak_rss_mb=<poll peak RSS>``
 (goals: ratio ≤ 3, peak RSS < 500 MB).
 """
@@ -26,12 +27,16 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 TZ = ZoneInfo("Asia/Shanghai")
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "mysql+pymysql://root@127.0.0.1:3306/test?charset=utf8mb4"
+DEFAULT_PG_STORE = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+STORE_NAMES = {"sqlite": "a SQLite store", "postgresql": "a PostgreSQL store"}
 NOW = dt.datetime(2025, 1, 6, 10, 0, tzinfo=TZ)
 
 
@@ -104,7 +109,7 @@ def slamon_read(url: str, query: str) -> dict[str, float]:
     return {"seconds": elapsed, "cpu_seconds": cpu, "rows": rows, "peak_rss_mb": peak_rss_mb()}
 
 
-def full_poll(url: str, query: str, folder: str) -> dict[str, float]:
+def full_poll(url: str, query: str, folder: str, store_url: str | None) -> dict[str, float]:
     from slamon.adapters.sources.sql import SqlSource
     from slamon.adapters.store.db import open_store
     from slamon.config import parse_settings
@@ -113,7 +118,7 @@ def full_poll(url: str, query: str, folder: str) -> dict[str, float]:
 
     rt = Runtime(parse_settings({"rules": {"dir": str(REPO / "rules")}}, None, Path(folder), {}))
     rt.calendar, rt.rules  # noqa: B018 — load outside the timed region, as the daemon does
-    store = open_store(f"sqlite:///{Path(folder) / 'store.db'}")
+    store = open_store(store_url or f"sqlite:///{Path(folder) / 'store.db'}")
     source = SqlSource(url, query, tz=TZ)
     started, cpu = time.perf_counter(), time.process_time()
     summary = run_poll_cycle(store, rt, source, NOW)
@@ -131,7 +136,32 @@ def full_poll(url: str, query: str, folder: str) -> dict[str, float]:
     }
 
 
-def child(kind: str, url: str, query: str, folder: str) -> dict[str, float]:
+@contextmanager
+def store_database(kind: str, server: str) -> Iterator[str | None]:
+    """None for a SQLite file in the run's folder; else a new PostgreSQL database on ``server``,
+    dropped afterwards."""
+    if kind == "sqlite":
+        yield None
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"slamon_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+def child(
+    kind: str, url: str, query: str, folder: str, store_url: str | None = None
+) -> dict[str, float]:
+    store = ["--store-url", store_url] if store_url else []
     out = subprocess.run(
         [
             sys.executable,
@@ -144,6 +174,7 @@ def child(kind: str, url: str, query: str, folder: str) -> dict[str, float]:
             query,
             "--folder",
             folder,
+            *store,
         ],
         check=True,
         capture_output=True,
@@ -159,6 +190,14 @@ def main() -> None:
     ap.add_argument("--child", choices=("fetch", "read", "poll"), default=None)
     ap.add_argument("--query", default=None)
     ap.add_argument("--folder", default=None)
+    ap.add_argument(
+        "--store",
+        choices=("sqlite", "postgresql"),
+        default="sqlite",
+        help="the store the poll writes to: a SQLite file, or a new database on --store-server",
+    )
+    ap.add_argument("--store-server", default=DEFAULT_PG_STORE)
+    ap.add_argument("--store-url", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child == "fetch":
         print(json.dumps(plain_fetch(args.platform_url, args.query)))
@@ -167,7 +206,7 @@ def main() -> None:
         print(json.dumps(slamon_read(args.platform_url, args.query)))
         return
     if args.child == "poll":
-        print(json.dumps(full_poll(args.platform_url, args.query, args.folder)))
+        print(json.dumps(full_poll(args.platform_url, args.query, args.folder, args.store_url)))
         return
 
     from sqlalchemy import create_engine, text
@@ -195,9 +234,11 @@ def main() -> None:
                 f"slamon's read alone (nothing stored): {read['seconds']:.2f} s "
                 f"(CPU {read['cpu_seconds']:.2f} s), peak RSS {read['peak_rss_mb']:.0f} MB"
             )
-            poll = child("poll", url, query, tmp)
+            with store_database(args.store, args.store_server) as store_url:
+                poll = child("poll", url, query, tmp, store_url)
             print(
-                f"first full poll: {poll['seconds']:.2f} s (CPU {poll['cpu_seconds']:.2f} s) — "
+                f"first full poll into {STORE_NAMES[args.store]}: {poll['seconds']:.2f} s "
+                f"(CPU {poll['cpu_seconds']:.2f} s) — "
                 f"fetched {poll['rows']:,}, inserted {poll['inserted']:,}, rejected "
                 f"{poll['rejected']:,}, evaluated {poll['evaluated']:,} "
                 f"({poll['rows'] / poll['seconds']:,.0f} rows/s), peak RSS {poll['peak_rss_mb']:.0f} MB"
