@@ -7,7 +7,6 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Date, DateTime
-from sqlalchemy.dialects import postgresql, sqlite
 
 CHUNK = 500
 
@@ -153,19 +152,3 @@ def _copy_rows(
 def chunks(seq: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
     for i in range(0, len(seq), size):
         yield seq[i : i + size]
-
-
-def insert_ignore(
-    conn: Connection, table: Any, rows: list[dict[str, Any]], keys: Sequence[str]
-) -> None:
-    """INSERT rows, silently skipping those whose unique ``keys`` already exist (portable)."""
-    if not rows:
-        return
-    name = conn.dialect.name
-    if name == "postgresql":
-        stmt = postgresql.insert(table).on_conflict_do_nothing(index_elements=list(keys))
-    elif name == "sqlite":
-        stmt = sqlite.insert(table).on_conflict_do_nothing(index_elements=list(keys))
-    else:
-        stmt = table.insert().prefix_with("IGNORE")
-    conn.execute(stmt, rows)

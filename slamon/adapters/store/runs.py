@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, func, select, update
 
-from slamon.adapters.store.bulk import chunks, insert_ignore
+from slamon.adapters.store.bulk import chunks, insert_rows
 from slamon.adapters.store.models import ImportedFile, Meta, PollRun, RejectedRow
 
 META = Meta.__table__
@@ -163,8 +163,9 @@ def imported_hashes(conn: Connection) -> set[str]:
 def mark_imported(
     conn: Connection, files: Iterable[tuple[str, str]], run_id: int | None, now: dt.datetime
 ) -> None:
-    rows = [{"sha256": h, "name": n, "imported_at": now, "poll_run_id": run_id} for h, n in files]
-    insert_ignore(conn, IMPORTED, rows, ["sha256"])
+    rows = [(h, n, now, run_id) for h, n in files]
+    keys = ("sha256", "name", "imported_at", "poll_run_id")
+    insert_rows(conn, IMPORTED, keys, rows, skip_existing=("sha256",))
 
 
 def rejected_refs(conn: Connection, source: str) -> set[str]:
