@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import zlib
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -132,7 +133,8 @@ def _copy_rows(
                 for row in rows:
                     copy.write_row(row)
             return len(rows)
-        staging = quote(f"{table.name}_incoming")
+        # one staging table per target and column list (ON COMMIT DROP: gone with the transaction)
+        staging = quote(f"{table.name}_in_{zlib.crc32(columns.encode()):08x}")
         cur.execute(
             f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} ON COMMIT DROP "
             f"AS SELECT {columns} FROM {target} WITH NO DATA"
