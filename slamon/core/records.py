@@ -272,7 +272,7 @@ def _vocab(
 
 
 _NO_DAYS: frozenset[str] = frozenset()
-combine = dt.datetime.combine
+_combine = dt.datetime.combine
 
 
 @lru_cache(maxsize=256)
@@ -333,7 +333,7 @@ def validate_row(
     for f in DATETIME_FIELDS:
         value = data.get(f)
         if type(value) is dt.datetime and value.tzinfo is None:  # a driver's local time
-            out[f] = combine(value.date(), value.time(), tz)  # = replace(tzinfo=tz), 3× faster
+            out[f] = _combine(value.date(), value.time(), tz)  # = replace(tzinfo=tz), 3× faster
             continue
         out[f] = _when(value, f, row, tz)
         if out[f] is not None and is_date_only(value):

@@ -34,7 +34,7 @@ class StampMemo(dict[Any, Any]):
 
     Equal is not always the same instant: two datetimes of one zone compare by their wall clock,
     fold ignored (PEP 495), so 01:30 of the hour a DST change repeats is "equal" to the other
-    01:30. A datetime with ``fold=1`` is therefore converted, never looked up (:meth:`stamp`)."""
+    01:30. A datetime with ``fold=1`` is therefore converted, never looked up (:meth:`stamps`)."""
 
     to_text = True  # SQLite keeps text; other stores take aware UTC datetimes
 
@@ -81,9 +81,11 @@ def insert_rows(
     if stamps or days:
         columns: list[Sequence[Any]] = list(zip(*rows, strict=True))
         for k in stamps:
-            columns[keys.index(k)] = memo.stamps(columns[keys.index(k)])
+            i = keys.index(k)
+            columns[i] = memo.stamps(columns[i])
         for k in days:
-            columns[keys.index(k)] = memo.days(columns[keys.index(k)])
+            i = keys.index(k)
+            columns[i] = memo.days(columns[i])
         rows = list(zip(*columns, strict=True))
     dialect = conn.dialect
     if dialect.name == "postgresql" and dialect.driver == "psycopg":
