@@ -13,6 +13,26 @@ CHUNK = 500
 
 
 _UTC = dt.UTC
+# 'YYYY-MM-DD ' by UTC day and 'HH:MM:SS.000000' by whole-second UTC clock time: formatting a
+# datetime (isoformat) costs more than everything else a stored value needs. Both are bounded:
+# a day per day of the data, at most 86,400 clock times.
+_DAY_TEXT: dict[dt.date, str] = {}
+_CLOCK_TEXT: dict[dt.time, str] = {}
+
+
+def utc_text(value: dt.datetime) -> str:
+    """``value`` as SQLAlchemy's SQLite DATETIME stores it: 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC."""
+    u = value.astimezone(_UTC)
+    day, clock = u.date(), u.time()
+    day_text = _DAY_TEXT.get(day)
+    if day_text is None:
+        day_text = _DAY_TEXT[day] = day.isoformat() + " "
+    if clock.microsecond:
+        return day_text + clock.isoformat("microseconds")
+    clock_text = _CLOCK_TEXT.get(clock)
+    if clock_text is None:
+        clock_text = _CLOCK_TEXT[clock] = clock.isoformat("microseconds")
+    return day_text + clock_text
 
 
 def _temporal_keys(table: Any, keys: Sequence[str]) -> tuple[list[str], list[str]]:
@@ -40,9 +60,7 @@ class StampMemo(dict[Any, Any]):
 
     def convert(self, value: Any) -> Any:
         if isinstance(value, dt.datetime):
-            u = value.astimezone(_UTC)
-            # As SQLAlchemy's SQLite DATETIME stores it: 'YYYY-MM-DD HH:MM:SS.ffffff' in UTC.
-            return u.isoformat(" ", "microseconds")[:26] if self.to_text else u
+            return utc_text(value) if self.to_text else value.astimezone(_UTC)
         return value.isoformat() if self.to_text else value  # a date
 
     def __missing__(self, value: Any) -> Any:
