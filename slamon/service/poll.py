@@ -30,6 +30,7 @@ from slamon.core.secrets import mask_secrets
 from slamon.runtime import Runtime
 from slamon.service.doubts import remember_batch, settle_issues
 from slamon.service.evaluation import evaluate_after_read, evaluate_records
+from slamon.service.garbage_collector import fewer_collections
 from slamon.service.poll_summary import PollSummary
 from slamon.service.reconcile import cursor_key, future_note, record_future, settle_full_read
 
@@ -153,7 +154,7 @@ def apply_batches(
     found besides its rows (cursor, future rows, files, notes) once the batches are consumed."""
     summary = PollSummary(source=source_name, dry_run=dry_run)
     try:
-        with engine.begin() as conn:
+        with fewer_collections(), engine.begin() as conn:
             runs.lock_polls(conn)
             summary.run_id = runs.start_run(conn, source_name, now)
             scratch = ReadScratch(conn)  # what the read delivered so far, in the store

@@ -48,32 +48,52 @@ def _temporal_keys(table: Any, keys: Sequence[str]) -> tuple[list[str], list[str
     return stamps, days
 
 
-class StampMemo(dict[Any, Any]):
-    """Temporal values converted for the store, memoised by value: ``now``, deadlines and equal
-    instants recur row after row. Share one between inserts of the same rows.
+class StampMemo:
+    """Temporal values converted for the store, each once. Share one between the inserts of the
+    same rows: ``now`` and a record's own values recur in every table the record is written to.
 
-    Equal is not always the same instant: two datetimes of one zone compare by their wall clock,
-    fold ignored (PEP 495), so 01:30 of the hour a DST change repeats is "equal" to the other
-    01:30. A datetime with ``fold=1`` is therefore converted, never looked up (:meth:`stamps`)."""
+    Datetimes are remembered by identity, not by value: a value lookup would hash each datetime
+    (a zone lookup) and two datetimes of one zone compare by their wall clock, fold ignored
+    (PEP 495), so the second 01:30 of a DST autumn night would take the first one's text. The
+    memo keeps what it has seen alive, so an identity cannot be reused while it lasts. Dates
+    (no zone, no fold) are remembered by value."""
 
     to_text = True  # SQLite keeps text; other stores take aware UTC datetimes
+
+    def __init__(self) -> None:
+        self._instants: dict[int, tuple[dt.datetime, Any]] = {}
+        self._days: dict[dt.date, Any] = {}
 
     def convert(self, value: Any) -> Any:
         if isinstance(value, dt.datetime):
             return utc_text(value) if self.to_text else value.astimezone(_UTC)
         return value.isoformat() if self.to_text else value  # a date
 
-    def __missing__(self, value: Any) -> Any:
-        out = self[value] = self.convert(value)
-        return out
-
     def stamps(self, values: Sequence[dt.datetime | None]) -> list[Any]:
         """A datetime column converted (None stays None)."""
-        return [None if v is None else self.convert(v) if v.fold else self[v] for v in values]
+        seen, out = self._instants, []
+        for v in values:
+            if v is None:
+                out.append(None)
+                continue
+            hit = seen.get(id(v))
+            if hit is None:
+                hit = seen[id(v)] = (v, self.convert(v))
+            out.append(hit[1])
+        return out
 
     def days(self, values: Sequence[dt.date | None]) -> list[Any]:
         """A date column converted (None stays None)."""
-        return [None if v is None else self[v] for v in values]
+        seen, out = self._days, []
+        for v in values:
+            if v is None:
+                out.append(None)
+                continue
+            text = seen.get(v)
+            if text is None:
+                text = seen[v] = self.convert(v)
+            out.append(text)
+        return out
 
 
 def insert_rows(
