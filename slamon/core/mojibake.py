@@ -13,8 +13,8 @@ def gbk_reading(text: str) -> str | None:
     """The text the characters spell when taken as GBK bytes, when ``text`` looks like that
     mojibake (only single-byte characters, at least two of them high, and valid GBK with Chinese
     in it); else None."""
-    # plain ASCII, or real CJK (a first or last character beyond Latin-1 answers at once):
-    # the usual cases
+    # The usual cases: plain ASCII, or real CJK (a first or last character beyond Latin-1
+    # answers before max() reads the whole text).
     if text.isascii() or text[0] > "\xff" or text[-1] > "\xff" or max(text) > "\xff":
         return None
     if sum(1 for ch in text if ord(ch) >= 0x80) < 2:
