@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from sqlalchemy import event, inspect, select
+import logging
+
+from sqlalchemy import Connection, event, inspect, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlmodel import SQLModel, create_engine
 
 from slamon.adapters.store import models
-from slamon.adapters.store.models import SCHEMA_VERSION, Meta
+from slamon.adapters.store.models import SCHEMA_VERSION, Meta, StoreDateTime
 from slamon.core.errors import StoreError
 from slamon.core.secrets import mask_url
+
+log = logging.getLogger("slamon.store")
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001
@@ -50,6 +54,8 @@ def open_store(url: str) -> Engine:
                     f"存储库 {mask_url(url)} 的结构版本为 {version}，高于本程序支持的 {SCHEMA_VERSION}，请升级 slamon"
                 )
             SQLModel.metadata.create_all(conn, tables=[t.__table__ for t in _tables()])
+            if conn.dialect.name in ("mysql", "mariadb"):
+                _widen_datetimes(conn)
             if version is None:
                 conn.execute(
                     Meta.__table__.insert().values(key="schema_version", value=str(SCHEMA_VERSION))
@@ -59,6 +65,34 @@ def open_store(url: str) -> Engine:
             f"无法打开存储库 {mask_url(url)}：{str(exc.orig).splitlines()[0]}"
         ) from exc
     return engine
+
+
+def _widen_datetimes(conn: Connection) -> None:
+    """A MySQL or MariaDB store created before datetimes kept microseconds: its ``DATETIME``
+    columns become ``DATETIME(6)`` (one ALTER per table; stored values keep what they had)."""
+    ours = {
+        t.__table__.name: {c.name for c in t.__table__.columns if isinstance(c.type, StoreDateTime)}
+        for t in _tables()
+    }
+    found = conn.execute(
+        text(
+            "SELECT TABLE_NAME, COLUMN_NAME, IS_NULLABLE FROM information_schema.COLUMNS "
+            "WHERE TABLE_SCHEMA = DATABASE() AND DATA_TYPE = 'datetime' "
+            "AND DATETIME_PRECISION = 0 ORDER BY TABLE_NAME, ORDINAL_POSITION"
+        )
+    ).all()
+    narrow: dict[str, list[tuple[str, bool]]] = {}
+    for table, column, nullable in found:
+        if column in ours.get(table, ()):
+            narrow.setdefault(table, []).append((column, nullable == "YES"))
+    quote = conn.dialect.identifier_preparer.quote
+    for table, columns in narrow.items():
+        changes = ", ".join(
+            f"MODIFY {quote(c)} DATETIME(6) {'NULL' if nullable else 'NOT NULL'}"
+            for c, nullable in columns
+        )
+        conn.execute(text(f"ALTER TABLE {quote(table)} {changes}"))
+        log.info("store.datetimes_widened table=%s columns=%d", table, len(columns))
 
 
 def _tables() -> list[type[SQLModel]]:

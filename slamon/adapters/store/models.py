@@ -7,9 +7,14 @@ start-up (see slamon.adapters.store.db).
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy.dialects import mysql
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeEngine
 from sqlmodel import Field, SQLModel
+from sqlmodel.sql.sqltypes import UTCDateTime
 
 SCHEMA_VERSION = 1
 
@@ -219,3 +224,29 @@ class Exemption(SQLModel, table=True):
     reason: str = Field(sa_column=Column(Text, nullable=False))
     by: str = Field(max_length=200)
     at: dt.datetime
+
+
+class StoreDateTime(UTCDateTime):
+    """An aware datetime stored in UTC (SQLModel's ``UTCDateTime``) to the microsecond on every
+    store. MySQL and MariaDB ``DATETIME`` keeps whole seconds unless declared ``DATETIME(6)``: a
+    ``now`` stored there no longer equals the ``now`` it was written with (the poll's preview of
+    what it planned came back empty; open applications were evaluated twice)."""
+
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name in ("mysql", "mariadb"):
+            return dialect.type_descriptor(mysql.DATETIME(fsp=6))
+        return super().load_dialect_impl(dialect)
+
+
+def _to_the_microsecond() -> None:
+    """Every datetime column of the store as :class:`StoreDateTime` (SQLModel gives each
+    ``dt.datetime`` field a ``UTCDateTime``; one place here instead of a type on 30 fields)."""
+    for table in SQLModel.metadata.tables.values():
+        for column in table.columns:
+            if type(column.type) is UTCDateTime:
+                column.type = StoreDateTime()
+
+
+_to_the_microsecond()
