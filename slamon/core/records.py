@@ -171,6 +171,11 @@ class RowError(Exception):
     def __str__(self) -> str:
         return f"第 {self.row} 行 字段 {self.header or self.field}：{self.message}"
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled by its fields (a reader process sends rejected rows): an exception's own way
+        # sets its attributes one by one afterwards, which a frozen dataclass refuses.
+        return (RowError, (self.row, self.field, self.message, self.header))
+
 
 _FIELD_CODE = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")
 

@@ -17,21 +17,16 @@ from slamon.adapters.sources.base import FetchResult, RawRow, Source
 from slamon.adapters.store import applications, bulk_load, outbox, runs
 from slamon.adapters.store.bulk import StampMemo
 from slamon.adapters.store.read_scratch import ReadScratch
-from slamon.core.mojibake import check_names
-from slamon.core.records import (
-    ApplicationRecord,
-    RowError,
-    in_user_terms,
-    raw_application_id,
-    validate_row,
-)
-from slamon.core.row_checks import RowLimits, check_raw, check_row
+from slamon.core.records import ApplicationRecord, RowError, raw_application_id
+from slamon.core.row_checks import RowLimits
 from slamon.core.secrets import mask_secrets
 from slamon.runtime import Runtime
+from slamon.service.batch_validation import RowChecks, ValidatedBatch, validate_batch
 from slamon.service.doubts import remember_batch, settle_issues
 from slamon.service.evaluation import evaluate_after_read, evaluate_records
 from slamon.service.garbage_collector import fewer_collections
 from slamon.service.poll_summary import PollSummary
+from slamon.service.read_process import validated_batches
 from slamon.service.reconcile import cursor_key, future_note, record_future, settle_full_read
 
 if TYPE_CHECKING:
@@ -86,11 +81,15 @@ def run_poll_cycle(
             state = db.last_read
             return FetchResult(rows=[], cursor=state.cursor, future=state.future, complete=full)
 
+        if full or since is None:  # the whole table: read and validated by a second process
+            batches: Iterable[Any] = validated_batches(db, since, now, full, row_checks(rt))
+        else:
+            batches = db.batches(since, now=now, full=full)
         return apply_batches(
             engine,
             rt,
             source.name,
-            db.batches(since, now=now, full=full),
+            batches,
             found,
             now,
             dry_run=dry_run,
@@ -139,7 +138,7 @@ def apply_batches(
     engine: Engine,
     rt: Runtime,
     source_name: str,
-    batches: Iterable[Sequence[RawRow]],
+    batches: Iterable[Sequence[RawRow] | ValidatedBatch],
     result: Callable[[], FetchResult],
     now: dt.datetime,
     *,
@@ -150,9 +149,11 @@ def apply_batches(
     progress: Callable[[int], None] | None = None,
 ) -> PollSummary:
     """Validate, store and evaluate a read batch by batch, in ONE transaction (a failure anywhere
-    rolls it all back); memory holds one batch, not the read. ``result`` gives what the read
+    rolls it all back); memory holds one batch, not the read. A batch comes as read (validated
+    here) or already validated (by a reader process). ``result`` gives what the read
     found besides its rows (cursor, future rows, files, notes) once the batches are consumed."""
     summary = PollSummary(source=source_name, dry_run=dry_run)
+    checks = row_checks(rt)
     try:
         with fewer_collections(), engine.begin() as conn:
             runs.lock_polls(conn)
@@ -162,25 +163,27 @@ def apply_batches(
             fresh = bool(deferred)  # the store held no application when the read began
             touched: set[str] = set()  # ids whose data issue opened or closed
             evaluated = 0
-            for rows in batches:
+            for batch in batches:
                 part = PollSummary(source=source_name, run_id=summary.run_id)
-                records, rejections, conflicts = _validate(rows, rt, part)
-                hashes = {r.application_id: r.content_hash() for r in records}
+                if not isinstance(batch, ValidatedBatch):
+                    batch = validate_batch(batch, checks)
+                records, hashes, rejections = batch.records, batch.hashes, batch.rejections
+                part.rejected, part.errors = len(rejections), [e for _r, e in rejections]
                 earlier = remember_batch(scratch, hashes, rejections)
                 # Into an empty store, only what this read delivered before can be stored.
                 stored = [a for a in hashes if a in earlier] if fresh else list(hashes)
                 changed, new = _upsert(conn, records, hashes, stored, source_name, part, now)
-                _store_rejections(conn, source_name, records, rows, rejections, part, now)
+                _store_rejections(conn, source_name, records, batch.refs, rejections, part, now)
                 touched |= settle_issues(
-                    conn, records, rejections, conflicts, part, now, scratch, earlier, hashes
+                    conn, records, rejections, batch.conflicts, part, now, scratch, earlier, hashes
                 )
                 evaluated += len(evaluate_records(conn, rt, changed, now, new))
-                summary.absorb(part, len(rows))
+                summary.absorb(part, len(batch.refs))
                 if progress is not None:
                     progress(summary.fetched)
                 if (
                     summary.fetched // PROGRESS_EVERY
-                    > (summary.fetched - len(rows)) // PROGRESS_EVERY
+                    > (summary.fetched - len(batch.refs)) // PROGRESS_EVERY
                 ):
                     log.info("poll.progress source=%s rows=%d", source_name, summary.fetched)
             bulk_load.restore_indexes(conn, deferred)
@@ -244,40 +247,11 @@ def _planned_this_cycle(conn: Connection, now: dt.datetime) -> list[dict[str, An
     ]
 
 
-def _validate(
-    rows: Sequence[RawRow], rt: Runtime, summary: PollSummary
-) -> tuple[list[ApplicationRecord], list[tuple[RawRow, RowError]], dict[str, str]]:
-    """Valid records (the last occurrence of an id is stored), rejections, and the ids that came
-    twice with different content (id → detail naming the rows)."""
-    tz, aliases = rt.tz, rt.settings.aliases
+def row_checks(rt: Runtime) -> RowChecks:
+    """What validating a row needs, from the runtime (plain data: a reader process takes it)."""
     cal = rt.calendar
     limits = RowLimits.for_calendar(cal.first_year, cal.last_year, applications.text_limits())
-    by_id: dict[str, ApplicationRecord] = {}
-    refs: dict[str, list[str]] = {}
-    hashes: dict[str, set[str]] = {}
-    rejections: list[tuple[RawRow, RowError]] = []
-    for raw in rows:
-        try:
-            check_raw(raw.data, raw.ref)
-            rec = validate_row(raw.data, raw.ref, tz, aliases, rt.settings.words)
-            check_row(rec, raw.ref, limits)
-            check_names(rec, raw.ref)
-        except RowError as err:  # reasons name the fields as the user's file does
-            rejections.append((raw, in_user_terms(err, raw.data)))
-            continue
-        aid = rec.application_id
-        if aid in by_id:
-            hashes.setdefault(aid, {by_id[aid].content_hash()}).add(rec.content_hash())
-        by_id[aid] = rec
-        refs.setdefault(aid, []).append(str(raw.ref))
-    conflicts = {
-        aid: f"同一次读取中第 {'、'.join(refs[aid])} 行内容不同"
-        for aid, seen in hashes.items()
-        if len(seen) > 1
-    }
-    summary.rejected = len(rejections)
-    summary.errors = [e for _r, e in rejections]
-    return list(by_id.values()), rejections, conflicts
+    return RowChecks(rt.tz, rt.settings.aliases or {}, rt.settings.words, limits)
 
 
 def _upsert(
@@ -313,14 +287,14 @@ def _store_rejections(
     conn: Connection,
     source: str,
     records: list[ApplicationRecord],
-    rows: Sequence[RawRow],
+    refs: Sequence[str],
     rejections: list[tuple[RawRow, RowError]],
     summary: PollSummary,
     now: dt.datetime,
 ) -> None:
     known = runs.rejected_refs(conn, source)
     bad_refs = {raw.ref for raw, _e in rejections}
-    fixed = known & ({r.ref for r in rows} - bad_refs)
+    fixed = known & (set(refs) - bad_refs)
     if fixed:
         runs.clear_rejections(conn, source, sorted(fixed))
     runs.record_rejections(

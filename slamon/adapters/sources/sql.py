@@ -84,6 +84,11 @@ class SqlSource:
         self._engine: Engine | None = None
         self.last_read = ReadState()
 
+    def __getstate__(self) -> dict[str, Any]:
+        """What a reader process takes (:mod:`slamon.service.read_process`): everything but the
+        connection pool, which it opens for itself."""
+        return {**self.__dict__, "_engine": None}
+
     @property
     def cursor_identity(self) -> str:
         """What the incremental cursor belongs to: the whole URL and query (hashed by the poll

@@ -1,0 +1,129 @@
+"""A read from the beginning of the platform's table (the first read, ``poll --full``, the nightly
+full sync, a query without ``:since``) in a second process: the reader fetches and validates
+batch after batch while the poll's own process stores, evaluates and plans the batch before.
+
+A million-row read is CPU work in Python from end to end; two processes use two cores where one
+process (one GIL) uses one. Reading and validating is about half of a first read
+(``benchmarks/bench_poll.py``). Reads that start from a cursor are short and stay in process.
+
+What crosses is plain data: the source (its URL, query and zone; no connection), the checks a
+row must pass (:class:`RowChecks`), and back, validated batches, the read's final state, or its
+error, pickled through a pipe: a full pipe makes the reader wait, so memory stays bounded. The
+reader is a fresh interpreter (``python -m slamon.service.read_process``: forking a daemon that
+runs threads is unsafe); it is stopped whenever the poll ends early, and if it dies, the read
+fails with the reason and nothing is stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import pickle
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import slamon
+from slamon.core.errors import SourceError
+from slamon.core.secrets import mask_secrets
+from slamon.service.batch_validation import RowChecks, ValidatedBatch, validate_batch
+from slamon.service.garbage_collector import fewer_collections
+
+_PROTOCOL = pickle.HIGHEST_PROTOCOL
+
+
+def validated_batches(
+    source: Any,
+    since: dt.datetime | None,
+    now: dt.datetime,
+    full: bool,
+    checks: RowChecks,
+) -> Iterator[ValidatedBatch]:
+    """The batches of ``source.batches(since, now=now, full=full)``, validated by a reader
+    process; ``source.last_read`` is the reader's final state once they are all delivered."""
+    env = dict(os.environ)  # the reader imports this very slamon, wherever it was imported from
+    here = str(Path(slamon.__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (here, env.get("PYTHONPATH")) if p)
+    reader = subprocess.Popen(
+        [sys.executable, "-m", __name__], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env
+    )
+    assert reader.stdin is not None and reader.stdout is not None
+    try:
+        pickle.dump((source, since, now, full, checks), reader.stdin, _PROTOCOL)
+        reader.stdin.close()
+        while True:
+            kind, payload = _next(reader.stdout, reader)
+            if kind == "batch":
+                yield payload
+            elif kind == "done":
+                source.last_read = payload
+                return
+            else:
+                raise payload
+    finally:
+        if reader.poll() is None:
+            reader.kill()
+        reader.wait()
+        reader.stdout.close()
+
+
+def _next(channel: BinaryIO, reader: subprocess.Popen[bytes]) -> tuple[str, Any]:
+    try:
+        message: tuple[str, Any] = pickle.load(channel)
+    except (EOFError, pickle.UnpicklingError):
+        code = reader.wait()
+        raise SourceError(
+            f"读取进程意外退出（退出码 {code}），本次读取未完成，未写入任何数据"
+        ) from None
+    return message
+
+
+def _read(
+    source: Any,
+    since: dt.datetime | None,
+    now: dt.datetime,
+    full: bool,
+    checks: RowChecks,
+    channel: BinaryIO,
+) -> None:
+    """The reader process: fetch, validate, send; then the read's state, or its error. The pipe
+    holds what the poll has not taken yet: a full pipe makes the reader wait (bounded memory)."""
+    try:
+        with fewer_collections():
+            for rows in source.batches(since, now=now, full=full):
+                pickle.dump(("batch", validate_batch(rows, checks)), channel, _PROTOCOL)
+        pickle.dump(("done", source.last_read), channel, _PROTOCOL)
+    except BaseException as exc:  # noqa: BLE001 — every failure goes back to the poll
+        pickle.dump(("error", _portable(exc)), channel, _PROTOCOL)
+    finally:
+        channel.flush()
+        dispose = getattr(source, "dispose", None)
+        if dispose is not None:
+            dispose()
+
+
+def _portable(exc: BaseException) -> BaseException:
+    """``exc`` as the poll's process can receive it: itself when it survives pickling (slamon's
+    errors do), else a SourceError with its class and (masked) message."""
+    try:
+        back = pickle.loads(pickle.dumps(exc))
+        if type(back) is type(exc) and str(back) == str(exc):
+            return exc
+    except Exception:  # noqa: BLE001 — any error that cannot travel is retold
+        pass
+    return SourceError(mask_secrets(f"读取失败：{exc.__class__.__name__}: {exc}"))
+
+
+def main() -> None:
+    """``python -m slamon.service.read_process``: the request on stdin, the answers on stdout
+    (anything else printed goes to stderr, so the answers stay intact)."""
+    channel = sys.stdout.buffer
+    sys.stdout = sys.stderr
+    source, since, now, full, checks = pickle.load(sys.stdin.buffer)
+    _read(source, since, now, full, checks, channel)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,138 @@
+"""A read from the beginning runs its fetching and validating in a reader process: the store gets
+what a read in one process gives (records, rejected rows, holds, cursor, future rows); a reader
+that dies fails the read with a reason and stores nothing; a poll that fails stops its reader."""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from dbservers import unique_name
+from sqlalchemy import create_engine, text
+from storehelpers import snapshot
+from test_source_reconcile import NOW, TZ, platform  # noqa: F401 — the platform fixture
+from test_source_sql import ROWS
+
+from slamon.adapters.sources.sql import SqlSource
+from slamon.adapters.store.db import open_store
+from slamon.config import parse_settings
+from slamon.core.errors import SourceError
+from slamon.demo.platform import build_platform_table, platform_query
+from slamon.runtime import Runtime
+from slamon.service import poll
+from slamon.service.batch_validation import validate_batch
+from slamon.service.poll import run_poll_cycle
+
+
+def readers() -> list[int]:
+    """This process's reader processes still alive (or not yet reaped)."""
+    me, found = str(os.getpid()), []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if stat.rsplit(")", 1)[1].split()[1] == me and b"slamon.service.read_process" in command:
+            found.append(int(entry.name))
+    return found
+
+
+def in_process(source: Any, since: Any, now: Any, full: bool, checks: Any) -> Iterator[Any]:
+    """The same read validated in this process (what polls from a cursor do)."""
+    for rows in source.batches(since, now=now, full=full):
+        yield validate_batch(rows, checks)
+
+
+def test_a_reader_process_stores_what_one_process_stores(platform, tmp_path, monkeypatch):  # noqa: F811
+    url, name, _engine = platform
+    rt = Runtime(parse_settings({}, None, tmp_path, {}))
+    results = []
+    for how in ("reader", "one process"):
+        if how == "one process":
+            monkeypatch.setattr(poll, "validated_batches", in_process)
+        store = open_store(f"sqlite:///{tmp_path / f'{how}.db'}")
+        source = SqlSource(url, platform_query(name), tz=TZ, batch_rows=2)
+        during: list[list[int]] = []
+        summary = run_poll_cycle(
+            store, rt, source, NOW, progress=lambda _n, seen=during: seen.append(readers())
+        )
+        assert len(during) == 3 and all(bool(r) == (how == "reader") for r in during)
+        assert source.last_read.rows == len(ROWS)
+        tables = snapshot(store)
+        results.append(
+            (
+                (summary.fetched, summary.inserted, summary.rejected, summary.data_issues),
+                [str(e) for e in summary.errors],
+                {t: rows for t, rows in tables.items() if t != "poll_run"},
+                source.last_read.cursor,
+                source.last_read.future,
+            )
+        )
+        assert not readers()
+        source.dispose()
+        store.dispose()
+    assert results[0] == results[1]
+    assert results[0][0][0] == len(ROWS)
+
+
+@pytest.fixture
+def big_platform(mysql_url: str) -> Iterator[tuple[str, str]]:
+    """A platform table larger than a pipe holds once pickled: the reader waits on the poll."""
+    name = unique_name("t_reader")
+    query = build_platform_table(mysql_url, 3_000, seed=3, table=name)
+    try:
+        yield mysql_url, query
+    finally:
+        engine = create_engine(mysql_url)
+        with engine.begin() as conn:
+            conn.execute(text(f"DROP TABLE IF EXISTS {name}"))
+        engine.dispose()
+
+
+def test_a_reader_that_dies_fails_the_read_and_nothing_is_stored(big_platform, tmp_path):
+    url, query = big_platform
+    rt = Runtime(parse_settings({}, None, tmp_path, {}))
+    store = open_store(f"sqlite:///{tmp_path / 'store.db'}")
+    empty = snapshot(store)
+    source = SqlSource(url, query, tz=TZ, batch_rows=10)
+
+    def kill_the_reader(_done: int) -> None:
+        for pid in readers():
+            os.kill(pid, signal.SIGKILL)
+
+    with pytest.raises(SourceError, match="读取进程意外退出"):
+        run_poll_cycle(store, rt, source, NOW, progress=kill_the_reader)
+    after = snapshot(store)
+    assert {t: r for t, r in after.items() if t != "poll_run"} == {
+        t: r for t, r in empty.items() if t != "poll_run"
+    }
+    with store.connect() as conn:
+        status, error = conn.execute(text("SELECT status, error FROM poll_run")).one()
+    assert status == "failed" and "读取进程意外退出" in error
+    assert not readers()
+    store.dispose()
+
+
+def test_a_poll_that_fails_stops_its_reader(big_platform, tmp_path, monkeypatch):
+    url, query = big_platform
+    rt = Runtime(parse_settings({}, None, tmp_path, {}))
+    store = open_store(f"sqlite:///{tmp_path / 'store.db'}")
+    running: list[list[int]] = []
+
+    def store_fails(*_args: object, **_kw: object) -> None:
+        running.append(readers())
+        raise RuntimeError("the store went away")
+
+    monkeypatch.setattr(poll, "_upsert", store_fails)
+    with pytest.raises(RuntimeError, match="the store went away"):
+        run_poll_cycle(store, rt, SqlSource(url, query, tz=TZ, batch_rows=10), NOW)
+    assert running and running[0]  # the reader was still reading when the poll failed
+    assert not readers()  # and was stopped with it
+    store.dispose()
