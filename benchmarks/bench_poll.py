@@ -8,11 +8,13 @@
    decoders; nothing stored) — how much of the poll is reading;
 4. in another: slamon's first full poll of that table (read-only session, server-side cursor,
    validate, store, history, SLA) into a fresh store (a SQLite file, or with ``--store
-   postgresql`` a new database on ``--store-server``) — time, CPU time and peak RSS.
+   postgresql`` a new database on ``--store-server``) — time, CPU time and peak RSS, its reader
+   process's included (a read from the beginning fetches and validates in a reader process).
 
-Each child measures its own peak RSS (``resource.getrusage``), so the figures are separate.
+Each child measures its own peak RSS (``/proc`` VmHWM), so the figures are separate; the poll's
+peak is its own plus its reader's (both at their peaks: an upper bound).
 Usage: python benchmarks/bench_poll.py [--rows N] [--platform-url URL] [--store postgresql]
-The last line is ``full_poll_ratio_vs_fetch=<poll s ÷ fetch s> peak_rss_mb=<poll peak RSS>``
+The last line is ``full_poll_ratio_vs_fetch=<poll s ÷ fetch s> peak_rss_mb=<poll + reader peak RSS>``
 (goals: ratio ≤ 3, peak RSS < 500 MB).
 """
 
@@ -120,19 +122,24 @@ def full_poll(url: str, query: str, folder: str, store_url: str | None) -> dict[
     rt.calendar, rt.rules  # noqa: B018 — load outside the timed region, as the daemon does
     store = open_store(store_url or f"sqlite:///{Path(folder) / 'store.db'}")
     source = SqlSource(url, query, tz=TZ)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started, cpu = time.perf_counter(), time.process_time()
     summary = run_poll_cycle(store, rt, source, NOW)
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    reader = resource.getrusage(resource.RUSAGE_CHILDREN)  # the reader process, once ended
     source.dispose()
     store.dispose()
     return {
         "seconds": elapsed,
         "cpu_seconds": cpu,
+        "reader_cpu_seconds": reader.ru_utime + reader.ru_stime - before.ru_utime - before.ru_stime,
         "rows": summary.fetched,
         "inserted": summary.inserted,
         "rejected": summary.rejected,
         "evaluated": summary.evaluated,
         "peak_rss_mb": peak_rss_mb(),
+        # ru_maxrss of children: the largest of them, here the reader (this process has no other)
+        "reader_peak_rss_mb": reader.ru_maxrss / 1024 if reader.ru_maxrss > before.ru_maxrss else 0,
     }
 
 
@@ -236,26 +243,25 @@ def main() -> None:
             )
             with store_database(args.store, args.store_server) as store_url:
                 poll = child("poll", url, query, tmp, store_url)
+            # the poll's memory: its own process and its reader process together (both at peak)
+            peak = poll["peak_rss_mb"] + poll["reader_peak_rss_mb"]
             print(
                 f"first full poll into {STORE_NAMES[args.store]}: {poll['seconds']:.2f} s "
-                f"(CPU {poll['cpu_seconds']:.2f} s) — "
+                f"(CPU {poll['cpu_seconds']:.2f} s, its reader process "
+                f"{poll['reader_cpu_seconds']:.2f} s) — "
                 f"fetched {poll['rows']:,}, inserted {poll['inserted']:,}, rejected "
                 f"{poll['rejected']:,}, evaluated {poll['evaluated']:,} "
-                f"({poll['rows'] / poll['seconds']:,.0f} rows/s), peak RSS {poll['peak_rss_mb']:.0f} MB"
-            )
-            rest = poll["seconds"] - read["seconds"]
-            print(
-                f"of the poll: reading {read['seconds']:.1f} s, validating, storing and "
-                f"evaluating {rest:.1f} s ({rest / poll['rows'] * 1e6:.0f} µs a row)"
+                f"({poll['rows'] / poll['seconds']:,.0f} rows/s), peak RSS "
+                f"{poll['peak_rss_mb']:.0f} MB + reader {poll['reader_peak_rss_mb']:.0f} MB"
             )
             if poll["rows"] != fetch["rows"]:
                 raise SystemExit(f"the poll read {poll['rows']} rows, the driver {fetch['rows']}")
             ratio = poll["seconds"] / fetch["seconds"]
             print(
                 f"goals: ratio ≤ 3 ({'met' if ratio <= 3 else 'NOT met'}), "
-                f"peak RSS < 500 MB ({'met' if poll['peak_rss_mb'] < 500 else 'NOT met'})"
+                f"peak RSS < 500 MB ({'met' if peak < 500 else 'NOT met'})"
             )
-            print(f"full_poll_ratio_vs_fetch={ratio:.2f} peak_rss_mb={poll['peak_rss_mb']:.0f}")
+            print(f"full_poll_ratio_vs_fetch={ratio:.2f} peak_rss_mb={peak:.0f}")
         finally:
             if not url.startswith("sqlite"):
                 engine = create_engine(url)
