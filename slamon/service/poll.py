@@ -81,7 +81,7 @@ def run_poll_cycle(
             state = db.last_read
             return FetchResult(rows=[], cursor=state.cursor, future=state.future, complete=full)
 
-        if full or since is None:  # the whole table: read and validated by a second process
+        if full or since is None or not db.incremental:  # the whole table: in a reader process
             batches: Iterable[Any] = validated_batches(db, since, now, full, row_checks(rt))
         else:
             batches = db.batches(since, now=now, full=full)
@@ -150,8 +150,8 @@ def apply_batches(
 ) -> PollSummary:
     """Validate, store and evaluate a read batch by batch, in ONE transaction (a failure anywhere
     rolls it all back); memory holds one batch, not the read. A batch comes as read (validated
-    here) or already validated (by a reader process). ``result`` gives what the read
-    found besides its rows (cursor, future rows, files, notes) once the batches are consumed."""
+    here) or already validated (by a reader process). ``result`` gives what the read found
+    besides its rows (cursor, future rows, files, notes) once the batches are consumed."""
     summary = PollSummary(source=source_name, dry_run=dry_run)
     checks = row_checks(rt)
     try:
