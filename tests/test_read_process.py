@@ -136,3 +136,27 @@ def test_a_poll_that_fails_stops_its_reader(big_platform, tmp_path, monkeypatch)
     assert running and running[0]  # the reader was still reading when the poll failed
     assert not readers()  # and was stopped with it
     store.dispose()
+
+
+def test_a_reader_error_comes_back_masked_and_nothing_is_stored(mysql_url, tmp_path, capfd):
+    from sqlalchemy.engine import make_url
+
+    secret = "S3cr3t-读取-Xy"
+    bad = (
+        make_url(mysql_url)
+        .set(username="slamon_nobody", password=secret)
+        .render_as_string(hide_password=False)
+    )
+    rt = Runtime(parse_settings({}, None, tmp_path, {}))
+    store = open_store(f"sqlite:///{tmp_path / 'store.db'}")
+    source = SqlSource(bad, platform_query("t_share_apply"), tz=TZ)
+    with pytest.raises(SourceError, match="无法连接数据源") as info:
+        run_poll_cycle(store, rt, source, NOW)
+    with store.connect() as conn:
+        status, error = conn.execute(text("SELECT status, error FROM poll_run")).one()
+        stored = conn.execute(text("SELECT count(*) FROM application")).scalar_one()
+    store.dispose()
+    out, err = capfd.readouterr()
+    assert status == "failed" and stored == 0 and not readers()
+    for said in (str(info.value), error, out, err):  # the reader's own output included
+        assert secret not in said

@@ -16,6 +16,7 @@ fails with the reason and nothing is stored.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import pickle
@@ -32,6 +33,7 @@ from slamon.service.batch_validation import RowChecks, ValidatedBatch, validate_
 from slamon.service.garbage_collector import fewer_collections
 
 _PROTOCOL = pickle.HIGHEST_PROTOCOL
+FINISH_SECONDS = 10  # how long a reader that delivered everything may take to end on its own
 
 
 def validated_batches(
@@ -50,6 +52,7 @@ def validated_batches(
         [sys.executable, "-m", __name__], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env
     )
     assert reader.stdin is not None and reader.stdout is not None
+    finished = False
     try:
         pickle.dump((source, since, now, full, checks), reader.stdin, _PROTOCOL)
         reader.stdin.close()
@@ -59,21 +62,29 @@ def validated_batches(
                 yield payload
             elif kind == "done":
                 source.last_read = payload
+                finished = True
                 return
             else:
                 raise payload
     finally:
-        if reader.poll() is None:
-            reader.kill()
-        reader.wait()
+        if finished:  # it closes its connection and ends by itself
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                reader.wait(FINISH_SECONDS)
+        _stop(reader)
         reader.stdout.close()
+
+
+def _stop(reader: subprocess.Popen[bytes]) -> int:
+    if reader.poll() is None:
+        reader.kill()
+    return reader.wait()
 
 
 def _next(channel: BinaryIO, reader: subprocess.Popen[bytes]) -> tuple[str, Any]:
     try:
         message: tuple[str, Any] = pickle.load(channel)
     except (EOFError, pickle.UnpicklingError):
-        code = reader.wait()
+        code = _stop(reader)
         raise SourceError(
             f"读取进程意外退出（退出码 {code}），本次读取未完成，未写入任何数据"
         ) from None
