@@ -54,8 +54,9 @@ def validated_batches(
     assert reader.stdin is not None and reader.stdout is not None
     finished = False
     try:
-        pickle.dump((source, since, now, full, checks), reader.stdin, _PROTOCOL)
-        reader.stdin.close()
+        with contextlib.suppress(BrokenPipeError):  # a reader that could not start: see _next
+            pickle.dump((source, since, now, full, checks), reader.stdin, _PROTOCOL)
+            reader.stdin.close()
         while True:
             kind, payload = _next(reader.stdout, reader)
             if kind == "batch":
@@ -102,14 +103,19 @@ def _read(
     """The reader process: fetch, validate, send; then the read's state, or its error. The pipe
     holds what the poll has not taken yet: a full pipe makes the reader wait (bounded memory)."""
     try:
-        with fewer_collections():
-            for rows in source.batches(since, now=now, full=full):
-                pickle.dump(("batch", validate_batch(rows, checks)), channel, _PROTOCOL)
-        pickle.dump(("done", source.last_read), channel, _PROTOCOL)
-    except BaseException as exc:  # noqa: BLE001 — every failure goes back to the poll
-        pickle.dump(("error", _portable(exc)), channel, _PROTOCOL)
-    finally:
+        try:
+            with fewer_collections():
+                for rows in source.batches(since, now=now, full=full):
+                    pickle.dump(("batch", validate_batch(rows, checks)), channel, _PROTOCOL)
+            pickle.dump(("done", source.last_read), channel, _PROTOCOL)
+        except BrokenPipeError:
+            raise
+        except BaseException as exc:  # noqa: BLE001 — every failure goes back to the poll
+            pickle.dump(("error", _portable(exc)), channel, _PROTOCOL)
         channel.flush()
+    except BrokenPipeError:  # the poll has ended (it failed, or was stopped): nobody listens
+        pass
+    finally:
         dispose = getattr(source, "dispose", None)
         if dispose is not None:
             dispose()
@@ -134,6 +140,8 @@ def main() -> None:
     sys.stdout = sys.stderr
     source, since, now, full, checks = pickle.load(sys.stdin.buffer)
     _read(source, since, now, full, checks, channel)
+    with contextlib.suppress(BrokenPipeError):
+        channel.close()
 
 
 if __name__ == "__main__":
