@@ -160,3 +160,21 @@ def test_a_reader_error_comes_back_masked_and_nothing_is_stored(mysql_url, tmp_p
     assert status == "failed" and stored == 0 and not readers()
     for said in (str(info.value), error, out, err):  # the reader's own output included
         assert secret not in said
+
+
+def test_a_reader_that_cannot_start_fails_the_read_with_a_reason(tmp_path, monkeypatch):
+    from slamon.service import read_process
+
+    rt = Runtime(parse_settings({}, None, tmp_path, {}))
+    store = open_store(f"sqlite:///{tmp_path / 'store.db'}")
+    source = SqlSource(f"sqlite:///{tmp_path / 'platform.db'}", platform_query("t"), tz=TZ)
+    for python, reason in (
+        (str(tmp_path / "no-python"), "无法启动读取进程"),
+        ("/bin/false", "退出码 1"),
+    ):
+        monkeypatch.setattr(read_process.sys, "executable", python)
+        with pytest.raises(SourceError, match=reason):
+            run_poll_cycle(store, rt, source, NOW)
+    with store.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM application")).scalar_one() == 0
+    store.dispose()

@@ -48,9 +48,12 @@ def validated_batches(
     env = dict(os.environ)  # the reader imports this very slamon, wherever it was imported from
     here = str(Path(slamon.__file__).resolve().parent.parent)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (here, env.get("PYTHONPATH")) if p)
-    reader = subprocess.Popen(
-        [sys.executable, "-m", __name__], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env
-    )
+    try:
+        reader = subprocess.Popen(
+            [sys.executable, "-m", __name__], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env
+        )
+    except OSError as exc:
+        raise SourceError(f"无法启动读取进程（{exc.__class__.__name__}: {exc}）") from exc
     assert reader.stdin is not None and reader.stdout is not None
     finished = False
     try:
