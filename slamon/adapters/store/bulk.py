@@ -62,7 +62,7 @@ class StampMemo:
 
     def __init__(self) -> None:
         self._instants: dict[int, tuple[dt.datetime, Any]] = {}
-        self._days: dict[dt.date, Any] = {}
+        self._days: dict[dt.date, tuple[dt.date, Any]] = {}
 
     def convert(self, value: Any) -> Any:
         if isinstance(value, dt.datetime):
@@ -71,28 +71,23 @@ class StampMemo:
 
     def stamps(self, values: Sequence[dt.datetime | None]) -> list[Any]:
         """A datetime column converted (None stays None)."""
-        seen, out = self._instants, []
-        for v in values:
-            if v is None:
-                out.append(None)
-                continue
-            hit = seen.get(id(v))
-            if hit is None:
-                hit = seen[id(v)] = (v, self.convert(v))
-            out.append(hit[1])
-        return out
+        return self._each(values, self._instants, by_identity=True)
 
     def days(self, values: Sequence[dt.date | None]) -> list[Any]:
         """A date column converted (None stays None)."""
-        seen, out = self._days, []
+        return self._each(values, self._days, by_identity=False)
+
+    def _each(self, values: Sequence[Any], seen: dict[Any, Any], by_identity: bool) -> list[Any]:
+        out = []
         for v in values:
             if v is None:
                 out.append(None)
                 continue
-            text = seen.get(v)
-            if text is None:
-                text = seen[v] = self.convert(v)
-            out.append(text)
+            key = id(v) if by_identity else v
+            hit = seen.get(key)
+            if hit is None:
+                hit = seen[key] = (v, self.convert(v))
+            out.append(hit[1])
         return out
 
 
