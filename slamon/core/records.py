@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
+from operator import attrgetter
 from typing import Any
 
 from slamon.core.departments import canonical
@@ -141,6 +142,8 @@ class ApplicationRecord:
 _blake2b = hashlib.blake2b
 RECORD_FIELDS = tuple(f.name for f in fields(ApplicationRecord) if f.name != "date_only")
 assert RECORD_FIELDS == FIELDS
+# A record's field values in FIELDS order, as one tuple (bulk writes, a reader process's batches).
+record_values = attrgetter(*FIELDS)
 
 
 def is_before(r: ApplicationRecord, later: str, earlier: str) -> bool:

@@ -8,16 +8,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from operator import attrgetter
 from typing import Any
 
 from slamon.adapters.sources.base import RawRow
 from slamon.core.mojibake import check_names
 from slamon.core.records import (
-    FIELDS,
     ApplicationRecord,
     RowError,
     in_user_terms,
+    record_values,
     validate_row,
 )
 from slamon.core.row_checks import RowLimits, check_raw, check_row
@@ -50,15 +49,12 @@ class ValidatedBatch:
 
     def __getstate__(self) -> dict[str, Any]:
         # Records travel as value tuples: pickling a slotted dataclass costs four times as much.
-        values = [(*_record_values(r), r.date_only) for r in self.records]
+        values = [(*record_values(r), r.date_only) for r in self.records]
         return {**self.__dict__, "records": values}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         records = [ApplicationRecord(*v[:-1], date_only=v[-1]) for v in state["records"]]
         self.__dict__.update(state, records=records)
-
-
-_record_values = attrgetter(*FIELDS)
 
 
 def validate_batch(rows: Sequence[RawRow], checks: RowChecks) -> ValidatedBatch:

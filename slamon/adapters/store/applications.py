@@ -20,7 +20,7 @@ from slamon.adapters.store.models import (
     DeadlineChange,
     SlaStateRow,
 )
-from slamon.core.records import FIELDS, ApplicationRecord
+from slamon.core.records import FIELDS, ApplicationRecord, record_values
 from slamon.core.sla import SlaState
 from slamon.core.vocabulary import HELD_STAGES, OPEN_STAGES
 
@@ -95,7 +95,6 @@ def open_application_ids(
     return list(conn.execute(query).scalars())
 
 
-_record_values = attrgetter(*FIELDS)
 APP_KEYS = (*FIELDS, "content_hash", "source", "first_seen_at", "last_changed_at")
 
 
@@ -107,7 +106,7 @@ def insert_applications(
     now: dt.datetime,
     memo: StampMemo | None = None,
 ) -> None:
-    rows = [(*_record_values(r), hashes[r.application_id], source, now, now) for r in records]
+    rows = [(*record_values(r), hashes[r.application_id], source, now, now) for r in records]
     insert_rows(conn, APP, APP_KEYS, rows, memo)
 
 
