@@ -262,7 +262,8 @@ def test_rejected_rows_name_the_columns_as_the_file_does(run_cli, write_config, 
 
 
 def test_rows_keyed_by_field_codes_get_the_chinese_field_names():
-    from slamon.core.records import RowError, in_user_terms
+    from slamon.core.records import RowError
+    from slamon.core.user_terms import in_user_terms
 
     err = RowError(7, "decided_at", "decided_at 早于 received_at")
     named = in_user_terms(err, {"application_id": "A", "received_at": "x", "decided_at": "y"})

@@ -70,7 +70,8 @@ def test_new_record_fields_round_trip_on_postgresql(pg_url: str, tmp_path: Path)
                 loaded = applications.load_records(conn, ["E1"])["E1"]
                 sla = applications.load_sla(conn, ["E1", "W1"])
             assert loaded == ext
-            assert sla["E1"]["deadline_date"].isoformat() == "2024-10-09"  # 9-29 + 3 across 国庆
+            # guizhou-2023 allows no extension: the rule's own deadline (not 9-29 + 3 = 10-09)
+            assert sla["E1"]["deadline_date"].isoformat() == "2024-09-29"
             assert sla["W1"]["stage"] == "withdrawn"
             apply_fetch(
                 engine,

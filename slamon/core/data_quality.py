@@ -8,9 +8,11 @@ note says what was left out and why, and the warnings say when the figures canno
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from slamon.core.formats import chinese_date, chinese_moment
+from slamon.core.vocabulary import FLAG_NAMES
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,16 @@ class DataQuality:
     exemptions: tuple[ExemptedEntry, ...] = ()
     unknown_departments: tuple[UnknownDepartment, ...] = ()
     warnings: tuple[str, ...] = field(default=())
+    # (flag, applications): doubtful data judged by the rule (vocabulary FLAG_NAMES)
+    flagged: tuple[tuple[str, int], ...] = ()
+
+    @staticmethod
+    def count_flags(pairs: Iterable[tuple[str, str]]) -> tuple[tuple[str, int], ...]:
+        """(flag, applications) in FLAG_NAMES order from (application_id, flag) pairs."""
+        ids: dict[str, set[str]] = {}
+        for aid, flag in pairs:
+            ids.setdefault(flag, set()).add(aid)
+        return tuple((f, len(ids[f])) for f in FLAG_NAMES if f in ids)
 
     @property
     def exempted(self) -> int:
@@ -110,6 +122,7 @@ class DataQuality:
             "exemptions": [e.as_json(tz) for e in self.exemptions],
             "unknown_departments": [u.as_json() for u in self.unknown_departments],
             "warnings": list(self.warnings),
+            "flagged": {f: n for f, n in self.flagged},
         }
 
     def note(self, tz: dt.tzinfo) -> str:
@@ -138,6 +151,12 @@ class DataQuality:
         text = "；".join(parts) + "。"
         if self.exemptions:
             text += "核实排除的申请及理由见附表。"
+        if self.flagged:
+            text += (
+                "以下申请的数据有疑点，已按规则判定，请核实："
+                + "；".join(f"{FLAG_NAMES.get(f, f)}{n}件" for f, n in self.flagged)
+                + "。"
+            )
         if self.unknown_departments:
             text += (
                 "部门名称疑有误："

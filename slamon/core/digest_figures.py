@@ -13,9 +13,9 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 from slamon.core.calendar import WorkCalendar
+from slamon.core.history import as_of_view
 from slamon.core.periods import IsoWeek
 from slamon.core.records import ApplicationRecord
-from slamon.core.report_figures import as_of_view
 from slamon.core.rules import RuleSet
 from slamon.core.sla import evaluate
 from slamon.core.vocabulary import (

@@ -14,15 +14,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from operator import attrgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slamon.core.departments import canonical
 from slamon.core.errors import InputError
 from slamon.core.times import instant
 from slamon.core.vocabulary import (
     APPROVED,
+    CONDITIONAL,
     DEFAULT_WORDS,
-    FIELD_NAMES,
     HEADER_ALIASES,
     PASSED,
     PENDING,
@@ -30,6 +30,9 @@ from slamon.core.vocabulary import (
     RETURNED,
     PlatformWords,
 )
+
+if TYPE_CHECKING:
+    from slamon.core.history import History
 
 FIELDS = (
     "application_id",
@@ -70,9 +73,16 @@ DATETIME_FIELDS = (
 
 
 def clock_start(
-    received_at: dt.datetime | None, review_status: str, reviewed_at: dt.datetime | None
+    received_at: dt.datetime | None,
+    review_status: str,
+    reviewed_at: dt.datetime | None,
+    share_type: str = CONDITIONAL,
 ) -> dt.datetime | None:
-    """When the provider's clock starts: received_at, else reviewed_at once review passed."""
+    """When the provider's clock starts: received_at, else reviewed_at once review passed. A
+    conditional application reaches the provider only once its review passed: until then a
+    收到时间 starts nothing."""
+    if share_type == CONDITIONAL and review_status != PASSED:
+        return None
     if received_at is not None:
         return received_at
     if review_status == PASSED:
@@ -102,10 +112,13 @@ class ApplicationRecord:
     # Fields the source gave as a day without a time (DATE-only): compared with others by day.
     # Known at validation only (not stored); never part of equality or the content hash.
     date_only: frozenset[str] = field(default=frozenset(), compare=False)
+    # What slamon itself saw of the application before (core/history), from the store; never
+    # part of equality or the content hash.
+    history: History | None = field(default=None, compare=False)
 
     @property
     def clock_start(self) -> dt.datetime | None:
-        return clock_start(self.received_at, self.review_status, self.reviewed_at)
+        return clock_start(self.received_at, self.review_status, self.reviewed_at, self.share_type)
 
     def as_dict(self) -> dict[str, Any]:
         return {f: getattr(self, f) for f in FIELDS}
@@ -140,7 +153,9 @@ class ApplicationRecord:
 
 
 _blake2b = hashlib.blake2b
-RECORD_FIELDS = tuple(f.name for f in fields(ApplicationRecord) if f.name != "date_only")
+RECORD_FIELDS = tuple(
+    f.name for f in fields(ApplicationRecord) if f.name not in ("date_only", "history")
+)
 assert RECORD_FIELDS == FIELDS
 # A record's field values in FIELDS order, as one tuple (bulk writes, a reader process's batches).
 record_values = attrgetter(*FIELDS)
@@ -178,25 +193,6 @@ class RowError(Exception):
         # Pickled by its fields (a reader process sends rejected rows): an exception's own way
         # sets its attributes one by one afterwards, which a frozen dataclass refuses.
         return (RowError, (self.row, self.field, self.message, self.header))
-
-
-_FIELD_CODE = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")
-
-
-def in_user_terms(err: RowError, raw: Mapping[str, Any]) -> RowError:
-    """``err`` naming fields as the row's own headers do: the header of a file's column, or the
-    Chinese field name where the row has no such column or names it by the code (SQL aliases)."""
-    headers: dict[str, str] = {}
-    for key in raw:
-        name = canonical_field(key)
-        if name is not None and name not in headers:
-            headers[name] = FIELD_NAMES.get(name, name) if key == name else str(key).strip()
-
-    def label(code: str) -> str:
-        return headers.get(code) or FIELD_NAMES.get(code, code)
-
-    message = _FIELD_CODE.sub(lambda m: label(m[0]) if m[0] in FIELD_NAMES else m[0], err.message)
-    return RowError(err.row, err.field, message, label(err.field))
 
 
 @lru_cache(maxsize=1024)
@@ -333,9 +329,9 @@ def validate_row(
     for f in ("applicant_dept", "provider_dept"):
         out[f] = canonical(out[f], aliases)
     out["share_type"] = _vocab(data.get("share_type"), words.share_type, "share_type", row, None)
-    out["review_status"] = _vocab(
-        data.get("review_status"), words.review_status, "review_status", row, PENDING
-    )
+    review = data.get("review_status")
+    review_given = _text(review) is not None
+    out["review_status"] = _vocab(review, words.review_status, "review_status", row, PENDING)
     out["decision"] = _vocab(data.get("decision"), words.decision, "decision", row, PENDING)
     date_only = set()
     for f in DATETIME_FIELDS:
@@ -351,6 +347,10 @@ def validate_row(
             date_only.add(f)
     if out["submitted_at"] is None:
         raise RowError(row, "submitted_at", "缺少必填值")
+    if not review_given and out["received_at"] is not None:
+        # No review column (or an empty cell) but the provider received it: a conditional
+        # application reaches the provider only after its review passed (DOMAIN, step 3).
+        out["review_status"] = PASSED
     out["extension_working_days"] = _working_days(data.get("extension_working_days"), row)
     out["rejection_reason"] = _text(data.get("rejection_reason"))
     for f in ("applicant_region", "provider_region"):

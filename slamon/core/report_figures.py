@@ -13,11 +13,19 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 from slamon.core.calendar import WorkCalendar
+from slamon.core.history import as_of_view
 from slamon.core.periods import Month
 from slamon.core.records import ApplicationRecord
 from slamon.core.rules import RuleSet
 from slamon.core.sla import SlaState, evaluate
-from slamon.core.vocabulary import ANSWERED_LATE, ANSWERED_ON_TIME, OVERDUE, RETURNED, WITHDRAWN
+from slamon.core.vocabulary import (
+    ANSWERED_LATE,
+    ANSWERED_ON_TIME,
+    DATA_ISSUE,
+    OVERDUE,
+    RETURNED,
+    WITHDRAWN,
+)
 
 TOP_N = 3
 MIN_ANSWERS = 3  # a provider needs this many answers in the month to be ranked
@@ -170,22 +178,13 @@ class MonthlyFigures:
     # exempted (核实排除) applications that would otherwise be in `late` (or answered in the month)
     exempted: tuple[LateItem, ...] = field(default=())
     withdrawn: int = 0  # applications of the month withdrawn (已撤回): no clock, no verdict
+    # (application_id, flag) of the month's judged applications whose data is doubtful but was
+    # judged by the rule (a doubtful extension not applied, an answer rewritten, an estimated start)
+    flagged: tuple[tuple[str, str], ...] = field(default=())
 
     @property
     def timeliness_top(self) -> list[str]:
         return [t.provider_dept for t in self.ranking[:TOP_N]]
-
-
-def as_of_view(record: ApplicationRecord, as_of: dt.datetime) -> ApplicationRecord:
-    """The record as it stood at ``as_of``: later review, receipt and answer not yet happened."""
-    changes: dict[str, object] = {}
-    if record.decided_at is not None and record.decided_at > as_of:
-        changes.update(decision="pending", decided_at=None)
-    if record.reviewed_at is not None and record.reviewed_at > as_of:
-        changes.update(review_status="pending", reviewed_at=None)
-    if record.received_at is not None and record.received_at > as_of:
-        changes["received_at"] = None
-    return dataclasses.replace(record, **changes) if changes else record
 
 
 def dispatch_counts(records: Iterable[ApplicationRecord]) -> Dispatch:
@@ -326,6 +325,7 @@ def monthly_figures(
     seen: set[str] = set()
     left_out: list[str] = []
     exempted: list[LateItem] = []
+    flagged: list[tuple[str, str]] = []
     for raw in records:
         if raw.application_id in seen or raw.submitted_at > as_of:
             continue
@@ -339,8 +339,17 @@ def monthly_figures(
         if raw.decision == WITHDRAWN:  # withdrawn (even later than as_of): never an accusation
             continue
         s = evaluate(r, as_of, rules, calendar, tz)
+        in_period = start <= r.submitted_at <= end or (
+            r.decided_at is None or start <= r.decided_at <= answered_until
+        )
+        if s.stage == DATA_ISSUE:  # the record contradicts itself: held, never judged
+            if in_period:
+                left_out.append(r.application_id)
+            continue
         if s.rule_id is None and not s.stages:  # bound by no active rule
             continue
+        if s.flags and in_period:
+            flagged.extend((r.application_id, f) for f in s.flags)
         skip = r.application_id in exempt
         if s.stages:
             (exempted if skip else late).extend(_stage_findings(r, s, start, answered_until))
@@ -374,4 +383,5 @@ def monthly_figures(
         held=tuple(sorted(left_out)),
         exempted=tuple(sorted(exempted, key=lambda i: (i.submitted_at, i.application_id))),
         withdrawn=sum(1 for r in in_month if r.decision == WITHDRAWN),
+        flagged=tuple(flagged),
     )

@@ -74,6 +74,9 @@ class Rule:
     extension: Extension | None
     path: str
     returned_is_answer: bool = True  # clock.returned: answer (退回 stops the clock) / open
+    # clock.received_before_review: a 收到时间 on a day before the review passed is held as a
+    # data issue (hold), or the clock counts from the review (review).
+    received_before_review: str = "hold"
 
     def answered(self, decision: str) -> bool:
         """Whether a decision is the provider's answer that stops the clock under this rule."""
@@ -112,6 +115,7 @@ class Rule:
         return (
             f"{self.id}|{self.effective_from}|{self.effective_until}|{stages}|{self.ends_at}"
             f"|{self.start_day_excluded}|{self.due_soon_working_days}|{self.returned_is_answer}"
+            f"|{self.received_before_review}"
         )
 
 
@@ -191,6 +195,12 @@ def parse_rule(data: Any, rule_id: str, path: str) -> Rule:
     if returned not in ("answer", "open"):
         raise c.fail(
             "clock.returned", f"应为 answer（退回即答复）或 open（继续计时），得到 {returned!r}"
+        )
+    early = clock.get("received_before_review", "hold")
+    if early not in ("hold", "review"):
+        raise c.fail(
+            "clock.received_before_review",
+            f"应为 hold（作为数据存疑暂不判定）或 review（按审核通过时间起算），得到 {early!r}",
         )
     counting = data.get("counting") or {}
     if not isinstance(counting, dict):
@@ -276,6 +286,7 @@ def parse_rule(data: Any, rule_id: str, path: str) -> Rule:
         extension=extension,
         path=path,
         returned_is_answer=returned == "answer",
+        received_before_review=early,
     )
 
 

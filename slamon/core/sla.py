@@ -24,6 +24,8 @@ from slamon.core.deadline import (
     working_days_elapsed,
     working_days_late,
 )
+from slamon.core.errors import CalendarError
+from slamon.core.history import judged
 from slamon.core.records import ApplicationRecord
 from slamon.core.rules import RuleSet
 from slamon.core.stages import StageState, answer_deadline, stage_states, staged_rule
@@ -31,16 +33,21 @@ from slamon.core.vocabulary import (
     ANSWERED_LATE,
     ANSWERED_ON_TIME,
     AWAITING_REVIEW,
+    BEYOND_CALENDAR,
     CONDITIONAL,
     DATA_ISSUE,
     DUE_SOON,
     EXTENSION_AFTER_DEADLINE,
+    EXTENSION_BEYOND_CALENDAR,
     EXTENSION_NOT_ALLOWED,
     EXTENSION_OVER_CAP,
+    EXTENSION_UNAPPROVED,
     NOT_APPLICABLE,
     OPEN_STAGES,
     OVERDUE,
+    PASSED,
     PENDING,
+    RECEIVED_BEFORE_REVIEW,
     REJECTED,
     WITHDRAWN,
 )
@@ -87,10 +94,28 @@ def evaluate(
     aid = record.application_id
     if issue is not None:
         return SlaState(aid, DATA_ISSUE, issue=issue)
+    record = judged(record)  # the first answer slamon stored, not a later rewrite
     if record.decision == WITHDRAWN:  # withdrawn or voided: never the provider's fault
         return SlaState(aid, WITHDRAWN)
+    record, early = _received_before_review(record, rules, tz)
+    if early:
+        return SlaState(aid, DATA_ISSUE, issue=RECEIVED_BEFORE_REVIEW)
+    return _evaluated(record, now, rules, calendar, tz)
+
+
+def _evaluated(
+    record: ApplicationRecord,
+    now: dt.datetime,
+    rules: RuleSet,
+    calendar: WorkCalendar,
+    tz: dt.tzinfo,
+) -> SlaState:
+    aid = record.application_id
     review_rejected = record.share_type == CONDITIONAL and record.review_status == REJECTED
-    d = None if review_rejected else answer_deadline(record, rules, calendar, tz)
+    try:
+        d = None if review_rejected else answer_deadline(record, rules, calendar, tz)
+    except CalendarError:  # one absurd value must not stop a read: held, not judged
+        return SlaState(aid, DATA_ISSUE, issue=BEYOND_CALENDAR)
     if d is None:
         waiting = (
             not review_rejected
@@ -101,31 +126,58 @@ def evaluate(
         state = SlaState(aid, AWAITING_REVIEW if waiting else NOT_APPLICABLE)
     else:
         d, flags = _extended(record, d, rules, calendar, tz)
-        state = _stage(record, d, now, rules, calendar, tz, flags)
+        history = record.history.flags if record.history is not None else ()
+        state = _stage(record, d, now, rules, calendar, tz, (*flags, *history))
     staged = staged_rule(record, rules, d.rule_id if d is not None else None, tz)
     if staged is not None:
         state = replace(state, stages=stage_states(record, staged, now, calendar, tz, d))
     return state
 
 
+def _received_before_review(
+    record: ApplicationRecord, rules: RuleSet, tz: dt.tzinfo
+) -> tuple[ApplicationRecord, bool]:
+    """A 收到时间 on a day before the review passed cannot be: held (True), or — where the
+    governing rule says ``clock.received_before_review: review`` — counted from the review."""
+    received, reviewed = record.received_at, record.reviewed_at
+    if (
+        received is None
+        or reviewed is None
+        or record.share_type != CONDITIONAL
+        or record.review_status != PASSED
+        or received.astimezone(tz).date() >= reviewed.astimezone(tz).date()
+    ):
+        return record, False
+    binding = [r for r in rules.active if record.share_type in r.answer_stage.working_days]
+    if binding and binding[0].received_before_review == "review":
+        return replace(record, received_at=reviewed), False
+    return record, True
+
+
 def _extended(
     record: ApplicationRecord, d: Deadline, rules: RuleSet, calendar: WorkCalendar, tz: dt.tzinfo
 ) -> tuple[Deadline, tuple[str, ...]]:
-    """The deadline moved by the record's approved extension, as recorded, with what is doubtful
-    about it flagged (the rule allows none, it is longer than the cap, approved too late)."""
+    """The deadline moved by the record's extension when the rule allows it as recorded; else
+    the rule's own deadline, with why the extension was not applied flagged (the rule allows
+    none, longer than the cap, approved after the deadline or at no recorded time, or beyond
+    the calendar). A doubtful extension never gives a longer deadline."""
     days = record.extension_working_days or 0
     if days <= 0:
         return d, ()
     allowed = rules.get(d.rule_id).extension
-    flags = []
-    if allowed is None:
-        flags.append(EXTENSION_NOT_ALLOWED)
-    elif days > allowed.max_working_days:
-        flags.append(EXTENSION_OVER_CAP)
     approved = record.extension_approved_at
-    if approved is not None and approved > d.deadline:
-        flags.append(EXTENSION_AFTER_DEADLINE)
-    return extend_deadline(d, days, calendar, tz), tuple(flags)
+    if allowed is None:
+        return d, (EXTENSION_NOT_ALLOWED,)
+    if days > allowed.max_working_days:
+        return d, (EXTENSION_OVER_CAP,)
+    if approved is None:
+        return d, (EXTENSION_UNAPPROVED,)
+    if approved > d.deadline:
+        return d, (EXTENSION_AFTER_DEADLINE,)
+    try:
+        return extend_deadline(d, days, calendar, tz), ()
+    except CalendarError:
+        return d, (EXTENSION_BEYOND_CALENDAR,)
 
 
 def _stage(

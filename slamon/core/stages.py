@@ -16,7 +16,7 @@ from slamon.core.calendar import WorkCalendar
 from slamon.core.deadline import Deadline, compute_deadline, working_days_late
 from slamon.core.records import ApplicationRecord
 from slamon.core.rules import Rule, RuleSet, Stage
-from slamon.core.vocabulary import PASSED, PENDING
+from slamon.core.vocabulary import CONDITIONAL, PASSED, PENDING
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +42,13 @@ def event_time(
     """When ``event`` happened: a review starts a later clock only when it passed, and stops a
     review clock once done (passed or rejected)."""
     if event is None:
+        return None
+    if (  # a conditional application reaches the provider only once its review passed
+        event == "received_at"
+        and as_start
+        and record.share_type == CONDITIONAL
+        and record.review_status != PASSED
+    ):
         return None
     if event == "reviewed_at":
         if as_start and record.review_status != PASSED:
@@ -71,6 +78,17 @@ def _first_start(record: ApplicationRecord, rule: Rule) -> dt.datetime | None:
     return None
 
 
+def answer_start(record: ApplicationRecord, rule: Rule) -> dt.datetime | None:
+    """When the provider's answer clock starts under ``rule``: the stage's start event, or the
+    estimated start of a new round (core/history) when that is later."""
+    start = stage_start(record, rule.answer_stage)
+    h = record.history
+    restart = h.restart_for(rule.returned_is_answer) if h is not None else None
+    if start is not None and restart is not None and restart > start:
+        return restart
+    return start
+
+
 def answer_deadline(
     record: ApplicationRecord, rules: RuleSet, calendar: WorkCalendar, tz: dt.tzinfo
 ) -> Deadline | None:
@@ -81,7 +99,7 @@ def answer_deadline(
         stage = rule.answer_stage
         if record.share_type not in stage.working_days:
             continue
-        start = stage_start(record, stage)
+        start = answer_start(record, rule)
         first = _first_start(record, rule)
         if start is None or first is None or not rule.in_force(first.astimezone(tz).date()):
             continue
@@ -122,7 +140,8 @@ def stage_states(
     for stage in rule.stages:
         if record.share_type not in stage.working_days:
             continue
-        start = stage_start(record, stage)
+        is_answer = stage is rule.answer_stage
+        start = answer_start(record, rule) if is_answer else stage_start(record, stage)
         stop = stage_stop(record, stage, rule)
         if start is None:
             out.append(

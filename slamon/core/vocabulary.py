@@ -91,22 +91,54 @@ STAGE_SEVERITY = (
 REJECTED_UPDATE = "rejected_update"  # its newest platform row failed validation
 CONFLICTING_ROWS = "conflicting_rows"  # one read carried it twice with different content
 DELETED = "deleted"  # it vanished from the platform (found by ``poll --full``)
-ISSUE_REASONS = (REJECTED_UPDATE, CONFLICTING_ROWS, DELETED)
+# Found in the record itself by the engine (no store row): judged by no one until it is fixed.
+RECEIVED_BEFORE_REVIEW = "received_before_review"  # 收到时间 earlier than the review passing
+BEYOND_CALENDAR = "beyond_calendar"  # its deadline falls outside the working calendar's years
+ISSUE_REASONS = (
+    REJECTED_UPDATE,
+    CONFLICTING_ROWS,
+    DELETED,
+    RECEIVED_BEFORE_REVIEW,
+    BEYOND_CALENDAR,
+)
 ISSUE_REASON_NAMES = {
     REJECTED_UPDATE: "最新记录被拒绝",
     CONFLICTING_ROWS: "同一编号内容冲突",
     DELETED: "已从平台删除",
+    RECEIVED_BEFORE_REVIEW: "收到时间早于规范性审核通过时间",
+    BEYOND_CALENDAR: "答复期限超出日历范围",
 }
 
 # -- data-quality flags: recorded data applied as recorded, but shown as doubtful ------------------
 EXTENSION_NOT_ALLOWED = "extension_not_allowed"  # the governing rule allows no extension
 EXTENSION_OVER_CAP = "extension_over_cap"  # longer than the rule's extension.max_working_days
 EXTENSION_AFTER_DEADLINE = "extension_after_deadline"  # approved after the original deadline
+EXTENSION_UNAPPROVED = "extension_unapproved"  # no approval time recorded
+EXTENSION_BEYOND_CALENDAR = "extension_beyond_calendar"  # the extended deadline has no calendar
+# An extension with any of these flags is not applied: the rule's own deadline judges.
+EXTENSION_FLAGS = (
+    EXTENSION_NOT_ALLOWED,
+    EXTENSION_OVER_CAP,
+    EXTENSION_AFTER_DEADLINE,
+    EXTENSION_UNAPPROVED,
+    EXTENSION_BEYOND_CALENDAR,
+)
+ANSWER_CHANGED = "answer_changed"  # the platform changed an answer slamon had already stored
+START_ESTIMATED = "start_estimated"  # a new round (退回后重新提交, 转办) kept the old 收到时间
 FLAG_NAMES = {
-    EXTENSION_NOT_ALLOWED: "规则不允许延期",
-    EXTENSION_OVER_CAP: "延期超过规则上限",
-    EXTENSION_AFTER_DEADLINE: "延期批准晚于原答复期限",
+    EXTENSION_NOT_ALLOWED: "规则不允许延期，延期未采用",
+    EXTENSION_OVER_CAP: "延期超过规则上限，延期未采用",
+    EXTENSION_AFTER_DEADLINE: "延期批准晚于原答复期限，延期未采用",
+    EXTENSION_UNAPPROVED: "延期无批准时间，延期未采用",
+    EXTENSION_BEYOND_CALENDAR: "延期后期限超出日历范围，延期未采用",
+    ANSWER_CHANGED: "答复后平台记录被改动，按首次记录的答复判定",
+    START_ESTIMATED: "重新提交或转办后收到时间未更新，按 slamon 发现时间估计起算",
 }
+
+# -- rounds of one application (core/history): why a new clock began ----------------------------
+RESUBMITTED = "resubmitted"  # 退回补正 then submitted again
+TRANSFERRED = "transferred"  # 转办: another provider now answers
+ROUND_REASON_NAMES = {RESUBMITTED: "退回后重新提交", TRANSFERRED: "转办"}
 
 # -- notices -------------------------------------------------------------------------------------
 # An item of a notice is about a deadline that is near (DUE_SOON) or passed (OVERDUE).

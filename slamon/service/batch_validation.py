@@ -15,11 +15,11 @@ from slamon.core.mojibake import check_names
 from slamon.core.records import (
     ApplicationRecord,
     RowError,
-    in_user_terms,
     record_values,
     validate_row,
 )
 from slamon.core.row_checks import RowLimits, check_raw, check_row
+from slamon.core.user_terms import in_user_terms
 from slamon.core.vocabulary import DEFAULT_WORDS, PlatformWords
 
 

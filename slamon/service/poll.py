@@ -7,6 +7,7 @@ re-running is always safe because unchanged rows are untouched and notices are k
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import logging
@@ -14,9 +15,10 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from slamon.adapters.sources.base import FetchResult, RawRow, Source
-from slamon.adapters.store import applications, bulk_load, outbox, runs
+from slamon.adapters.store import applications, bulk_load, histories, outbox, runs
 from slamon.adapters.store.bulk import StampMemo
 from slamon.adapters.store.read_scratch import ReadScratch
+from slamon.core.history import History, observe
 from slamon.core.records import ApplicationRecord, RowError, raw_application_id
 from slamon.core.row_checks import RowLimits
 from slamon.core.secrets import mask_secrets
@@ -280,7 +282,28 @@ def _upsert(
     applications.insert_applications(conn, new, hashes, source, now, memo)
     applications.update_applications(conn, changed, hashes, source, now)
     applications.insert_events(conn, new + changed, old, summary.run_id, now, memo)
+    changed = _remember(conn, changed, old, now)
     return new + changed, {r.application_id for r in new}
+
+
+def _remember(
+    conn: Connection,
+    changed: list[ApplicationRecord],
+    old: dict[str, ApplicationRecord],
+    now: dt.datetime,
+) -> list[ApplicationRecord]:
+    """Fold each change into its application's history (core/history) and store the histories
+    that moved; return the changed records with their histories, as the engine judges them."""
+    moved: dict[str, History | None] = {}
+    out = []
+    for r in changed:
+        before = old[r.application_id]
+        h = observe(before, r, before.history, now)
+        if h != before.history:
+            moved[r.application_id] = h
+        out.append(r if h is None else dataclasses.replace(r, history=h))
+    histories.save(conn, moved, now)
+    return out
 
 
 def _store_rejections(

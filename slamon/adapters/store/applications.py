@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, inspect, or_, select, update
 
+from slamon.adapters.store import histories
 from slamon.adapters.store.bulk import CHUNK, StampMemo, chunks, insert_rows
 from slamon.adapters.store.models import (
     Application,
@@ -71,18 +72,26 @@ def existing_hashes(conn: Connection, ids: Sequence[str]) -> dict[str, str]:
 
 
 def load_records(conn: Connection, ids: Sequence[str]) -> dict[str, ApplicationRecord]:
+    """The stored records of ``ids`` (those that exist), with their histories."""
     out: dict[str, ApplicationRecord] = {}
     cols = [APP.c[f] for f in FIELDS]
     for part in chunks(ids):
         for row in conn.execute(select(*cols).where(APP.c.application_id.in_(part))):
             out[row.application_id] = record_from_row(row)
+    if out:
+        for r in histories.attach(list(out.values()), histories.load(conn, list(out))):
+            out[r.application_id] = r
     return out
 
 
+def records_of(conn: Connection, query: Any) -> Iterator[ApplicationRecord]:
+    """The records a query of the record columns returns, with their histories."""
+    rows = (record_from_row(row) for row in conn.execute(query))
+    return histories.attach(rows, histories.load(conn))
+
+
 def iter_all_records(conn: Connection) -> Iterator[ApplicationRecord]:
-    cols = [APP.c[f] for f in FIELDS]
-    for row in conn.execute(select(*cols)):
-        yield record_from_row(row)
+    return records_of(conn, select(*(APP.c[f] for f in FIELDS)))
 
 
 def open_application_ids(
@@ -275,8 +284,7 @@ def open_or_recent_records(
     )
     if provider_dept:
         query = query.where(APP.c.provider_dept == provider_dept)
-    for row in conn.execute(query):
-        yield record_from_row(row)
+    return records_of(conn, query)
 
 
 def latest_deadline_changes(conn: Connection) -> list[dict[str, Any]]:

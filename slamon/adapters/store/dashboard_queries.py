@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, or_, select
 
-from slamon.adapters.store.applications import APP, SLA, record_from_row
+from slamon.adapters.store.applications import APP, SLA, records_of
 from slamon.adapters.store.models import RejectedRow
 from slamon.core.records import FIELDS, ApplicationRecord
 from slamon.core.vocabulary import ANSWERED_LATE, ANSWERED_ON_TIME, OPEN_STAGES
@@ -27,8 +27,7 @@ def open_records(conn: Connection, provider_dept: str | None = None) -> Iterator
     )
     if provider_dept is not None:
         query = query.where(APP.c.provider_dept == provider_dept)
-    for row in conn.execute(query):
-        yield record_from_row(row)
+    return records_of(conn, query)
 
 
 def answered_counts_since(conn: Connection, since: dt.datetime) -> list[tuple[str, str, int]]:

@@ -68,6 +68,24 @@ class ApplicationEvent(SQLModel, table=True):
     changes: str = Field(sa_column=Column(Text, nullable=False))  # JSON {field: [old, new]}
 
 
+class ApplicationHistoryRow(SQLModel, table=True):
+    """What slamon saw before that the platform no longer shows (core/history): only for the
+    applications that have something to say (an answer rewritten, a new round of the clock)."""
+
+    __tablename__ = "application_history"
+    application_id: str = Field(primary_key=True, max_length=128)
+    answer_decision: str | None = Field(default=None, max_length=16)
+    answer_decided_at: dt.datetime | None = None
+    changed_decision: str | None = Field(default=None, max_length=16)
+    changed_decided_at: dt.datetime | None = None
+    restart_at: dt.datetime | None = None
+    restart_reason: str | None = Field(default=None, max_length=16)
+    previous_provider: str | None = Field(default=None, max_length=200)
+    previous_decision: str | None = Field(default=None, max_length=16)
+    previous_decided_at: dt.datetime | None = None
+    written_at: dt.datetime
+
+
 class SlaStateRow(SQLModel, table=True):
     """The SLA state of each application as of the last evaluation."""
 

@@ -15,7 +15,8 @@ from collections.abc import Iterable, Sequence
 
 from sqlalchemy import Connection, Engine, func, or_, select
 
-from slamon.adapters.store.applications import record_from_row
+from slamon.adapters.store import histories
+from slamon.adapters.store.applications import load_records, records_of
 from slamon.adapters.store.models import Application
 from slamon.core.periods import IsoWeek, Month
 from slamon.core.records import FIELDS, ApplicationRecord
@@ -26,8 +27,14 @@ _COLS = [APP.c[f] for f in FIELDS]
 
 
 def _rows(conn: Connection, *where: object) -> Iterable[ApplicationRecord]:
-    for row in conn.execute(select(*_COLS).where(*where)):  # type: ignore[arg-type]
-        yield record_from_row(row)
+    return records_of(conn, select(*_COLS).where(*where))  # type: ignore[arg-type]
+
+
+def _with_history(conn: Connection, out: dict[str, ApplicationRecord]) -> None:
+    """Add every application with a history (few): a first answer slamon stored may lie in a
+    period its rewritten 审批时间 no longer does."""
+    missing = [a for a in histories.ids_with_history(conn) if a not in out]
+    out.update(load_records(conn, missing))
 
 
 def _open_or_decided_since(
@@ -80,6 +87,7 @@ def month_records(
         target, start, as_of, skip_submitted=(start, end), share_types=share_types
     ).items():
         out.setdefault(aid, rec)
+    _with_history(target, out)
     return list(out.values())
 
 
@@ -92,4 +100,6 @@ def week_records(
             return week_records(conn, week, now, tz)
     since = week.previous().start(tz)
     until = min(now, week.end(tz))
-    return list(_open_or_decided_since(target, since, until).values())
+    out = _open_or_decided_since(target, since, until)
+    _with_history(target, out)
+    return list(out.values())
