@@ -131,7 +131,7 @@ def observe(
             previous_provider=old.provider_dept,
             previous=h.previous,
         )
-    if first is not None and new.decision != WITHDRAWN and answer_of(new) != first:
+    if first is not None and answer_of(new) != first:  # kept through a withdrawal, too
         shown = Answer(new.decision, new.decided_at)
         return dataclasses.replace(h, answer=first, changed=shown)
     if h.answer is not None:  # the platform shows the first answer again
