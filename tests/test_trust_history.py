@@ -21,6 +21,8 @@ from slamon.adapters.store import applications
 from slamon.adapters.store.db import open_store
 from slamon.adapters.store.models import Outbox
 from slamon.core.records import ApplicationRecord
+from slamon.service.delivery import deliver_due
+from slamon.service.explain import explain
 from slamon.service.reports import monthly_report
 from slamon.service.status import build_status
 
@@ -131,6 +133,11 @@ def test_a_later_rewrite_of_an_on_time_answer_does_not_make_it_late(
         assert "答复后平台记录被改动，按首次记录的答复判定1件" in text
         with engine.connect() as conn:  # the platform's own values are what the store shows
             assert applications.load_records(conn, ["A1"])["A1"].decision == later[0]
+        evidence = explain(engine, rt, "A1", now).as_json()  # the verdict explains itself
+        assert evidence["decided_at"] == at(first[1]).isoformat()
+        assert evidence["record"]["decided_at"] == at(later[1]).isoformat()
+        assert [f["code"] for f in evidence["flags"]] == ["answer_changed"]
+        assert "slamon 首次记录的答复" in evidence["history"][0]
     finally:
         engine.dispose()
 
@@ -149,6 +156,10 @@ def test_a_resubmission_after_a_return_starts_a_new_estimated_clock(
     # from 12-10 09:00 (the row's updated_at): 11, 12, 13, 16, 17 — not from 12-02 (overdue)
     assert (s.stage, s.deadline_date.isoformat()) == ("pending", "2024-12-17")
     assert "start_estimated" in s.flags
+    evidence = explain(sqlite_store, rt, "A1", at("2024-12-10 12:00")).as_json()
+    assert evidence["clock_start"] == "2024-12-10T09:00:00+08:00"
+    assert evidence["days"][0]["date"] == "2024-12-10"
+    assert any("退回后重新提交" in note for note in evidence["history"])
     ingest_records(
         sqlite_store,
         rt,
@@ -201,3 +212,31 @@ def test_an_absurd_extension_is_a_row_problem_not_a_failed_read(
     s = state(sqlite_store, rt, "X1", "2024-12-30 10:00")
     assert (s.stage, s.extended_by, s.flags) == ("overdue", 0, ("extension_over_cap",))
     assert s.deadline_date.isoformat() == "2024-12-09"  # the rule's own 5 working days
+
+
+# -- 非官方: a deadline on an estimated calendar is marked wherever a person reads it --------------
+def test_an_unofficial_deadline_is_marked_in_the_report_and_the_mail(
+    sqlite_store: Any, tmp_path: Path, smtp_server: Any
+) -> None:
+    """2027 has no official calendar in the package: a deadline reckoned on it is an estimate."""
+    rt = make_runtime(
+        tmp_path,
+        smtp=smtp_server.smtp_config(),
+        contacts={"省公共资源交易中心": ["lianxiren@ggzy.example.gov.cn"]},
+    )
+    late = record(
+        "U1",
+        "2027-01-04 10:00",
+        submitted_at=at("2027-01-04 09:00"),
+        reviewed_at=at("2027-01-04 09:30"),
+    )
+    ingest_records(sqlite_store, rt, [late], at("2027-01-14 08:00"), plan=True)
+    s = state(sqlite_store, rt, "U1", "2027-01-14 08:00")
+    assert (s.stage, s.calendar_official) == ("overdue", False)
+    deliver_due(sqlite_store, rt, at("2027-01-14 09:00"), "w")
+    (mail,) = smtp_server.messages
+    assert "（按非官方日历推算）" in mail.part("plain")
+    assert "（按非官方日历推算）" in mail.part("html")
+    _section, text = problems(sqlite_store, rt, "2027-01", now="2027-02-01 09:00")
+    assert "（期限按非官方日历推算）" in text.split("附")[-1]
+    assert "1件申请的答复期限按非官方日历推算" in text

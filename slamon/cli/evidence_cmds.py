@@ -14,8 +14,10 @@ from slamon.cli.common import console, now_option, print_json, runtime
 from slamon.core.errors import InputError
 from slamon.core.formats import WEEKDAYS, chinese_moment, table_moment
 from slamon.core.vocabulary import (
+    DATA_ISSUE,
     DECISION_NAMES,
     FIELD_NAMES,
+    FLAG_NAMES,
     ISSUE_REASON_NAMES,
     MAIL_KIND_NAMES,
     OUTBOX_STATUS_NAMES,
@@ -73,9 +75,9 @@ def _computed_verdict(ev: Evidence) -> str:
         late = (
             f"超期{s.overdue_working_days}个工作日" if s.overdue_working_days else "已超过答复期限"
         )
-        return f"结论：{stage}。答复期限 {due}，{chinese_moment(ev.record.decided_at, tz)} 答复，{late}。"
+        return f"结论：{stage}。答复期限 {due}，{chinese_moment(ev.judged.decided_at, tz)} 答复，{late}。"
     if s.stage == "answered_on_time":
-        return f"结论：{stage}。答复期限 {due}，{chinese_moment(ev.record.decided_at, tz)} 答复。"
+        return f"结论：{stage}。答复期限 {due}，{chinese_moment(ev.judged.decided_at, tz)} 答复。"
     if s.stage == "overdue":
         late = (
             f"已超期{s.overdue_working_days}个工作日"
@@ -152,6 +154,15 @@ def _print_evidence(ev: Evidence) -> None:
         console.print(f"延期：批准延长{ev.extended_by}个工作日，期限已相应顺延。", markup=False)
     if s.deadline is not None and not s.calendar_official:
         console.print("注意：所涉年份没有官方节假日安排，期限按周末和法定节日推算。", markup=False)
+    for note in ev.history_notes:
+        console.print(note, markup=False)
+    for flag in s.flags:
+        console.print(f"数据疑点：{FLAG_NAMES.get(flag, flag)}。", markup=False)
+    if s.stage == DATA_ISSUE and s.issue and ev.data_issue is None:
+        console.print(
+            f"数据存疑：{ISSUE_REASON_NAMES.get(s.issue, s.issue)}，暂不作判定、不催办、不计入通报。",
+            markup=False,
+        )
     console.print(Text(_verdict(ev), style="bold"))
     _print_mail(ev)
     if ev.exemption is not None:
@@ -182,7 +193,7 @@ def _print_walk(ev: Evidence) -> None:
     table = Table(title="逐日计算", title_justify="left")
     for col in ("日期", "星期", "计数", "说明"):
         table.add_column(col)
-    decided = ev.record.decided_at
+    decided = ev.judged.decided_at
     answered = decided.astimezone(ev.tz).date() if decided is not None else None
     for d in ev.days:
         if d.kind == "start":

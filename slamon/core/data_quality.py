@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from slamon.core.formats import chinese_date, chinese_moment
-from slamon.core.vocabulary import FLAG_NAMES
+from slamon.core.vocabulary import CALENDAR_NOTE, CALENDAR_UNOFFICIAL, FLAG_NAMES
 
 
 @dataclass(frozen=True)
@@ -96,14 +96,18 @@ class DataQuality:
     warnings: tuple[str, ...] = field(default=())
     # (flag, applications): doubtful data judged by the rule (vocabulary FLAG_NAMES)
     flagged: tuple[tuple[str, int], ...] = ()
+    unofficial: int = 0  # applications whose deadline was reckoned on an estimated calendar
 
     @staticmethod
-    def count_flags(pairs: Iterable[tuple[str, str]]) -> tuple[tuple[str, int], ...]:
-        """(flag, applications) in FLAG_NAMES order from (application_id, flag) pairs."""
+    def from_flags(pairs: Iterable[tuple[str, str]]) -> dict[str, object]:
+        """``flagged`` and ``unofficial`` from (application_id, flag) pairs (FLAG_NAMES order)."""
         ids: dict[str, set[str]] = {}
         for aid, flag in pairs:
             ids.setdefault(flag, set()).add(aid)
-        return tuple((f, len(ids[f])) for f in FLAG_NAMES if f in ids)
+        return {
+            "flagged": tuple((f, len(ids[f])) for f in FLAG_NAMES if f in ids),
+            "unofficial": len(ids.get(CALENDAR_UNOFFICIAL, ())),
+        }
 
     @property
     def exempted(self) -> int:
@@ -123,6 +127,7 @@ class DataQuality:
             "unknown_departments": [u.as_json() for u in self.unknown_departments],
             "warnings": list(self.warnings),
             "flagged": {f: n for f, n in self.flagged},
+            "calendar_unofficial": self.unofficial,
         }
 
     def note(self, tz: dt.tzinfo) -> str:
@@ -151,6 +156,8 @@ class DataQuality:
         text = "；".join(parts) + "。"
         if self.exemptions:
             text += "核实排除的申请及理由见附表。"
+        if self.unofficial:
+            text += f"{self.unofficial}件申请的{CALENDAR_NOTE}。"
         if self.flagged:
             text += (
                 "以下申请的数据有疑点，已按规则判定，请核实："

@@ -21,6 +21,7 @@ from slamon.core.sla import SlaState, evaluate
 from slamon.core.vocabulary import (
     ANSWERED_LATE,
     ANSWERED_ON_TIME,
+    CALENDAR_UNOFFICIAL,
     DATA_ISSUE,
     OVERDUE,
     RETURNED,
@@ -72,6 +73,7 @@ class LateItem:
     stage: str | None = None  # an earlier stage of a staged rule late on its own; None = the answer
     stage_name: str | None = None
     share_type: str = "conditional"
+    calendar_official: bool = True  # False: the deadline was reckoned on an estimated calendar
 
     def as_dict(self, tz: dt.tzinfo) -> dict[str, object]:
         def iso(v: dt.datetime | None) -> str | None:
@@ -94,6 +96,7 @@ class LateItem:
             "stage": self.stage,
             "stage_name": self.stage_name,
             "share_type": self.share_type,
+            "calendar_official": self.calendar_official,
         }
 
 
@@ -245,6 +248,7 @@ def _late_item(r: ApplicationRecord, s: SlaState) -> LateItem:
         extended_by=s.extended_by,
         flags=s.flags,
         share_type=r.share_type,
+        calendar_official=s.calendar_official,
     )
 
 
@@ -348,8 +352,10 @@ def monthly_figures(
             continue
         if s.rule_id is None and not s.stages:  # bound by no active rule
             continue
-        if s.flags and in_period:
+        if in_period:
             flagged.extend((r.application_id, f) for f in s.flags)
+            if not s.calendar_official:
+                flagged.append((r.application_id, CALENDAR_UNOFFICIAL))
         skip = r.application_id in exempt
         if s.stages:
             (exempted if skip else late).extend(_stage_findings(r, s, start, answered_until))

@@ -125,6 +125,8 @@ EXTENSION_FLAGS = (
 )
 ANSWER_CHANGED = "answer_changed"  # the platform changed an answer slamon had already stored
 START_ESTIMATED = "start_estimated"  # a new round (退回后重新提交, 转办) kept the old 收到时间
+# Not a doubt about the data: the deadline was reckoned on a year without an official calendar.
+CALENDAR_UNOFFICIAL = "calendar_unofficial"
 FLAG_NAMES = {
     EXTENSION_NOT_ALLOWED: "规则不允许延期，延期未采用",
     EXTENSION_OVER_CAP: "延期超过规则上限，延期未采用",
@@ -134,6 +136,7 @@ FLAG_NAMES = {
     ANSWER_CHANGED: "答复后平台记录被改动，按首次记录的答复判定",
     START_ESTIMATED: "重新提交或转办后收到时间未更新，按 slamon 发现时间估计起算",
 }
+CALENDAR_NOTE = "答复期限按非官方日历推算（当年尚无国务院节假日安排，请以官方通知核对）"
 
 # -- rounds of one application (core/history): why a new clock began ----------------------------
 RESUBMITTED = "resubmitted"  # 退回补正 then submitted again

@@ -112,7 +112,7 @@ def data_quality(
         exemptions=entries,
         unknown_departments=unknown_departments(rt, counts),
         warnings=tuple(as_of_warnings(as_of, now, read, has_records, m.label, rt.tz)),
-        flagged=DataQuality.count_flags(figures.flagged) if figures is not None else (),
+        **(DataQuality.from_flags(figures.flagged) if figures is not None else {}),
     )
 
 

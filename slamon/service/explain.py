@@ -14,10 +14,20 @@ from typing import TYPE_CHECKING, Any
 from slamon.adapters.store import applications, data_issues, evidence_queries
 from slamon.core.errors import InputError
 from slamon.core.evidence import WalkDay, walk
+from slamon.core.formats import chinese_moment
+from slamon.core.history import Answer, judged
 from slamon.core.records import ApplicationRecord
 from slamon.core.rules import Rule
 from slamon.core.sla import SlaState, evaluate
-from slamon.core.vocabulary import ANSWERED_LATE, DATA_ISSUE, OVERDUE, PASSED
+from slamon.core.vocabulary import (
+    ANSWERED_LATE,
+    DATA_ISSUE,
+    DECISION_NAMES,
+    FLAG_NAMES,
+    OVERDUE,
+    PASSED,
+    ROUND_REASON_NAMES,
+)
 from slamon.runtime import Runtime
 from slamon.service.exemptions import ExemptionFact, active_exemptions, history
 
@@ -61,7 +71,36 @@ class Evidence:
 
     @property
     def clock_start(self) -> dt.datetime | None:
-        return self.record.clock_start
+        """Where the engine started the answer clock (a new round's estimate, too)."""
+        return self.state.started_at or self.record.clock_start
+
+    @property
+    def judged(self) -> ApplicationRecord:
+        """The record as the verdict judges it: the first answer slamon stored (core/history)."""
+        return judged(self.record)
+
+    @property
+    def history_notes(self) -> list[str]:
+        """What slamon remembers that the platform no longer shows, one sentence each."""
+        h, tz = self.record.history, self.tz
+        if h is None:
+            return []
+        out = []
+        if h.answer is not None and h.changed is not None:
+            out.append(
+                f"slamon 首次记录的答复：{_answer_text(h.answer, tz)}；平台后来显示："
+                f"{_answer_text(h.changed, tz)}。按首次记录的答复判定，改动请人工核实。"
+            )
+        if h.restart is not None:
+            why = ROUND_REASON_NAMES.get(h.restart_reason or "", h.restart_reason or "")
+            before = f"（原提供部门：{h.previous_provider}）" if h.previous_provider else ""
+            out.append(
+                f"新一轮计时：{why}{before}，平台未更新收到时间，按 slamon 发现时间"
+                f" {chinese_moment(h.restart, tz)} 起算（估计，不早于实际时间）。"
+            )
+        if h.previous is not None:
+            out.append(f"上一轮的答复：{_answer_text(h.previous, tz)}。")
+        return out
 
     @property
     def extended_by(self) -> int:
@@ -106,6 +145,9 @@ class Evidence:
                 "start_day_excluded": rule.start_day_excluded,
                 "ends_at": rule.ends_at.strftime("%H:%M") if rule.ends_at else "24:00",
             },
+            "flags": [{"code": f, "name": FLAG_NAMES.get(f, f)} for f in s.flags],
+            "history": self.history_notes,
+            "issue": s.issue,
             "clock_field": self.clock_field,
             "clock_start": self._iso(self.clock_start),
             "days": [d.as_json() for d in self.days],
@@ -116,8 +158,8 @@ class Evidence:
             "calendar_official": s.calendar_official,
             "stage": self.stage,
             "computed_stage": s.stage,
-            "decision": r.decision,
-            "decided_at": self._iso(r.decided_at),
+            "decision": self.judged.decision,
+            "decided_at": self._iso(self.judged.decided_at),
             "overdue_working_days": s.overdue_working_days,
             "answer_working_days": s.answer_working_days,
             "notices": [
@@ -149,6 +191,11 @@ class Evidence:
         }
 
 
+def _answer_text(a: Answer, tz: dt.tzinfo) -> str:
+    name = DECISION_NAMES.get(a.decision, a.decision)
+    return name if a.decided_at is None else f"{name}（{chinese_moment(a.decided_at, tz)}）"
+
+
 def _aware(v: dt.datetime) -> dt.datetime:
     return v if v.tzinfo is not None else v.replace(tzinfo=dt.UTC)
 
@@ -169,7 +216,8 @@ def clock_field(record: ApplicationRecord) -> str | None:
 def _walk(
     rt: Runtime, record: ApplicationRecord, state: SlaState, rule: Rule | None, now: dt.datetime
 ):
-    start = record.clock_start
+    record = judged(record)
+    start = state.started_at or record.clock_start
     if start is None or state.deadline_date is None or rule is None:
         return [], False
     tz = rt.tz

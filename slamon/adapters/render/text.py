@@ -15,6 +15,7 @@ from slamon.core.report_wording import (
     REPORT_TITLE,
     MonthlyReport,
 )
+from slamon.core.vocabulary import START_ESTIMATED
 
 DETAIL_HEADERS = ("序号", "提供部门", "资源名称", "申请编号", "收到日期", "答复期限", "情况")
 DETAIL_TITLE = "附：超期申请明细"
@@ -67,13 +68,16 @@ def detail_rows(r: MonthlyReport, compact: bool = False) -> list[tuple[str, ...]
                 state = f"{answered}审批，" + (f"超期{late}个工作日" if late else "超过答复期限")
             else:
                 state = "未审批，" + (f"已超期{late}个工作日" if late else "已超过答复期限")
+            if not i.calendar_official:
+                state += "（期限按非官方日历推算）"
             rows.append(
                 (
                     str(n),
                     g.provider_dept,
                     i.resource_name,
                     i.application_id,
-                    day(i.received_at.astimezone(r.tz).date()),
+                    day(i.received_at.astimezone(r.tz).date())
+                    + ("（估计）" if START_ESTIMATED in i.flags else ""),
                     day(i.deadline_date),
                     state,
                 )

@@ -19,6 +19,7 @@ from slamon.core.errors import InputError
 from slamon.core.vocabulary import (
     DECISION_NAMES,
     FIELD_NAMES,
+    FLAG_NAMES,
     MAIL_KIND_NAMES,
     OUTBOX_STATUS_NAMES,
     REVIEW_NAMES,
@@ -61,6 +62,7 @@ def application(request: Request, v: Visitor) -> Response:
             ev=ev,
             clock_field=clock_field(ev.record),
             field_names=FIELD_NAMES,
+            flag_names=FLAG_NAMES,
             value_names=VALUE_NAMES,
             day_kinds=DAY_KIND_NAMES,
             mail_kinds=MAIL_KIND_NAMES,
