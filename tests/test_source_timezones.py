@@ -150,3 +150,35 @@ def test_check_config_reads_back_the_session_zone_and_clock(
         f for f in sql_source_findings(cfg, TZ, real + dt.timedelta(hours=1)) if f.item == CLOCK
     )
     assert ahead.level == WARN and "慢约 60 分钟" in ahead.message, ahead.message
+
+
+def test_check_config_compares_the_servers_default_zone_with_the_configured_one(
+    platform: tuple[str, str, str],
+) -> None:
+    """A platform program whose sessions keep the server's default zone writes times in it;
+    slamon reads in the configured zone. Where they differ, check-config warns (it said 通过)."""
+    from slamon.adapters.sources.sql_probe import ZONE, sql_source_findings
+    from slamon.config import SourceConfig
+    from slamon.core.findings import OK, WARN
+
+    dialect, url, name = platform
+    engine = create_engine(url)  # what the server's default session says, independently
+    with engine.connect() as conn:
+        offset = conn.execute(
+            text(
+                "SELECT EXTRACT(TIMEZONE FROM now())"
+                if dialect == "pg"
+                else "SELECT TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), NOW())"
+            )
+        ).scalar_one()
+    engine.dispose()
+    cfg = SourceConfig(kind="sql", url=url, query=query(name, "dt"))
+    now = dt.datetime.now(TZ)
+    for zone, hours in ((TZ, 8), (ZoneInfo("UTC"), 0)):
+        finding = next(f for f in sql_source_findings(cfg, zone, now) if f.item == ZONE)
+        if int(offset) == hours * 3600:
+            assert finding.level == OK, finding.message
+        else:
+            assert finding.level == WARN, finding.message
+            diff = abs(hours * 3600 - int(offset)) / 3600
+            assert f"相差 {diff:g} 小时" in finding.message

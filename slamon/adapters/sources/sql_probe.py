@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 ACCOUNT = "数据源账号"
 CLOCK = "数据源时钟"
+ZONE = "数据源时区"
 CLOCK_TOLERANCE = dt.timedelta(minutes=5)
 _MYSQL_WRITE_PRIVILEGES = (
     "ALL PRIVILEGES",
@@ -104,6 +105,7 @@ def sql_source_findings(source: SourceConfig, tz: dt.tzinfo, now: dt.datetime) -
             return
         yield _account_finding(src, dialect)
         yield _clock_finding(src, dialect, tz, now)
+        yield _zone_finding(src, dialect, tz, now)
     except SourceError as exc:
         yield Finding(WARN, ACCOUNT, f"无法检查账号权限或平台时钟：{exc}")
     finally:
@@ -179,6 +181,57 @@ def _clock_finding(src: SqlSource, dialect: str, tz: dt.tzinfo, now: dt.datetime
             "请校准平台或本机时钟（NTP）",
         )
     return Finding(OK, CLOCK, f"{text}，与 slamon 相差 {minutes} 分钟以内")
+
+
+_SERVER_ZONE = {
+    "postgresql": "SELECT current_setting('TimeZone'), EXTRACT(TIMEZONE FROM now())",
+    "mysql": "SELECT IF(@@global.time_zone = 'SYSTEM', @@system_time_zone, @@global.time_zone),"
+    " TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), NOW())",
+}
+
+
+def _offset(seconds: float) -> str:
+    sign = "+" if seconds >= 0 else "-"
+    hours, rest = divmod(abs(int(seconds)), 3600)
+    return f"UTC{sign}{hours}" + (f":{rest // 60:02d}" if rest else "")
+
+
+def _zone_finding(src: SqlSource, dialect: str, tz: dt.tzinfo, now: dt.datetime) -> Finding:
+    """The server's default time zone against the configured one: slamon reads in the configured
+    zone, but a platform program whose sessions keep the server's default writes TIMESTAMP /
+    timestamptz values (or now()) in that zone — every time would be read hours off."""
+    from sqlalchemy import text
+
+    from slamon.adapters.sources.sql_session import begin_read_only, make_engine
+
+    engine = make_engine(src.url, None, src.connect_timeout)  # the server's own default zone
+    try:
+        with engine.connect() as conn:
+            begin_read_only(conn, None)
+            name, seconds = conn.execute(
+                text(_SERVER_ZONE.get(dialect, _SERVER_ZONE["mysql"]))
+            ).one()
+            conn.rollback()
+    except Exception as exc:  # noqa: BLE001 - a check that cannot run is reported, not raised
+        return Finding(
+            WARN, ZONE, f"无法读取平台数据库服务器的默认时区（{exc.__class__.__name__}）"
+        )
+    finally:
+        engine.dispose()
+    ours = now.astimezone(tz).utcoffset() or dt.timedelta(0)
+    server = dt.timedelta(seconds=float(seconds))
+    zone = getattr(tz, "key", str(tz))
+    text_ = f"服务器默认时区 {name}（{_offset(server.total_seconds())}），配置的时区 {zone}（{_offset(ours.total_seconds())}）"
+    if server == ours:
+        return Finding(OK, ZONE, text_ + "，一致")
+    hours = abs((ours - server).total_seconds()) / 3600
+    return Finding(
+        WARN,
+        ZONE,
+        f"{text_}，不一致：平台程序若按服务器默认时区写入 TIMESTAMP/timestamptz 或用 now() 记时间，"
+        f"slamon 读到的时间会相差 {hours:g} 小时（期限随之错位）。请向平台方确认写入时区，"
+        "并用一条已知申请的收到时间核对（slamon explain）",
+    )
 
 
 def _instant(value: Any, tz: dt.tzinfo) -> dt.datetime:

@@ -57,8 +57,9 @@ def utc_offset(tz: dt.tzinfo, now: dt.datetime | None = None) -> str:
     return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
-def make_engine(url: str, tz: dt.tzinfo, connect_timeout: int = 10) -> Engine:
-    """An engine whose every connection is read-only and in ``tz``. Raises SourceError."""
+def make_engine(url: str, tz: dt.tzinfo | None, connect_timeout: int = 10) -> Engine:
+    """An engine whose every connection is read-only and in ``tz`` (None: in the server's own
+    default zone, for check-config to compare). Raises SourceError."""
     from sqlalchemy import create_engine, event
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError
@@ -101,7 +102,7 @@ def make_engine(url: str, tz: dt.tzinfo, connect_timeout: int = 10) -> Engine:
     return engine
 
 
-def begin_read_only(conn: Connection, tz: dt.tzinfo) -> None:
+def begin_read_only(conn: Connection, tz: dt.tzinfo | None) -> None:
     """Open this connection's transaction read-only (before the configured query runs)."""
     from sqlalchemy import text
 
@@ -115,7 +116,7 @@ def begin_read_only(conn: Connection, tz: dt.tzinfo) -> None:
         conn.exec_driver_sql("START TRANSACTION READ ONLY")
 
 
-def _postgres_params(tz: dt.tzinfo) -> Any:
+def _postgres_params(tz: dt.tzinfo | None) -> Any:
     key = getattr(tz, "key", None)
 
     def do_connect(_dialect: Any, _record: Any, _cargs: Any, cparams: dict[str, Any]) -> None:
@@ -200,11 +201,12 @@ def _pymysql_conversions() -> dict[int, Any]:
     return conv
 
 
-def _mysql_session(tz: dt.tzinfo) -> Any:
+def _mysql_session(tz: dt.tzinfo | None) -> Any:
     def connect(dbapi_conn: Any, _record: Any) -> None:
         cur = dbapi_conn.cursor()
         cur.execute("SET SESSION TRANSACTION READ ONLY")
-        cur.execute("SET time_zone = %s", (utc_offset(tz),))
+        if tz is not None:
+            cur.execute("SET time_zone = %s", (utc_offset(tz),))
         cur.close()
 
     return connect
