@@ -64,7 +64,7 @@ def test_typo_department_in_the_report_note(run_cli, store) -> None:
     )
     dq = json.loads(res.stdout)["data_quality"]
     assert dq["unknown_departments"] == [
-        {"name": "省公 安厅", "suggestion": "省公安厅", "applications": 1}
+        {"name": "省公 安厅", "suggestion": "省公安厅", "applications": 1, "in_data": False}
     ]
     text = run_cli(
         ["report", "monthly", "--month", "2024-10", "--now", "2024-11-05"], config=store

@@ -240,3 +240,37 @@ def test_an_unofficial_deadline_is_marked_in_the_report_and_the_mail(
     _section, text = problems(sqlite_store, rt, "2027-01", now="2027-02-01 09:00")
     assert "（期限按非官方日历推算）" in text.split("附")[-1]
     assert "1件申请的答复期限按非官方日历推算" in text
+
+
+# -- one department written five ways ----------------------------------------------------------
+def test_invisible_characters_are_removed_and_variants_suggested(
+    sqlite_store: Any, tmp_path: Path
+) -> None:
+    """A zero-width space, a BOM, an NBSP or an ideographic space makes no new department; a
+    traditional character, the 贵州省 prefix or 委员会/委 is suggested as the same one."""
+    rt = make_runtime(tmp_path)
+    names = [
+        "省公共资源交易中心",
+        "省公共资源交易中心\u200b",
+        "\ufeff省公共资源\u3000交易中心",
+        "省公共资源交易中心\u00a0",
+        "省公共資源交易中心",
+        "贵州省公共资源交易中心",
+    ]
+    recs = [base(f"N{i}", provider_dept=n) for i, n in enumerate(names)]
+    recs.append(base("\ufeffN9\u200d", provider_dept="省发展和改革委员会"))
+    recs.append(base("N10", provider_dept="省发展和改革委"))
+    recs += [base("NC001"), base("nc001"), base("ＮＣ００１")]  # one id, three ways
+    summary = ingest_records(sqlite_store, rt, recs, at("2024-12-20 10:00"))
+    assert summary.rejected == 0
+    with sqlite_store.connect() as conn:
+        stored = applications.load_records(conn, [f"N{i}" for i in (0, 1, 2, 3, 9)])
+    assert {r.provider_dept for r in stored.values()} == {
+        "省公共资源交易中心",
+        "省发展和改革委员会",
+    }
+    section, text = problems(sqlite_store, rt)
+    assert "“省公共資源交易中心”（1件）与“省公共资源交易中心”疑为同一部门的不同写法" in text
+    assert "“贵州省公共资源交易中心”（1件）与“省公共资源交易中心”疑为同一部门" in text
+    assert "“省发展和改革委员会”（1件）与“省发展和改革委”疑为同一部门" in text  # the shorter
+    assert "疑为同一申请重复录入：NC001／nc001／ＮＣ００１" in text

@@ -8,6 +8,7 @@ note says what was left out and why, and the warnings say when the figures canno
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -44,17 +45,34 @@ class UnknownDepartment:
     name: str  # as written in the data
     suggestion: str | None  # the known name it is probably meant to be
     applications: int = 0
+    in_data: bool = False  # the suggestion is another name in the data, not a configured one
 
     def as_json(self) -> dict[str, object]:
         return {
             "name": self.name,
             "suggestion": self.suggestion,
             "applications": self.applications,
+            "in_data": self.in_data,
         }
 
     def sentence(self) -> str:
+        if self.in_data:
+            return (
+                f"“{self.name}”（{self.applications}件）与“{self.suggestion}”疑为同一部门的不同写法"
+                "（可在 aliases 中合并）"
+            )
         hint = f"，疑为“{self.suggestion}”" if self.suggestion else ""
         return f"“{self.name}”（{self.applications}件）不在已知部门名单中{hint}"
+
+
+def conflicting_ids(ids: Iterable[str]) -> tuple[tuple[str, ...], ...]:
+    """Groups of distinct application ids that are one id after folding widths (NFKC) and case
+    (NC001, nc001, ＮＣ００１): most likely one application entered twice."""
+    groups: dict[str, list[str]] = {}
+    for aid in ids:
+        key = aid.upper() if aid.isascii() else unicodedata.normalize("NFKC", aid).casefold()
+        groups.setdefault(key.casefold(), []).append(aid)
+    return tuple(sorted(tuple(sorted(set(g))) for g in groups.values() if len(set(g)) > 1))
 
 
 # -- warnings ----------------------------------------------------------------------------------
@@ -97,6 +115,7 @@ class DataQuality:
     # (flag, applications): doubtful data judged by the rule (vocabulary FLAG_NAMES)
     flagged: tuple[tuple[str, int], ...] = ()
     unofficial: int = 0  # applications whose deadline was reckoned on an estimated calendar
+    id_conflicts: tuple[tuple[str, ...], ...] = ()  # ids equal but for width or case
 
     @staticmethod
     def from_flags(pairs: Iterable[tuple[str, str]]) -> dict[str, object]:
@@ -128,6 +147,7 @@ class DataQuality:
             "warnings": list(self.warnings),
             "flagged": {f: n for f, n in self.flagged},
             "calendar_unofficial": self.unofficial,
+            "id_conflicts": [list(g) for g in self.id_conflicts],
         }
 
     def note(self, tz: dt.tzinfo) -> str:
@@ -156,6 +176,10 @@ class DataQuality:
         text = "；".join(parts) + "。"
         if self.exemptions:
             text += "核实排除的申请及理由见附表。"
+        if self.id_conflicts:
+            shown = "；".join("／".join(g) for g in self.id_conflicts[:5])
+            more = f"等{len(self.id_conflicts)}组" if len(self.id_conflicts) > 5 else ""
+            text += f"申请编号仅大小写或全角半角不同，疑为同一申请重复录入：{shown}{more}，请核对。"
         if self.unofficial:
             text += f"{self.unofficial}件申请的{CALENDAR_NOTE}。"
         if self.flagged:

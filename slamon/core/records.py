@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from slamon.core.departments import canonical
 from slamon.core.errors import InputError
+from slamon.core.invisible import visible
 from slamon.core.times import instant
 from slamon.core.vocabulary import (
     APPROVED,
@@ -323,6 +324,8 @@ def validate_row(
     out: dict[str, Any] = {}
     for f in ("application_id", "applicant_dept", "provider_dept", "resource_name"):
         v = _text(data.get(f))
+        if v is not None and f != "resource_name":
+            v = visible(v) or None
         if v is None:
             raise RowError(row, f, "缺少必填值")
         out[f] = v
@@ -355,6 +358,7 @@ def validate_row(
     out["rejection_reason"] = _text(data.get("rejection_reason"))
     for f in ("applicant_region", "provider_region"):
         region = _text(data.get(f))
+        region = visible(region) if region else None
         out[f] = canonical(region, aliases) if region else None
     record = ApplicationRecord(**out, date_only=frozenset(date_only) if date_only else _NO_DAYS)
     _check_consistency(record, row)

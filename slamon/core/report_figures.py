@@ -13,6 +13,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 from slamon.core.calendar import WorkCalendar
+from slamon.core.data_quality import conflicting_ids
 from slamon.core.history import as_of_view
 from slamon.core.periods import Month
 from slamon.core.records import ApplicationRecord
@@ -184,6 +185,7 @@ class MonthlyFigures:
     # (application_id, flag) of the month's judged applications whose data is doubtful but was
     # judged by the rule (a doubtful extension not applied, an answer rewritten, an estimated start)
     flagged: tuple[tuple[str, str], ...] = field(default=())
+    id_conflicts: tuple[tuple[str, ...], ...] = field(default=())  # see conflicting_ids
 
     @property
     def timeliness_top(self) -> list[str]:
@@ -390,4 +392,5 @@ def monthly_figures(
         exempted=tuple(sorted(exempted, key=lambda i: (i.submitted_at, i.application_id))),
         withdrawn=sum(1 for r in in_month if r.decision == WITHDRAWN),
         flagged=tuple(flagged),
+        id_conflicts=conflicting_ids(r.application_id for r in in_month),
     )

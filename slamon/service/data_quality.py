@@ -18,7 +18,7 @@ from slamon.core.data_quality import (
     UnknownDepartment,
     as_of_warnings,
 )
-from slamon.core.departments import near_misses
+from slamon.core.departments import near_misses, variant_groups
 from slamon.core.periods import Month
 from slamon.core.vocabulary import WITHDRAWN
 from slamon.runtime import Runtime
@@ -38,14 +38,16 @@ def known_departments(rt: Runtime) -> set[str]:
 
 
 def unknown_departments(rt: Runtime, counts: dict[str, int]) -> tuple[UnknownDepartment, ...]:
-    """Names in ``counts`` not known but close to a known name (none when nothing is configured)."""
+    """Names in ``counts`` not known but close to a known name, and names in the data that are
+    variants of another name in the data (traditional characters, the 贵州省 prefix, 委员会/委,
+    widths and spaces): one department split in two until an alias joins them."""
     known = known_departments(rt)
-    if not known:
-        return ()
-    misses = near_misses(counts, known, rt.settings.aliases)
-    return tuple(
-        UnknownDepartment(name, hint, counts.get(name, 0)) for name, hint in sorted(misses.items())
-    )
+    misses = near_misses(counts, known, rt.settings.aliases) if known else {}
+    out = [UnknownDepartment(n, hint, counts.get(n, 0)) for n, hint in sorted(misses.items())]
+    for name, main in sorted(variant_groups(counts).items()):
+        if name not in misses and name not in known:
+            out.append(UnknownDepartment(name, main, counts.get(name, 0), in_data=True))
+    return tuple(out)
 
 
 def last_read(conn: Connection) -> dt.datetime | None:
@@ -113,6 +115,7 @@ def data_quality(
         unknown_departments=unknown_departments(rt, counts),
         warnings=tuple(as_of_warnings(as_of, now, read, has_records, m.label, rt.tz)),
         **(DataQuality.from_flags(figures.flagged) if figures is not None else {}),
+        id_conflicts=figures.id_conflicts if figures is not None else (),
     )
 
 
