@@ -144,8 +144,9 @@ def test_a_later_rewrite_of_an_on_time_answer_does_not_make_it_late(
 
 # -- 3. 退回, then resubmitted with the original 收到时间 --------------------------------------------
 def test_a_resubmission_after_a_return_starts_a_new_estimated_clock(
-    sqlite_store: Any, tmp_path: Path
+    store_url: str, tmp_path: Path
 ) -> None:
+    sqlite_store = open_store(store_url)  # every store kind slamon runs on
     rt = make_runtime(tmp_path)
     returned = answered(base(), "returned", "2024-12-04 11:00")
     ingest_records(sqlite_store, rt, [returned], at("2024-12-04 12:00"))
@@ -173,6 +174,7 @@ def test_a_resubmission_after_a_return_starts_a_new_estimated_clock(
     # As of 12-05 the application stood answered by its return.
     early = render_text(monthly_report(sqlite_store, rt, "2024-12", as_of=at("2024-12-05 23:00")))
     assert "省公共资源交易中心" not in early.split("存在问题")[1]
+    sqlite_store.dispose()
 
 
 def test_a_resubmission_with_a_new_receipt_is_judged_from_it(

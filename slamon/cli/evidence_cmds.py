@@ -24,6 +24,7 @@ from slamon.core.vocabulary import (
     REVIEW_NAMES,
     SHARE_TYPE_NAMES,
     STAGE_NAMES,
+    START_EVENT_TEXT,
 )
 
 if TYPE_CHECKING:
@@ -139,15 +140,8 @@ def _print_evidence(ev: Evidence) -> None:
             )
         )
     if ev.clock_field and ev.clock_start is not None:
-        note = (
-            ""
-            if ev.clock_field == "received_at"
-            else "（缺少提供方收到时间，按规范性审核通过时间起算）"
-        )
-        console.print(
-            f"起算：{FIELD_NAMES[ev.clock_field]} {table_moment(ev.clock_start, tz)}{note}",
-            markup=False,
-        )
+        what = START_EVENT_TEXT.get(ev.clock_field, ev.clock_field)
+        console.print(f"起算：{what} {table_moment(ev.clock_start, tz)}", markup=False)
     if ev.days:
         _print_walk(ev)
     if ev.extended_by:

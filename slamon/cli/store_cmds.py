@@ -289,7 +289,7 @@ def render_status(report, rt, stages: tuple[str, ...] | None = None) -> None:  #
             r.application_id,
             r.provider_dept,
             r.resource_name,
-            table_moment(r.clock_start, tz),
+            table_moment(s.started_at, tz),
             due,
             STAGE_NAMES[s.stage]
             + why

@@ -17,7 +17,7 @@ from slamon.core.history import as_of_view
 from slamon.core.periods import IsoWeek
 from slamon.core.records import ApplicationRecord
 from slamon.core.rules import RuleSet
-from slamon.core.sla import evaluate
+from slamon.core.sla import clock_started, evaluate
 from slamon.core.vocabulary import (
     ANSWERED_LATE,
     ANSWERED_ON_TIME,
@@ -74,9 +74,10 @@ class OverdueItem:
     provider_dept: str
     resource_name: str
     applicant_dept: str
-    received_at: dt.datetime
+    started_at: dt.datetime  # the clock's start (core/stages.clock_start)
     deadline_date: dt.date
     overdue_working_days: int
+    start_event: str | None = None
 
 
 @dataclass
@@ -156,7 +157,7 @@ def week_figures(
             continue
         r = as_of_view(raw, as_of)
         decided_in_week = r.decided_at is not None and start <= r.decided_at <= as_of
-        clock = r.clock_start
+        clock = clock_started(r, rules, calendar, tz)
         if clock is None:
             continue
         if r.application_id in held:
@@ -191,6 +192,7 @@ def week_figures(
                     clock,
                     s.deadline_date,
                     s.overdue_working_days,
+                    s.start_event,
                 )
             )
         elif (

@@ -46,9 +46,10 @@ class OpenItem:
     department: str  # provider department, already normalised through the aliases
     resource_name: str
     applicant_dept: str
-    received_at: dt.datetime | None
+    started_at: dt.datetime | None  # the answer clock's start, as the engine stored it
     deadline: dt.datetime | None
     deadline_date: dt.date
+    start_event: str | None = None  # the record field it came from (stages.ROUND_START: a round)
 
 
 @dataclass(frozen=True, slots=True)

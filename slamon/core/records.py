@@ -22,7 +22,6 @@ from slamon.core.invisible import visible
 from slamon.core.times import instant
 from slamon.core.vocabulary import (
     APPROVED,
-    CONDITIONAL,
     DEFAULT_WORDS,
     HEADER_ALIASES,
     PASSED,
@@ -73,24 +72,6 @@ DATETIME_FIELDS = (
 )
 
 
-def clock_start(
-    received_at: dt.datetime | None,
-    review_status: str,
-    reviewed_at: dt.datetime | None,
-    share_type: str = CONDITIONAL,
-) -> dt.datetime | None:
-    """When the provider's clock starts: received_at, else reviewed_at once review passed. A
-    conditional application reaches the provider only once its review passed: until then a
-    收到时间 starts nothing."""
-    if share_type == CONDITIONAL and review_status != PASSED:
-        return None
-    if received_at is not None:
-        return received_at
-    if review_status == PASSED:
-        return reviewed_at
-    return None
-
-
 @dataclass(frozen=True, slots=True)
 class ApplicationRecord:
     application_id: str
@@ -116,10 +97,6 @@ class ApplicationRecord:
     # What slamon itself saw of the application before (core/history), from the store; never
     # part of equality or the content hash.
     history: History | None = field(default=None, compare=False)
-
-    @property
-    def clock_start(self) -> dt.datetime | None:
-        return clock_start(self.received_at, self.review_status, self.reviewed_at, self.share_type)
 
     def as_dict(self) -> dict[str, Any]:
         return {f: getattr(self, f) for f in FIELDS}

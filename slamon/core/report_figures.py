@@ -62,7 +62,7 @@ class LateItem:
     resource_name: str
     applicant_dept: str
     submitted_at: dt.datetime
-    received_at: dt.datetime
+    started_at: dt.datetime  # the clock's start (core/stages.clock_start; a stage's own start)
     deadline: dt.datetime
     deadline_date: dt.date
     rule_id: str
@@ -85,7 +85,7 @@ class LateItem:
             "provider_dept": self.provider_dept,
             "resource_name": self.resource_name,
             "applicant_dept": self.applicant_dept,
-            "received_at": iso(self.received_at),
+            "received_at": iso(self.started_at),  # the clock start (the contract's name)
             "deadline": iso(self.deadline),
             "deadline_date": self.deadline_date.isoformat(),
             "rule": self.rule_id,
@@ -232,7 +232,7 @@ def dispatch_counts(records: Iterable[ApplicationRecord]) -> Dispatch:
 
 def _late_item(r: ApplicationRecord, s: SlaState) -> LateItem:
     assert s.deadline is not None and s.deadline_date is not None and s.rule_id is not None
-    start = s.started_at or r.clock_start
+    start = s.started_at
     assert start is not None
     return LateItem(
         application_id=r.application_id,
@@ -240,7 +240,7 @@ def _late_item(r: ApplicationRecord, s: SlaState) -> LateItem:
         resource_name=r.resource_name,
         applicant_dept=r.applicant_dept,
         submitted_at=r.submitted_at,
-        received_at=start,
+        started_at=start,
         deadline=s.deadline,
         deadline_date=s.deadline_date,
         rule_id=s.rule_id,
@@ -273,7 +273,7 @@ def _stage_findings(
                 resource_name=r.resource_name,
                 applicant_dept=r.applicant_dept,
                 submitted_at=r.submitted_at,
-                received_at=st.start,
+                started_at=st.start,
                 deadline=st.deadline,
                 deadline_date=st.deadline_date,
                 rule_id=st.rule_id,

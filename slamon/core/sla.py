@@ -28,7 +28,13 @@ from slamon.core.errors import CalendarError
 from slamon.core.history import judged
 from slamon.core.records import ApplicationRecord
 from slamon.core.rules import RuleSet
-from slamon.core.stages import StageState, answer_deadline, stage_states, staged_rule
+from slamon.core.stages import (
+    StageState,
+    answer_deadline,
+    clock_start,
+    stage_states,
+    staged_rule,
+)
 from slamon.core.vocabulary import (
     ANSWERED_LATE,
     ANSWERED_ON_TIME,
@@ -71,6 +77,7 @@ class SlaState:
     extended_by: int = 0  # working days of an approved extension included in ``deadline``
     flags: tuple[str, ...] = ()  # data-quality flags (vocabulary FLAG_NAMES): applied, but doubtful
     started_at: dt.datetime | None = None  # the answer clock's start under the governing rule
+    start_event: str | None = None  # the record field it came from (stages.ROUND_START: a round)
     stages: tuple[StageState, ...] = ()  # every stage of a staged rule (empty for one stage)
 
     @property
@@ -103,6 +110,18 @@ def evaluate(
     return _evaluated(record, now, rules, calendar, tz)
 
 
+def clock_started(
+    record: ApplicationRecord, rules: RuleSet, calendar: WorkCalendar, tz: dt.tzinfo
+) -> dt.datetime | None:
+    """When the governing rule's answer clock started, whatever the stage (a withdrawn or held
+    application too); None when no clock started or its deadline has no calendar."""
+    try:
+        d = answer_deadline(judged(record), rules, calendar, tz)
+    except CalendarError:
+        return None
+    return None if d is None else d.start
+
+
 def _evaluated(
     record: ApplicationRecord,
     now: dt.datetime,
@@ -121,7 +140,7 @@ def _evaluated(
             not review_rejected
             and record.share_type == CONDITIONAL
             and record.decision == PENDING
-            and record.clock_start is None
+            and all(clock_start(record, rule)[1] is None for rule in rules.active)
         )
         state = SlaState(aid, AWAITING_REVIEW if waiting else NOT_APPLICABLE)
     else:
@@ -198,6 +217,7 @@ def _stage(
         extended_by=d.extended_by,
         flags=flags,
         started_at=d.start,
+        start_event=clock_start(record, rules.get(d.rule_id))[0],
     )
     if record.decided_at is not None and rules.get(d.rule_id).answered(record.decision):
         elapsed = working_days_elapsed(d.start, record.decided_at, calendar, tz)

@@ -16,7 +16,7 @@ from slamon.core.calendar import WorkCalendar
 from slamon.core.deadline import Deadline, compute_deadline, working_days_late
 from slamon.core.records import ApplicationRecord
 from slamon.core.rules import Rule, RuleSet, Stage
-from slamon.core.vocabulary import CONDITIONAL, PASSED, PENDING
+from slamon.core.vocabulary import CONDITIONAL, PASSED, PENDING, ROUND_START
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,15 +78,25 @@ def _first_start(record: ApplicationRecord, rule: Rule) -> dt.datetime | None:
     return None
 
 
-def answer_start(record: ApplicationRecord, rule: Rule) -> dt.datetime | None:
-    """When the provider's answer clock starts under ``rule``: the stage's start event, or the
-    estimated start of a new round (core/history) when that is later."""
-    start = stage_start(record, rule.answer_stage)
+def clock_start(record: ApplicationRecord, rule: Rule) -> tuple[str | None, dt.datetime | None]:
+    """Where and when the provider's answer clock starts under ``rule`` — THE clock start,
+    everything else reads it from the SLA state: the answer stage's start event, else its
+    fallback, or the estimated start of a new round (core/history) when that is later."""
+    stage = rule.answer_stage
+    event, start = stage.start, event_time(record, stage.start, as_start=True)
+    if start is None:
+        event, start = stage.fallback, event_time(record, stage.fallback, as_start=True)
+    if start is None:
+        return None, None
     h = record.history
     restart = h.restart_for(rule.returned_is_answer) if h is not None else None
-    if start is not None and restart is not None and restart > start:
-        return restart
-    return start
+    if restart is not None and restart > start:
+        return ROUND_START, restart
+    return event, start
+
+
+def answer_start(record: ApplicationRecord, rule: Rule) -> dt.datetime | None:
+    return clock_start(record, rule)[1]
 
 
 def answer_deadline(

@@ -138,6 +138,22 @@ FLAG_NAMES = {
 }
 CALENDAR_NOTE = "答复期限按非官方日历推算（当年尚无国务院节假日安排，请以官方通知核对）"
 
+# -- where the answer clock started (SlaState.start_event): how a notice or a page names it ------
+ROUND_START = "round"  # a new round's estimated start (core/history)
+START_EVENT_NAMES = {
+    "received_at": "收到申请",
+    "reviewed_at": "审核通过",
+    "submitted_at": "提交申请",
+    ROUND_START: "重新起算（估计）",
+}
+# How explain (CLI and web) names where the clock started.
+START_EVENT_TEXT = {
+    "received_at": "提供方收到时间",
+    "reviewed_at": "规范性审核时间（缺少提供方收到时间，按规范性审核通过时间起算）",
+    "submitted_at": "申请时间（规则规定自提交申请起算）",
+    ROUND_START: "新一轮计时（退回后重新提交或转办，平台未更新收到时间，按 slamon 发现时间估计）",
+}
+
 # -- rounds of one application (core/history): why a new clock began ----------------------------
 RESUBMITTED = "resubmitted"  # 退回补正 then submitted again
 TRANSFERRED = "transferred"  # 转办: another provider now answers

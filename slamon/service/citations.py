@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 from slamon.adapters.store import applications
 from slamon.core.report_wording import citation_sentence
 from slamon.core.sla import evaluate
-from slamon.core.vocabulary import START_ESTIMATED
 from slamon.runtime import Runtime
 
 if TYPE_CHECKING:
@@ -24,8 +23,8 @@ if TYPE_CHECKING:
 def rule_facts(
     conn: Connection, rt: Runtime, ids: Sequence[str], now: dt.datetime
 ) -> dict[str, dict[str, Any]]:
-    """application_id → {rule_id, working_days, citation, extended_by, calendar_official,
-    start_estimated, received_at (the clock's start)} for those under a rule."""
+    """application_id → {rule_id, working_days, citation, extended_by, calendar_official}
+    for those under a rule."""
     out: dict[str, dict[str, Any]] = {}
     for aid, record in applications.load_records(conn, list(ids)).items():
         state = evaluate(record, now, rt.rules, rt.calendar, rt.tz)
@@ -38,10 +37,7 @@ def rule_facts(
             "citation": citation_sentence(rule),
             "extended_by": int(getattr(state, "extended_by", 0) or 0),
             "calendar_official": state.calendar_official,
-            "start_estimated": START_ESTIMATED in state.flags,
         }
-        if state.started_at is not None:  # where the clock really started (a new round, too)
-            out[aid]["received_at"] = state.started_at.astimezone(rt.tz).isoformat()
     return out
 
 

@@ -25,7 +25,6 @@ from slamon.core.vocabulary import (
     DECISION_NAMES,
     FLAG_NAMES,
     OVERDUE,
-    PASSED,
     ROUND_REASON_NAMES,
 )
 from slamon.runtime import Runtime
@@ -55,7 +54,7 @@ class Evidence:
     state: SlaState
     events: list[dict[str, Any]] = field(default_factory=list)
     rule: Rule | None = None
-    clock_field: str | None = None  # received_at, or reviewed_at when received_at is missing
+    clock_field: str | None = None  # the field that started the clock (SlaState.start_event)
     days: list[WalkDay] = field(default_factory=list)
     mail: list[dict[str, Any]] = field(default_factory=list)
     exemption: ExemptionFact | None = None
@@ -72,7 +71,7 @@ class Evidence:
     @property
     def clock_start(self) -> dt.datetime | None:
         """Where the engine started the answer clock (a new round's estimate, too)."""
-        return self.state.started_at or self.record.clock_start
+        return self.state.started_at
 
     @property
     def judged(self) -> ApplicationRecord:
@@ -204,20 +203,11 @@ def _date_iso(v: Any) -> str | None:
     return v.isoformat() if isinstance(v, dt.date) else v
 
 
-def clock_field(record: ApplicationRecord) -> str | None:
-    """Which field started the clock: received_at, else reviewed_at once review passed."""
-    if record.received_at is not None:
-        return "received_at"
-    if record.review_status == PASSED and record.reviewed_at is not None:
-        return "reviewed_at"
-    return None
-
-
 def _walk(
     rt: Runtime, record: ApplicationRecord, state: SlaState, rule: Rule | None, now: dt.datetime
 ):
     record = judged(record)
-    start = state.started_at or record.clock_start
+    start = state.started_at
     if start is None or state.deadline_date is None or rule is None:
         return [], False
     tz = rt.tz
@@ -262,7 +252,7 @@ def explain(engine: Engine, rt: Runtime, application_id: str, now: dt.datetime) 
         state=state,
         events=events,
         rule=rule,
-        clock_field=clock_field(record),
+        clock_field=state.start_event,
         days=days,
         mail=mail,
         exemption=exemption,

@@ -30,7 +30,6 @@ from slamon.core.notice_policy import (
     Policy,
     plan,
 )
-from slamon.core.records import clock_start
 from slamon.core.vocabulary import (
     CLOCK_RUNNING_STAGES,
     ESCALATION,
@@ -68,16 +67,8 @@ def load_open_items(
     """Unanswered applications whose deadline is on or before ``horizon``."""
     rows = applications.unanswered_due_by(conn, CLOCK_RUNNING_STAGES, horizon)
     return [
-        OpenItem(
-            aid,
-            canonical(dept, aliases),
-            res,
-            applicant,
-            clock_start(received, review, reviewed),
-            deadline,
-            ddate,
-        )
-        for aid, dept, res, applicant, received, review, reviewed, deadline, ddate in rows
+        OpenItem(aid, canonical(dept, aliases), res, applicant, started, deadline, ddate, event)
+        for aid, dept, res, applicant, started, event, deadline, ddate in rows
     ]
 
 

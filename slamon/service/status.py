@@ -37,7 +37,7 @@ class StatusItem:
             "provider_dept": r.provider_dept,
             "resource_name": r.resource_name,
             "share_type": r.share_type,
-            "received_at": _iso(r.clock_start),
+            "received_at": _iso(s.started_at),  # the clock start (the contract's name)
             "deadline": _iso(s.deadline),
             "stage": s.stage,
             "overdue_working_days": s.overdue_working_days,

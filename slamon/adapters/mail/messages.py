@@ -18,6 +18,7 @@ from typing import Any
 
 from slamon.core.errors import ConfigError
 from slamon.core.formats import chinese_date_weekday, table_moment
+from slamon.core.vocabulary import START_EVENT_NAMES
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parent / "templates"
 UNASSIGNED_MARK = "未配置联系人"
@@ -108,9 +109,10 @@ def item_dicts(planned: Sequence[Any], tz: dt.tzinfo) -> list[dict[str, Any]]:
                 "kind": p.kind,
                 "resource_name": it.resource_name,
                 "applicant_dept": it.applicant_dept,
-                "received_at": it.received_at.astimezone(tz).isoformat()
-                if it.received_at
+                "received_at": it.started_at.astimezone(tz).isoformat()  # the clock's start
+                if it.started_at
                 else None,
+                "start_label": START_EVENT_NAMES.get(it.start_event or "", "收到申请"),
                 "deadline": it.deadline.astimezone(tz).isoformat() if it.deadline else None,
                 "deadline_date": it.deadline_date.isoformat(),
                 "overdue_working_days": p.overdue_working_days,

@@ -11,8 +11,15 @@ from dataclasses import dataclass
 from html import escape
 
 from slamon.core.data_quality import DataQuality
-from slamon.core.digest_figures import DUE_WITHIN_WORKING_DAYS, DeptWeek, Digest, DigestRow
+from slamon.core.digest_figures import (
+    DUE_WITHIN_WORKING_DAYS,
+    DeptWeek,
+    Digest,
+    DigestRow,
+    OverdueItem,
+)
 from slamon.core.formats import chinese_date, chinese_moment
+from slamon.core.vocabulary import START_EVENT_NAMES
 
 FONT = "'Microsoft YaHei','PingFang SC','Noto Sans CJK SC','WenQuanYi Micro Hei',SimSun,sans-serif"
 GREEN, RED, AMBER, GREY = "#15803d", "#b91c1c", "#b45309", "#e5e7eb"
@@ -61,6 +68,13 @@ def subject(d: Digest) -> str:
 
 
 # -- plain text ------------------------------------------------------------------------------
+def _started(item: OverdueItem) -> str:
+    """How the item's clock started: 收到 (the provider received it), or the event that did."""
+    if item.start_event in (None, "received_at"):
+        return "收到"
+    return START_EVENT_NAMES.get(item.start_event, "起算")
+
+
 def render_digest_text(d: Digest, tz: dt.tzinfo, quality: DataQuality | None = None) -> str:
     c, p = d.total.current, d.total.previous
     lines = [
@@ -95,7 +109,7 @@ def render_digest_text(d: Digest, tz: dt.tzinfo, quality: DataQuality | None = N
     for i, item in enumerate(d.longest_overdue, start=1):
         lines.append(
             f"{i}. {item.application_id}  {item.provider_dept}  “{item.resource_name}”（申请部门：{item.applicant_dept}），"
-            f"{chinese_date(item.received_at.astimezone(tz).date())}收到，答复期限{chinese_date(item.deadline_date)}，"
+            f"{chinese_date(item.started_at.astimezone(tz).date())}{_started(item)}，答复期限{chinese_date(item.deadline_date)}，"
             f"{overdue_phrase(item.overdue_working_days)}。"
         )
     note = [f"数据说明：{quality.note(tz)}"] if quality else []
@@ -219,7 +233,7 @@ def render_digest_html(d: Digest, tz: dt.tzinfo, quality: DataQuality | None = N
         "".join(
             f"<tr><td {_TD}>{escape(i.application_id)}</td><td {_TD}>{escape(i.provider_dept)}</td>"
             f"<td {_TD}>{escape(i.resource_name)}</td><td {_TD}>{escape(i.applicant_dept)}</td>"
-            f"<td {_TDW}>{escape(chinese_date(i.received_at.astimezone(tz).date()))}</td>"
+            f"<td {_TDW}>{escape(chinese_date(i.started_at.astimezone(tz).date()))}</td>"
             f"<td {_TDW}>{escape(chinese_date(i.deadline_date))}</td>"
             f"<td {_TDW}>{_overdue_cell(i.overdue_working_days, max_days)}</td></tr>"
             for i in d.longest_overdue

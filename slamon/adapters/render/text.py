@@ -76,7 +76,7 @@ def detail_rows(r: MonthlyReport, compact: bool = False) -> list[tuple[str, ...]
                     g.provider_dept,
                     i.resource_name,
                     i.application_id,
-                    day(i.received_at.astimezone(r.tz).date())
+                    day(i.started_at.astimezone(r.tz).date())
                     + ("（估计）" if START_ESTIMATED in i.flags else ""),
                     day(i.deadline_date),
                     state,

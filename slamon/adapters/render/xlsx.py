@@ -113,7 +113,7 @@ def write_status_xlsx(report: Any, tz: dt.tzinfo, zone_name: str, path: Path) ->
                 r.resource_name,
                 r.applicant_dept,
                 SHARE_TYPE_NAMES.get(r.share_type, r.share_type),
-                _local(r.clock_start, tz),
+                _local(s.started_at, tz),
                 s.deadline_date,  # the last day to answer (24:00 or the rule's close of business)
                 STAGE_NAMES.get(s.stage, s.stage),
                 s.overdue_working_days if s.overdue_working_days else None,
@@ -187,7 +187,7 @@ def report_workbook(report: Any) -> Any:
                     item.application_id,
                     item.resource_name,
                     item.applicant_dept,
-                    _local(item.received_at, tz),
+                    _local(item.started_at, tz),
                     item.deadline_date,
                     ("超期答复" if item.answered else "超期未答复")
                     + (f"（{item.stage_name}）" if item.stage_name else ""),

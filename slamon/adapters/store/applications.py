@@ -38,6 +38,10 @@ SLA_FIELDS = (
     "overdue_working_days",
     "answer_working_days",
     "calendar_official",
+    "started_at",
+    "start_event",
+    "extended_by",
+    "flags",
 )
 
 
@@ -221,7 +225,13 @@ def load_sla(conn: Connection, ids: Sequence[str] | None = None) -> dict[str, di
     return out
 
 
-_sla_values = attrgetter(*SLA_FIELDS)
+_state_values = attrgetter(*SLA_FIELDS[:-1])
+
+
+def _sla_values(s: SlaState) -> tuple[Any, ...]:
+    return (*_state_values(s), ",".join(s.flags) or None)
+
+
 SLA_KEYS = ("application_id", *SLA_FIELDS, "fingerprint", "evaluated_at")
 
 
@@ -310,18 +320,17 @@ def latest_deadline_changes(conn: Connection) -> list[dict[str, Any]]:
 
 
 def unanswered_due_by(conn: Connection, stages: Sequence[str], horizon: dt.date) -> Iterator[Any]:
-    """(application_id, provider_dept, resource_name, applicant_dept, received_at, review_status,
-    reviewed_at, deadline, deadline_date) of applications in ``stages`` whose deadline is on or before
-    ``horizon``."""
+    """(application_id, provider_dept, resource_name, applicant_dept, started_at, start_event,
+    deadline, deadline_date) of applications in ``stages`` whose deadline is on or before
+    ``horizon``: the clock start as the engine stored it."""
     return conn.execute(
         select(
             APP.c.application_id,
             APP.c.provider_dept,
             APP.c.resource_name,
             APP.c.applicant_dept,
-            APP.c.received_at,
-            APP.c.review_status,
-            APP.c.reviewed_at,
+            SLA.c.started_at,
+            SLA.c.start_event,
             SLA.c.deadline,
             SLA.c.deadline_date,
         )

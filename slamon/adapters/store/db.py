@@ -54,6 +54,7 @@ def open_store(url: str) -> Engine:
                     f"存储库 {mask_url(url)} 的结构版本为 {version}，高于本程序支持的 {SCHEMA_VERSION}，请升级 slamon"
                 )
             SQLModel.metadata.create_all(conn, tables=[t.__table__ for t in _tables()])
+            _add_missing_columns(conn)
             if conn.dialect.name in ("mysql", "mariadb"):
                 _widen_datetimes(conn)
             if version is None:
@@ -65,6 +66,26 @@ def open_store(url: str) -> Engine:
             f"无法打开存储库 {mask_url(url)}：{str(exc.orig).splitlines()[0]}"
         ) from exc
     return engine
+
+
+def _add_missing_columns(conn: Connection) -> None:
+    """Columns added to a table since a store was made (always nullable): one ALTER TABLE ADD
+    COLUMN each, values NULL until the next evaluation fills them."""
+    inspector = inspect(conn)
+    quote = conn.dialect.identifier_preparer.quote
+    for model in _tables():
+        table = model.__table__
+        have = {c["name"] for c in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name in have:
+                continue
+            if not column.nullable:
+                raise StoreError(f"存储库表 {table.name} 缺少必填列 {column.name}，无法自动升级")
+            kind = column.type.compile(dialect=conn.dialect)
+            conn.execute(
+                text(f"ALTER TABLE {quote(table.name)} ADD COLUMN {quote(column.name)} {kind} NULL")
+            )
+            log.info("store.column_added table=%s column=%s", table.name, column.name)
 
 
 def _widen_datetimes(conn: Connection) -> None:

@@ -100,6 +100,11 @@ class SlaStateRow(SQLModel, table=True):
     calendar_official: bool = True
     fingerprint: str = Field(max_length=32)
     evaluated_at: dt.datetime
+    # Added later (nullable: a store made before gets them on open, filled at its next read):
+    started_at: dt.datetime | None = None  # the answer clock's start (core/stages.clock_start)
+    start_event: str | None = Field(default=None, max_length=16)  # the field it came from
+    extended_by: int | None = None  # working days of an applied extension
+    flags: str | None = Field(default=None, max_length=200)  # comma-joined FLAG codes
 
 
 class DataIssue(SQLModel, table=True):

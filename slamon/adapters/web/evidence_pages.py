@@ -24,6 +24,7 @@ from slamon.core.vocabulary import (
     OUTBOX_STATUS_NAMES,
     REVIEW_NAMES,
     SHARE_TYPE_NAMES,
+    START_EVENT_TEXT,
 )
 
 log = logging.getLogger("slamon.web")
@@ -43,7 +44,7 @@ VALUE_NAMES = {
 
 @page
 def application(request: Request, v: Visitor) -> Response:
-    from slamon.service.explain import clock_field, explain
+    from slamon.service.explain import explain
 
     ctx = web(request)
     aid = request.query_params.get("id", "").strip()
@@ -60,7 +61,8 @@ def application(request: Request, v: Visitor) -> Response:
             v,
             "overview",
             ev=ev,
-            clock_field=clock_field(ev.record),
+            clock_field=ev.clock_field,
+            start_names=START_EVENT_TEXT,
             field_names=FIELD_NAMES,
             flag_names=FLAG_NAMES,
             value_names=VALUE_NAMES,
