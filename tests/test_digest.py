@@ -30,7 +30,9 @@ def week_records(calendar) -> list[ApplicationRecord]:
         mk.conditional("甲", "a1", d(2024, 12, 9), 1),  # received and answered on time in W50
         mk.conditional("甲", "a2", d(2024, 12, 2), 7),  # received W49, answered late in W50
         mk.conditional("甲", "a3", d(2024, 12, 3)),  # received W49, overdue since 10 Dec
-        mk.conditional("甲", "a4", d(2024, 12, 10)),  # due 17 Dec: within two working days
+        # due 17 Dec: 2 working days after the week's end — not yet due soon under guizhou-2023
+        # (due_soon_working_days: 1, the one definition in core/sla.is_due_soon)
+        mk.conditional("甲", "a4", d(2024, 12, 10)),
         mk.conditional("乙", "b1", d(2024, 11, 25)),  # overdue since 2 Dec
         mk.conditional("乙", "b2", d(2024, 12, 4), 1),  # W49, on time
         mk.unconditional("丙", "c", d(2024, 12, 10)),  # not counted
@@ -51,13 +53,14 @@ def test_week_figures_per_department(digest) -> None:
     assert [r.current.provider_dept for r in digest.rows] == ["甲", "乙"]
     jia, yi = digest.rows
     c = jia.current
-    assert (c.received, c.answered, c.on_time, c.overdue, c.due_soon) == (2, 2, 1, 1, 1)
+    assert (c.received, c.answered, c.on_time, c.overdue, c.due_soon) == (2, 2, 1, 1, 0)
     # the overdue unanswered a3 is not on time: 1 on time out of 2 answers + 1 overdue
     assert c.on_time_rate == pytest.approx(1 / 3)
     # 乙 answered nothing this week and has one overdue application: 0%, not 100% or blank
     assert yi.current.on_time_rate == 0.0
     p = jia.previous
-    assert (p.received, p.answered, p.overdue, p.due_soon) == (2, 0, 0, 2)
+    # as of 8 Dec: a2 (due 9 Dec) is due soon; a3 (due 10 Dec, two working days away) is not yet
+    assert (p.received, p.answered, p.overdue, p.due_soon) == (2, 0, 0, 1)
     assert (yi.current.overdue, yi.previous.overdue, yi.previous.answered, yi.previous.on_time) == (
         1,
         1,

@@ -23,12 +23,10 @@ from slamon.core.vocabulary import (
     ANSWERED_ON_TIME,
     DUE_SOON,
     OVERDUE,
-    PENDING,
     RETURNED,
     WITHDRAWN,
 )
 
-DUE_WITHIN_WORKING_DAYS = 2
 LONGEST_OVERDUE = 10
 
 
@@ -148,7 +146,6 @@ def week_figures(
     """``held``: ids of applications with an open data issue, counted apart and never judged;
     ``exempt``: ids exempted after verification (核实排除), left out altogether."""
     start = week.start(tz)
-    horizon = calendar.nth_working_day_after(as_of.astimezone(tz).date(), DUE_WITHIN_WORKING_DAYS)
     out = WeekFigures(week, as_of)
     for raw in records:
         if raw.share_type != "conditional" or raw.submitted_at > as_of:
@@ -195,11 +192,7 @@ def week_figures(
                     s.start_event,
                 )
             )
-        elif (
-            s.stage in (PENDING, DUE_SOON)
-            and s.deadline_date is not None
-            and s.deadline_date <= horizon
-        ):
+        elif s.stage == DUE_SOON:  # the rule's due-soon horizon (core/sla.is_due_soon)
             d.due_soon += 1
     for name in [
         n

@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from slamon.core.calendar import WorkCalendar
+from slamon.core.sla import is_due_soon
 from slamon.core.vocabulary import DUE_SOON, ESCALATION, NOTICE, OVERDUE
 
 BREAK_DAYS_OFF = 3  # a break of at least this many consecutive days off triggers the early reminder
@@ -50,6 +51,7 @@ class OpenItem:
     deadline: dt.datetime | None
     deadline_date: dt.date
     start_event: str | None = None  # the record field it came from (stages.ROUND_START: a round)
+    due_soon_working_days: int = 1  # the governing rule's (core/sla.is_due_soon)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,11 +159,10 @@ def plan(
     """The notices for sending day ``day`` (a working day), one per (kind, department)."""
     history = history or History()
     day_ord = day.toordinal()
-    # Deadlines reminded on ``day``: up to the next working day, or the second one after a break.
-    horizon = calendar.nth_working_day_after(day, 1)
-    if break_after(day, calendar) >= BREAK_DAYS_OFF:
-        horizon = calendar.nth_working_day_after(day, 2)
-    horizon_ord = horizon.toordinal()
+    # Deadlines reminded on ``day``: those due soon by their rule (core/sla.is_due_soon), one
+    # working day earlier before a long break (nobody reads mail during it).
+    extra = 1 if break_after(day, calendar) >= BREAK_DAYS_OFF else 0
+    soon_cache: dict[tuple[int, int], bool] = {}
     wd = calendar.working_days_between
     overdue_cache: dict[int, int] = {}
     notices: dict[tuple[str, str], PlannedNotice] = {}
@@ -177,7 +178,12 @@ def plan(
     for it in items:
         d_ord = it.deadline_date.toordinal()
         if d_ord >= day_ord:
-            if d_ord <= horizon_ord and it.application_id not in reminded:
+            key = (d_ord, it.due_soon_working_days)
+            soon = soon_cache.get(key)
+            if soon is None:
+                days = it.due_soon_working_days + extra
+                soon = soon_cache[key] = is_due_soon(day, it.deadline_date, days, calendar)
+            if soon and it.application_id not in reminded:
                 add(NOTICE, PlannedItem(it, DUE_SOON, 0))
             continue
         late = overdue_cache.get(d_ord)

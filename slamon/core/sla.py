@@ -110,6 +110,12 @@ def evaluate(
     return _evaluated(record, now, rules, calendar, tz)
 
 
+def is_due_soon(day: dt.date, deadline_date: dt.date, days: int, calendar: WorkCalendar) -> bool:
+    """ "即将到期" — THE definition: the deadline is ``day`` itself or at most ``days`` working
+    days after it (the rule's ``due_soon_working_days``; a notice adds one before a long break)."""
+    return deadline_date >= day and calendar.working_days_between(day, deadline_date) <= days
+
+
 def clock_started(
     record: ApplicationRecord, rules: RuleSet, calendar: WorkCalendar, tz: dt.tzinfo
 ) -> dt.datetime | None:
@@ -234,7 +240,6 @@ def _stage(
         late = working_days_late(d, now, calendar, tz)
         return SlaState(stage=OVERDUE, overdue_working_days=late, **common)
     today = now.astimezone(tz).date()
-    due_soon = rules.get(d.rule_id).due_soon_working_days
-    if calendar.working_days_between(today, d.deadline_date) <= due_soon:
+    if is_due_soon(today, d.deadline_date, rules.get(d.rule_id).due_soon_working_days, calendar):
         return SlaState(stage=DUE_SOON, **common)
     return SlaState(stage=PENDING, **common)

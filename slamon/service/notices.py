@@ -61,14 +61,26 @@ def notice_key(department: str, kind: str, day: dt.date) -> str:
     return f"{department}|{kind}|{day.isoformat()}"
 
 
-def load_open_items(
-    conn: Connection, horizon: dt.date, aliases: dict[str, str] | Any
-) -> list[OpenItem]:
-    """Unanswered applications whose deadline is on or before ``horizon``."""
+def load_open_items(conn: Connection, rt: Runtime, day: dt.date) -> list[OpenItem]:
+    """Unanswered applications that may be due soon or overdue on ``day``: deadlines up to the
+    longest due-soon horizon of the rules, one working day more before a long break."""
+    soon = {r.id: r.due_soon_working_days for r in rt.rules.active}
+    horizon = rt.calendar.nth_working_day_after(day, max(soon.values(), default=1) + 1)
     rows = applications.unanswered_due_by(conn, CLOCK_RUNNING_STAGES, horizon)
+    aliases = rt.settings.aliases
     return [
-        OpenItem(aid, canonical(dept, aliases), res, applicant, started, deadline, ddate, event)
-        for aid, dept, res, applicant, started, event, deadline, ddate in rows
+        OpenItem(
+            aid,
+            canonical(dept, aliases),
+            res,
+            applicant,
+            started,
+            deadline,
+            ddate,
+            event,
+            soon.get(rule_id or "", 1),
+        )
+        for aid, dept, res, applicant, started, event, deadline, ddate, rule_id in rows
     ]
 
 
@@ -93,11 +105,8 @@ def plan_notices(conn: Connection, rt: Runtime, now: dt.datetime) -> int:
     s, cal, tz = rt.settings, rt.calendar, rt.tz
     n = s.notify
     day, not_before = rt.window.sending_day(now)
-    horizon = cal.nth_working_day_after(day, 2)
     exempted = exemptions.active(conn)  # 核实排除: never the subject of a notice
-    items = [
-        i for i in load_open_items(conn, horizon, s.aliases) if i.application_id not in exempted
-    ]
+    items = [i for i in load_open_items(conn, rt, day) if i.application_id not in exempted]
     notices = plan(
         items, day, cal, Policy(n.repeat_overdue_every, n.escalate_after), load_history(conn, day)
     )

@@ -12,7 +12,6 @@ from html import escape
 
 from slamon.core.data_quality import DataQuality
 from slamon.core.digest_figures import (
-    DUE_WITHIN_WORKING_DAYS,
     DeptWeek,
     Digest,
     DigestRow,
@@ -28,7 +27,7 @@ RULE_NOTE = (
     "统计口径：有条件共享数据申请；“收到”为提供方本周收到的申请，“审批”为本周完成的审批（含退回补正），"
     "“按时”为在答复期限内完成的审批；按时率＝按时审批次数÷（本周审批次数＋截至统计时超期未审批次数），"
     "超期未审批的申请计为未按时；“撤回”为本周撤回的申请，不计时限；"
-    "超期与即将到期按统计截至时刻计算；经核实排除的申请不计入。"
+    "超期与即将到期（在适用规则规定的提前工作日数内到期）按统计截至时刻计算；经核实排除的申请不计入。"
 )
 
 
@@ -88,7 +87,7 @@ def render_digest_text(d: Digest, tz: dt.tzinfo, quality: DataQuality | None = N
         f"完成审批{c.answered}次（上周{p.answered}次），其中按时审批{c.on_time}次，"
         f"按时率{_rate(c.on_time_rate)}（较上周{_points(d.total.rate_change)}）；"
         f"超期未审批{c.overdue}次（较上周{_signed(d.total.overdue_change)}），"
-        f"{DUE_WITHIN_WORKING_DAYS}个工作日内到期{c.due_soon}次。",
+        f"即将到期{c.due_soon}次。",
         *_lifecycle_lines(c),
         "",
         "二、各提供部门情况",
@@ -101,7 +100,7 @@ def render_digest_text(d: Digest, tz: dt.tzinfo, quality: DataQuality | None = N
             f"{i}. {r.provider_dept}：收到{r.received}次，审批{r.answered}次"
             f"（其中退回补正{r.returned}次），按时{r.on_time}次，"
             f"按时率{_rate(r.on_time_rate)}；超期未审批{r.overdue}次（较上周{_signed(row.overdue_change)}），"
-            f"{DUE_WITHIN_WORKING_DAYS}个工作日内到期{r.due_soon}次；撤回{r.withdrawn}次。"
+            f"即将到期{r.due_soon}次；撤回{r.withdrawn}次。"
         )
     lines += ["", "三、超期时间最长的申请"]
     if not d.longest_overdue:
@@ -205,7 +204,7 @@ def render_digest_html(d: Digest, tz: dt.tzinfo, quality: DataQuality | None = N
                 RED if c.overdue else GREEN,
             ),
             _card(
-                f"{DUE_WITHIN_WORKING_DAYS}个工作日内到期",
+                "即将到期",
                 str(c.due_soon),
                 "请提醒相关部门及时答复",
                 AMBER if c.due_soon else "#111827",
@@ -223,7 +222,7 @@ def render_digest_html(d: Digest, tz: dt.tzinfo, quality: DataQuality | None = N
         "按时",
         "按时率",
         "超期未审批",
-        f"{DUE_WITHIN_WORKING_DAYS}个工作日内到期",
+        "即将到期",
         "退回补正",
         "撤回",
         "超期较上周",

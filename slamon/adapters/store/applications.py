@@ -321,7 +321,7 @@ def latest_deadline_changes(conn: Connection) -> list[dict[str, Any]]:
 
 def unanswered_due_by(conn: Connection, stages: Sequence[str], horizon: dt.date) -> Iterator[Any]:
     """(application_id, provider_dept, resource_name, applicant_dept, started_at, start_event,
-    deadline, deadline_date) of applications in ``stages`` whose deadline is on or before
+    deadline, deadline_date, rule_id) of applications in ``stages`` whose deadline is on or before
     ``horizon``: the clock start as the engine stored it."""
     return conn.execute(
         select(
@@ -333,6 +333,7 @@ def unanswered_due_by(conn: Connection, stages: Sequence[str], horizon: dt.date)
             SLA.c.start_event,
             SLA.c.deadline,
             SLA.c.deadline_date,
+            SLA.c.rule_id,
         )
         .join(SLA, SLA.c.application_id == APP.c.application_id)
         .where(
