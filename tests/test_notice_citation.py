@@ -30,7 +30,7 @@ def test_planned_notice_cites_the_rule_and_its_limit(tmp_path) -> None:
         )
     assert CITATION in row["body_text"] and CITATION in row["body_html"]
     assert "在规定的工作日内" not in row["body_text"]
-    assert "答复期限 2024年10月14日（周一）（时限5个工作日）｜已超期 2 个工作日" in row["body_text"]
+    assert "答复期限 2024年10月14日（周一）（时限5个工作日）｜已超期2个工作日" in row["body_text"]
     item = json.loads(row["items"])[0]
     assert (item["rule_id"], item["working_days"], item["extended_by"]) == ("guizhou-2023", 5, 0)
 

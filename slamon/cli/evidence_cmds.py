@@ -12,7 +12,7 @@ from rich.text import Text
 
 from slamon.cli.common import console, now_option, print_json, runtime
 from slamon.core.errors import InputError
-from slamon.core.formats import WEEKDAYS, chinese_moment, table_moment
+from slamon.core.formats import WEEKDAYS, table_moment
 from slamon.core.vocabulary import (
     DATA_ISSUE,
     DECISION_NAMES,
@@ -23,7 +23,6 @@ from slamon.core.vocabulary import (
     OUTBOX_STATUS_NAMES,
     REVIEW_NAMES,
     SHARE_TYPE_NAMES,
-    STAGE_NAMES,
     START_EVENT_TEXT,
 )
 
@@ -60,35 +59,10 @@ def _changed(field: str, value: object, tz) -> str:  # noqa: ANN001
 
 
 def _verdict(ev: Evidence) -> str:
-    text = _computed_verdict(ev)
+    text = ev.verdict
     if ev.data_issue is None:
         return text
     return f"结论：数据存疑，暂不作判定。（按现有记录推算——{text.removeprefix('结论：')}）"
-
-
-def _computed_verdict(ev: Evidence) -> str:
-    s, tz = ev.state, ev.tz
-    stage = STAGE_NAMES.get(s.stage, s.stage)
-    if s.deadline is None:
-        return f"结论：{stage}（未起算答复期限）"
-    due = chinese_moment(s.deadline, tz)
-    if s.stage == "answered_late":
-        late = (
-            f"超期{s.overdue_working_days}个工作日" if s.overdue_working_days else "已超过答复期限"
-        )
-        return f"结论：{stage}。答复期限 {due}，{chinese_moment(ev.judged.decided_at, tz)} 答复，{late}。"
-    if s.stage == "answered_on_time":
-        return f"结论：{stage}。答复期限 {due}，{chinese_moment(ev.judged.decided_at, tz)} 答复。"
-    if s.stage == "overdue":
-        late = (
-            f"已超期{s.overdue_working_days}个工作日"
-            if s.overdue_working_days
-            else "已超过答复期限"
-        )
-        return (
-            f"结论：{stage}。答复期限 {due}，截至 {chinese_moment(ev.now, tz)} 仍未答复，{late}。"
-        )
-    return f"结论：{stage}。答复期限 {due}。"
 
 
 def _print_evidence(ev: Evidence) -> None:

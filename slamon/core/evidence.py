@@ -12,6 +12,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from slamon.core.calendar import WorkCalendar
+from slamon.core.formats import chinese_moment
+from slamon.core.vocabulary import ANSWERED_LATE, ANSWERED_ON_TIME, OVERDUE, STAGE_NAMES
 
 WEEKEND = "周末"
 MAKEUP_WORKDAY = "调休上班"
@@ -23,6 +25,13 @@ SKIPPED = "skipped"  # a day off inside the period
 LATE = "late"  # a working day after the deadline (numbered 1.. working days late)
 LATE_OFF = "late_off"  # a day off after the deadline
 START = "start"  # the receipt day itself, when the rule does not count it
+DAY_KIND_NAMES = {
+    START: "收到当日（不计入）",
+    COUNTED: "计入",
+    SKIPPED: "不计入",
+    LATE: "超期",
+    LATE_OFF: "超期期间休息日",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,3 +138,38 @@ def counted_days(days: list[WalkDay]) -> int:
 
 def late_days(days: list[WalkDay]) -> int:
     return sum(1 for d in days if d.kind == LATE)
+
+
+def overdue_phrase(days: int, answered: bool = False) -> str:
+    """THE wording of lateness: 已超期N个工作日 (still open) or 超期N个工作日 (answered late);
+    超过答复期限 when no working day has passed yet (a weekend, a holiday, or after a
+    close-of-business deadline on its own day)."""
+    if days > 0:
+        return f"超期{days}个工作日" if answered else f"已超期{days}个工作日"
+    return "超过答复期限" if answered else "已超过答复期限"
+
+
+def verdict_sentence(
+    stage: str,
+    deadline: dt.datetime | None,
+    answered_at: dt.datetime | None,
+    now: dt.datetime,
+    overdue_working_days: int,
+    tz: dt.tzinfo,
+) -> str:
+    """THE explain verdict (CLI and web): 结论：<stage>。答复期限 …，<when answered / open>，<late>。"""
+    name = STAGE_NAMES.get(stage, stage)
+    if deadline is None:
+        return f"结论：{name}（未起算答复期限）"
+    due = f"答复期限 {chinese_moment(deadline, tz)}"
+    if stage in (ANSWERED_LATE, ANSWERED_ON_TIME) and answered_at is not None:
+        answered = f"{chinese_moment(answered_at, tz)} 答复"
+        if stage == ANSWERED_LATE:
+            return (
+                f"结论：{name}。{due}，{answered}，{overdue_phrase(overdue_working_days, True)}。"
+            )
+        return f"结论：{name}。{due}，{answered}。"
+    if stage == OVERDUE:
+        late = overdue_phrase(overdue_working_days)
+        return f"结论：{name}。{due}，截至 {chinese_moment(now, tz)} 仍未答复，{late}。"
+    return f"结论：{name}。{due}。"

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from slamon.adapters.store import applications, data_issues, evidence_queries
 from slamon.core.errors import InputError
-from slamon.core.evidence import WalkDay, walk
+from slamon.core.evidence import WalkDay, verdict_sentence, walk
 from slamon.core.formats import chinese_moment
 from slamon.core.history import Answer, judged
 from slamon.core.records import ApplicationRecord
@@ -72,6 +72,14 @@ class Evidence:
     def clock_start(self) -> dt.datetime | None:
         """Where the engine started the answer clock (a new round's estimate, too)."""
         return self.state.started_at
+
+    @property
+    def verdict(self) -> str:
+        """The verdict as the engine computed it, in THE wording (core/evidence)."""
+        s = self.state
+        answered = self.judged.decided_at
+        days = s.overdue_working_days
+        return verdict_sentence(s.stage, s.deadline, answered, self.now, days, self.tz)
 
     @property
     def judged(self) -> ApplicationRecord:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from slamon.core.errors import ConfigError
+from slamon.core.evidence import overdue_phrase
 from slamon.core.formats import chinese_date_weekday, table_moment
 from slamon.core.vocabulary import START_EVENT_NAMES
 
@@ -59,6 +60,7 @@ def _environment(templates_dir: str | None) -> Any:
     )
     env.filters["day"] = _day_filter
     env.filters["moment"] = _moment_filter
+    env.filters["overdue"] = overdue_phrase
     return env
 
 

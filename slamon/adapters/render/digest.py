@@ -17,6 +17,7 @@ from slamon.core.digest_figures import (
     DigestRow,
     OverdueItem,
 )
+from slamon.core.evidence import overdue_phrase
 from slamon.core.formats import chinese_date, chinese_moment
 from slamon.core.vocabulary import START_EVENT_NAMES
 
@@ -29,12 +30,6 @@ RULE_NOTE = (
     "超期未审批的申请计为未按时；“撤回”为本周撤回的申请，不计时限；"
     "超期与即将到期（在适用规则规定的提前工作日数内到期）按统计截至时刻计算；经核实排除的申请不计入。"
 )
-
-
-def overdue_phrase(days: int) -> str:
-    """已超期N个工作日; 已超过答复期限 when no working day has passed yet (overdue on a weekend
-    or a holiday, or after a close-of-business deadline on its own day)."""
-    return f"已超期{days}个工作日" if days > 0 else "已超过答复期限"
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from slamon.core.data_quality import EXEMPTION_HEADERS
+from slamon.core.evidence import overdue_phrase
 from slamon.core.formats import chinese_date, chinese_moment
 from slamon.core.report_wording import (
     H1_OVERVIEW,
@@ -65,9 +66,9 @@ def detail_rows(r: MonthlyReport, compact: bool = False) -> list[tuple[str, ...]
             if i.answered:
                 assert i.decided_at is not None
                 answered = day(i.decided_at.astimezone(r.tz).date())
-                state = f"{answered}审批，" + (f"超期{late}个工作日" if late else "超过答复期限")
+                state = f"{answered}审批，{overdue_phrase(late, answered=True)}"
             else:
-                state = "未审批，" + (f"已超期{late}个工作日" if late else "已超过答复期限")
+                state = f"未审批，{overdue_phrase(late)}"
             if not i.calendar_official:
                 state += "（期限按非官方日历推算）"
             rows.append(

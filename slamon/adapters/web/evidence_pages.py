@@ -16,6 +16,7 @@ from slamon.adapters.web.auth import Visitor, action, page, web
 from slamon.adapters.web.pages import context, error
 from slamon.adapters.web.render import page as render
 from slamon.core.errors import InputError
+from slamon.core.evidence import DAY_KIND_NAMES
 from slamon.core.vocabulary import (
     DECISION_NAMES,
     FIELD_NAMES,
@@ -28,13 +29,6 @@ from slamon.core.vocabulary import (
 )
 
 log = logging.getLogger("slamon.web")
-DAY_KIND_NAMES = {
-    "start": "收到当日（不计入）",
-    "counted": "计入",
-    "skipped": "不计入",
-    "late": "超期",
-    "late_off": "超期期间休息日",
-}
 VALUE_NAMES = {
     "share_type": SHARE_TYPE_NAMES,
     "review_status": REVIEW_NAMES,
