@@ -11,8 +11,6 @@ import typer
 from slamon.cli.common import console, now_option, runtime, warn
 from slamon.core.errors import InputError
 
-FORMATS = ("text", "md", "docx", "json", "xlsx")
-
 report_app = typer.Typer(
     help="月报：数据调度情况、申请响应及时度、存在问题。",
     no_args_is_help=True,
@@ -21,14 +19,15 @@ report_app = typer.Typer(
 )
 
 
-def _emit(text: str, output: Path | None) -> None:
+def _emit(text: str, output: Path | None, announce: bool = True) -> None:
     if output is None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(text, encoding="utf-8")
-    console.print(f"已写入 {output}", markup=False)
+    if announce:  # a JSON file is written silently (stdout stays parseable)
+        console.print(f"已写入 {output}", markup=False)
 
 
 def _report(
@@ -39,12 +38,14 @@ def _report(
     problems_only: bool,
     now: str | None = None,
 ) -> None:
+    from slamon.adapters.render.formats import report_format
     from slamon.core.periods import Month
     from slamon.service.reports import monthly_report
 
-    fmt = fmt.strip().lower()
-    if fmt not in FORMATS:
-        raise typer.BadParameter(f"应为 {' / '.join(FORMATS)} 之一", param_hint="--format")
+    try:
+        chosen = report_format(fmt)
+    except InputError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--format") from None
     rt = runtime()
     m = Month.parse(month)
     at = now_option(as_of) if as_of else None
@@ -56,35 +57,15 @@ def _report(
     report = monthly_report(runtime().engine, rt, m, at, now_option(now))
     for warning in report.quality.warnings if report.quality else ():
         warn(f"警告：{warning}")
-    if fmt == "xlsx":
-        from slamon.adapters.render.xlsx import write_report_xlsx
-
-        path = write_report_xlsx(report, output or Path.cwd() / f"late-{m.key}.xlsx")
+    body = chosen.render(report, problems_only)
+    if chosen.binary:
+        stem = {"xlsx": "late", "docx": "problems" if problems_only else "report"}[chosen.name]
+        path = output or Path.cwd() / f"{stem}-{m.key}.{chosen.ext}"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(body)
         console.print(f"已写入 {path}", markup=False)
         return
-    if fmt == "docx":
-        from slamon.adapters.render.docx import write_docx
-
-        stem = "problems" if problems_only else "report"
-        path = write_docx(report, output or Path.cwd() / f"{stem}-{m.key}.docx", problems_only)
-        console.print(f"已写入 {path}", markup=False)
-        return
-    from slamon.adapters.render.text import render_json, render_markdown, render_text
-
-    render = {"text": render_text, "md": render_markdown, "json": render_json}[fmt]
-    text = render(report, problems_only)
-    if fmt == "json":  # every moment in the configured zone, whatever the store returned
-        import json
-
-        from slamon.core.formats import localize_json
-
-        text = json.dumps(localize_json(json.loads(text), rt.tz), ensure_ascii=False, indent=2)
-        text += "\n"
-    if fmt == "json" and output is not None:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
-        return
-    _emit(text, output)
+    _emit(body.decode("utf-8"), output, announce=chosen.name != "json")
 
 
 _MONTH = typer.Option(..., "--month", metavar="YYYY-MM", help="统计月份")

@@ -49,6 +49,26 @@ class MonthlyReport:
             "data_quality": None if self.quality is None else self.quality.as_json(self.tz),
         }
 
+    def sections(self, problems_only: bool = False) -> tuple[Section, ...]:
+        """THE report's sections, in order: every renderer (text, Markdown, DOCX, web) follows
+        this list; ``problems_only``: 存在问题 alone."""
+        problems = Section("problems", H1_PROBLEMS, None, self.problems_text)
+        if problems_only:
+            return (problems,)
+        return (
+            Section("dispatch", H1_OVERVIEW, H2_DISPATCH, self.dispatch_text),
+            Section("timeliness", H1_SERVICE, H2_TIMELINESS, self.timeliness_text),
+            problems,
+        )
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str  # dispatch / timeliness / problems (the web page's element ids)
+    heading: str  # 一、总体情况 …
+    subheading: str | None  # （一）数据调度情况 …
+    text: str
+
 
 def dispatch_sentence(f: MonthlyFigures) -> str:
     d = f.dispatch

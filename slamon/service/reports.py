@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("slamon.reports")
 
-REPORT_FORMATS = ("txt", "md", "docx")
+FILE_FORMATS = ("text", "md", "docx")  # the monthly files the daemon and the demo write
 DIGEST_KIND = "digest"
 
 
@@ -106,31 +106,16 @@ def _atomic_write(path: Path, data: str | bytes) -> Path:
 
 
 def write_report_files(
-    report: MonthlyReport, folder: Path, formats: tuple[str, ...] = REPORT_FORMATS
+    report: MonthlyReport, folder: Path, formats: tuple[str, ...] = FILE_FORMATS
 ) -> list[Path]:
-    """``report-YYYY-MM.<ext>`` for each format, written atomically."""
-    from slamon.adapters.render.text import render_json, render_markdown, render_text
+    """``report-YYYY-MM.<ext>`` for each format (adapters/render/formats), written atomically."""
+    from slamon.adapters.render.formats import report_format
 
     base = f"report-{report.figures.month.key}"
     written = []
-    for fmt in formats:
-        path = Path(folder) / f"{base}.{fmt}"
-        if fmt == "docx":
-            import io
-
-            from slamon.adapters.render.docx import build_docx
-
-            buf = io.BytesIO()
-            build_docx(report).save(buf)
-            written.append(_atomic_write(path, buf.getvalue()))
-        elif fmt == "txt":
-            written.append(_atomic_write(path, render_text(report)))
-        elif fmt == "md":
-            written.append(_atomic_write(path, render_markdown(report)))
-        elif fmt == "json":
-            written.append(_atomic_write(path, render_json(report)))
-        else:
-            raise ValueError(f"unknown report format {fmt!r}")
+    for name in formats:
+        fmt = report_format(name)
+        written.append(_atomic_write(Path(folder) / f"{base}.{fmt.ext}", fmt.render(report, False)))
     return written
 
 

@@ -40,11 +40,6 @@ from slamon.adapters.render.text import (
 from slamon.core.data_quality import EXEMPTION_HEADERS
 from slamon.core.formats import chinese_moment
 from slamon.core.report_wording import (
-    H1_OVERVIEW,
-    H1_PROBLEMS,
-    H1_SERVICE,
-    H2_DISPATCH,
-    H2_TIMELINESS,
     REPORT_TITLE,
     MonthlyReport,
 )
@@ -151,15 +146,11 @@ def build_docx(r: MonthlyReport, problems_only: bool = False) -> Any:
     parts.masthead_note(doc, as_of)
     for w in warnings(r):
         _body(doc, WARNING_LABEL + w, bold_lead=WARNING_LABEL)
-    if not problems_only:
-        _heading(doc, H1_OVERVIEW, 1)
-        _heading(doc, H2_DISPATCH, 2)
-        _body(doc, r.dispatch_text)
-        _heading(doc, H1_SERVICE, 1)
-        _heading(doc, H2_TIMELINESS, 2)
-        _body(doc, r.timeliness_text)
-    _heading(doc, H1_PROBLEMS, 1)
-    _body(doc, r.problems_text)
+    for section in r.sections(problems_only):
+        _heading(doc, section.heading, 1)
+        if section.subheading:
+            _heading(doc, section.subheading, 2)
+        _body(doc, section.text)
     note = quality_note(r)
     if note:
         _body(doc, note, bold_lead=NOTE_LABEL)

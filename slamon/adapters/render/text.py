@@ -8,11 +8,6 @@ from slamon.core.data_quality import EXEMPTION_HEADERS
 from slamon.core.evidence import overdue_phrase
 from slamon.core.formats import chinese_date, chinese_moment
 from slamon.core.report_wording import (
-    H1_OVERVIEW,
-    H1_PROBLEMS,
-    H1_SERVICE,
-    H2_DISPATCH,
-    H2_TIMELINESS,
     REPORT_TITLE,
     MonthlyReport,
 )
@@ -36,16 +31,6 @@ def quality_note(r: MonthlyReport) -> str | None:
 
 def exemption_rows(r: MonthlyReport, compact: bool = False) -> list[tuple[str, ...]]:
     return r.quality.exemption_rows(r.tz, compact) if r.quality else []
-
-
-def _sections(r: MonthlyReport, problems_only: bool) -> list[tuple[str, str | None, str]]:
-    if problems_only:
-        return [(H1_PROBLEMS, None, r.problems_text)]
-    return [
-        (H1_OVERVIEW, H2_DISPATCH, r.dispatch_text),
-        (H1_SERVICE, H2_TIMELINESS, r.timeliness_text),
-        (H1_PROBLEMS, None, r.problems_text),
-    ]
 
 
 def subtitle(r: MonthlyReport) -> str:
@@ -91,11 +76,11 @@ def render_text(r: MonthlyReport, problems_only: bool = False) -> str:
     lines.extend(f"{WARNING_LABEL}{w}" for w in warnings(r))
     if warnings(r):
         lines.append("")
-    for h1, h2, body in _sections(r, problems_only):
-        lines.append(h1)
-        if h2:
-            lines.append(h2)
-        lines.extend(["　　" + body, ""])
+    for section in r.sections(problems_only):
+        lines.append(section.heading)
+        if section.subheading:
+            lines.append(section.subheading)
+        lines.extend(["　　" + section.text, ""])
     note = quality_note(r)
     if note:
         lines.extend(["　　" + note, ""])
@@ -141,11 +126,11 @@ def render_markdown(r: MonthlyReport, problems_only: bool = False) -> str:
     lines = [] if problems_only else [f"# {REPORT_TITLE}", "", f"**{subtitle(r)}**", ""]
     lines.extend(f"> **{WARNING_LABEL}**{_md_cell(w)}\n" for w in warnings(r))
     level = "##" if not problems_only else "#"
-    for h1, h2, body in _sections(r, problems_only):
-        lines.extend([f"{level} {h1}", ""])
-        if h2:
-            lines.extend([f"{level}# {h2}", ""])
-        lines.extend([md_escape(body), ""])
+    for section in r.sections(problems_only):
+        lines.extend([f"{level} {section.heading}", ""])
+        if section.subheading:
+            lines.extend([f"{level}# {section.subheading}", ""])
+        lines.extend([md_escape(section.text), ""])
     note = quality_note(r)
     if note:
         lines.extend([_md_cell(note), ""])

@@ -3,7 +3,6 @@ call and one template; the handlers run in a worker thread (see auth.page)."""
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 from starlette.requests import Request
@@ -92,14 +91,7 @@ def report(request: Request, v: Visitor) -> Response:
         subtitle,
         warnings,
     )
-    from slamon.core.report_wording import (
-        H1_OVERVIEW,
-        H1_PROBLEMS,
-        H1_SERVICE,
-        H2_DISPATCH,
-        H2_TIMELINESS,
-        REPORT_TITLE,
-    )
+    from slamon.core.report_wording import REPORT_TITLE
 
     try:
         m, r = _report(request)
@@ -119,7 +111,6 @@ def report(request: Request, v: Visitor) -> Response:
             months=months,
             title=REPORT_TITLE,
             subtitle=subtitle(r),
-            headings=(H1_OVERVIEW, H2_DISPATCH, H1_SERVICE, H2_TIMELINESS, H1_PROBLEMS),
             rows=detail_rows(r),
             warnings=warnings(r),
             note=quality_note(r),
@@ -132,34 +123,18 @@ def report(request: Request, v: Visitor) -> Response:
 
 @page
 def report_download(request: Request, v: Visitor) -> Response:
-    from slamon.adapters.render.text import render_markdown, render_text
+    from slamon.adapters.render.formats import report_format
 
-    fmt = request.query_params.get("format", "docx")
     try:
+        fmt = report_format(request.query_params.get("format", "docx"))
         m, r = _report(request)
     except InputError as exc:
         return error(request, v, str(exc))
-    name = f"report-{m.key}.{fmt}"
-    if fmt == "docx":
-        from slamon.adapters.render.docx import build_docx
-
-        buf = io.BytesIO()
-        build_docx(r).save(buf)
-        body: bytes = buf.getvalue()
-        kind = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-    elif fmt == "md":
-        body, kind = render_markdown(r).encode(), "text/markdown; charset=utf-8"
-    elif fmt == "txt":
-        body, kind = render_text(r).encode(), "text/plain; charset=utf-8"
-    elif fmt == "xlsx":
-        from slamon.adapters.render.xlsx import report_xlsx_bytes
-
-        body = report_xlsx_bytes(r)
-        kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    else:
-        return error(request, v, f"不支持的格式：{fmt}")
+    name = f"report-{m.key}.{fmt.ext}"
     return Response(
-        body, media_type=kind, headers={"content-disposition": f'attachment; filename="{name}"'}
+        fmt.render(r, False),
+        media_type=fmt.media_type,
+        headers={"content-disposition": f'attachment; filename="{name}"'},
     )
 
 
