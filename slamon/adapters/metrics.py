@@ -11,6 +11,8 @@ from prometheus_client import CollectorRegistry, start_http_server
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from slamon.core.vocabulary import RUN_FAILED, RUN_OK
+
 
 class _StoreCollector(Collector):
     def __init__(self, figures: Callable[[], Any], leader: Callable[[], bool]) -> None:
@@ -19,7 +21,7 @@ class _StoreCollector(Collector):
     def collect(self) -> Iterator[Any]:
         f = self.figures()
         polls = CounterMetricFamily("slamon_polls", "Poll cycles by outcome", labels=["status"])
-        for status in sorted({"ok", "failed", *f.polls}):
+        for status in sorted({RUN_OK, RUN_FAILED, *f.polls}):
             polls.add_metric([status], f.polls.get(status, 0))
         yield polls
         for name, value, text in (

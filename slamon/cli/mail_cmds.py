@@ -11,9 +11,10 @@ from rich.table import Table
 from slamon.cli.common import console, now_option, print_json, runtime
 from slamon.core.errors import InputError
 from slamon.core.formats import table_moment
+from slamon.core.vocabulary import OUTBOX_STATUSES, SENDING, SENT, UNSETTLED_OUTBOX
 
-PENDING_STATUSES = ("queued", "sending", "retry", "held", "failed")
-ALL_STATUSES = (*PENDING_STATUSES, "sent", "cancelled")
+PENDING_STATUSES = UNSETTLED_OUTBOX
+ALL_STATUSES = OUTBOX_STATUSES
 
 outbox_app = typer.Typer(
     help="邮件队列：列出待发送、待重试和发送失败的邮件；retry ID 重新排队。",
@@ -57,7 +58,9 @@ def outbox(
     """列出待发送、待重试和发送失败的邮件（--all 包括已发送）。"""
     if ctx.invoked_subcommand is not None:
         return
-    from slamon.core.vocabulary import MAIL_KIND_NAMES as KIND_NAMES
+    from slamon.core.vocabulary import (
+        MAIL_KIND_NAMES as KIND_NAMES,
+    )
     from slamon.core.vocabulary import OUTBOX_STATUS_NAMES as STATUS_NAMES
     from slamon.service.outbox_admin import outbox_view
 
@@ -116,7 +119,7 @@ def retry(
     old = requeue(runtime().engine, message_id, now_option(now))
     if old is None:
         raise InputError(f"邮件队列中没有编号为 {message_id} 的邮件")
-    if old in ("sent", "sending"):
+    if old in (SENT, SENDING):
         raise InputError(f"邮件 {message_id} 的状态为“{STATUS_NAMES[old]}”，不能重新排队")
     console.print(
         f"邮件 {message_id} 已重新排队（原状态：{STATUS_NAMES.get(old, old)}），将在下一个发送时段发出。"

@@ -36,7 +36,10 @@ def health(
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
 ) -> None:
     """守护进程健康状况：租约持有者、上次读取、上次发送、邮件队列（供运维监控）。"""
-    from slamon.core.vocabulary import OUTBOX_STATUS_NAMES
+    from slamon.core.vocabulary import (
+        OUTBOX_STATUS_NAMES,
+        RUN_OK,
+    )
     from slamon.service.health import daemon_health
 
     rt = runtime()
@@ -54,7 +57,7 @@ def health(
     console.print(f"租约持有者：{d['lease_holder'] or '无'}", markup=False)
     poll = d["last_poll"]
     if poll:
-        outcome = "成功" if poll["status"] == "ok" else f"失败（{poll['error']}）"
+        outcome = "成功" if poll["status"] == RUN_OK else f"失败（{poll['error']}）"
         console.print(
             f"上次读取：{when(poll['finished_at'] or poll['started_at'])}，{outcome}", markup=False
         )

@@ -21,6 +21,7 @@ from slamon.core.sla import clock_started, evaluate
 from slamon.core.vocabulary import (
     ANSWERED_LATE,
     ANSWERED_ON_TIME,
+    CONDITIONAL,
     DUE_SOON,
     OVERDUE,
     RETURNED,
@@ -148,7 +149,7 @@ def week_figures(
     start = week.start(tz)
     out = WeekFigures(week, as_of)
     for raw in records:
-        if raw.share_type != "conditional" or raw.submitted_at > as_of:
+        if raw.share_type != CONDITIONAL or raw.submitted_at > as_of:
             continue
         if raw.application_id in exempt:
             continue

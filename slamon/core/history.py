@@ -27,10 +27,11 @@ from slamon.core.records import ApplicationRecord
 from slamon.core.vocabulary import (
     ANSWER_CHANGED,
     APPROVED,
-    PENDING,
+    DECISION_PENDING,
     REJECTED,
     RESUBMITTED,
     RETURNED,
+    REVIEW_PENDING,
     START_ESTIMATED,
     TRANSFERRED,
     WITHDRAWN,
@@ -165,7 +166,7 @@ def as_of_round(record: ApplicationRecord, as_of: dt.datetime) -> ApplicationRec
         return r
     prev = h.previous
     changes: dict[str, object] = {
-        "decision": prev.decision if prev is not None else PENDING,
+        "decision": prev.decision if prev is not None else DECISION_PENDING,
         "decided_at": prev.decided_at if prev is not None else None,
         "history": dataclasses.replace(h, restart=None, restart_reason=None, changed=None),
     }
@@ -182,9 +183,9 @@ def as_of_view(record: ApplicationRecord, as_of: dt.datetime) -> ApplicationReco
     record = as_of_round(record, as_of)
     changes: dict[str, object] = {}
     if record.decided_at is not None and record.decided_at > as_of:
-        changes.update(decision=PENDING, decided_at=None)
+        changes.update(decision=DECISION_PENDING, decided_at=None)
     if record.reviewed_at is not None and record.reviewed_at > as_of:
-        changes.update(review_status=PENDING, reviewed_at=None)
+        changes.update(review_status=REVIEW_PENDING, reviewed_at=None)
     if record.received_at is not None and record.received_at > as_of:
         changes["received_at"] = None
     return dataclasses.replace(record, **changes) if changes else record

@@ -22,12 +22,14 @@ from slamon.core.invisible import visible
 from slamon.core.times import instant
 from slamon.core.vocabulary import (
     APPROVED,
+    CONDITIONAL,
+    DECISION_PENDING,
     DEFAULT_WORDS,
     HEADER_ALIASES,
     PASSED,
-    PENDING,
     REJECTED,
     RETURNED,
+    REVIEW_PENDING,
     PlatformWords,
 )
 
@@ -80,10 +82,10 @@ class ApplicationRecord:
     resource_name: str
     share_type: str  # conditional / unconditional
     submitted_at: dt.datetime
-    review_status: str = "pending"  # pending / passed / rejected
+    review_status: str = REVIEW_PENDING  # pending / passed / rejected
     reviewed_at: dt.datetime | None = None
     received_at: dt.datetime | None = None
-    decision: str = "pending"  # pending / approved / rejected
+    decision: str = DECISION_PENDING  # pending / approved / rejected / withdrawn / returned
     decided_at: dt.datetime | None = None
     applicant_region: str | None = None
     provider_region: str | None = None
@@ -311,8 +313,10 @@ def validate_row(
     out["share_type"] = _vocab(data.get("share_type"), words.share_type, "share_type", row, None)
     review = data.get("review_status")
     review_given = _text(review) is not None
-    out["review_status"] = _vocab(review, words.review_status, "review_status", row, PENDING)
-    out["decision"] = _vocab(data.get("decision"), words.decision, "decision", row, PENDING)
+    out["review_status"] = _vocab(review, words.review_status, "review_status", row, REVIEW_PENDING)
+    out["decision"] = _vocab(
+        data.get("decision"), words.decision, "decision", row, DECISION_PENDING
+    )
     date_only = set()
     for f in DATETIME_FIELDS:
         value = data.get(f)
@@ -354,7 +358,7 @@ def _check_consistency(r: ApplicationRecord, row: int | str) -> None:
     """Field combinations that cannot be; a DATE-only value compares with others by day only."""
     if r.decision in (APPROVED, REJECTED, RETURNED) and r.decided_at is None:
         raise RowError(row, "decided_at", "审批结果为通过、驳回或退回时必须有审批时间")
-    if r.decision == PENDING and r.decided_at is not None:
+    if r.decision == DECISION_PENDING and r.decided_at is not None:
         raise RowError(row, "decision", "有审批时间但审批结果为待审批")
     by_day = bool(r.date_only)
     for earlier, later in _IN_ORDER:
@@ -364,8 +368,8 @@ def _check_consistency(r: ApplicationRecord, row: int | str) -> None:
         if is_before(r, later, earlier) if by_day else b < a:
             raise RowError(row, later, f"{later} 早于 {earlier}")
     if (
-        r.share_type == "conditional"
-        and r.review_status == "passed"
+        r.share_type == CONDITIONAL
+        and r.review_status == PASSED
         and r.received_at is None
         and r.reviewed_at is None
     ):

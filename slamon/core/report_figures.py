@@ -7,13 +7,13 @@ exactly from today's records. SLA stages come from the engine (:func:`slamon.cor
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 from slamon.core.calendar import WorkCalendar
 from slamon.core.data_quality import conflicting_ids
+from slamon.core.dispatch import Dispatch, dispatch_counts
 from slamon.core.history import as_of_view
 from slamon.core.periods import Month
 from slamon.core.records import ApplicationRecord
@@ -23,34 +23,14 @@ from slamon.core.vocabulary import (
     ANSWERED_LATE,
     ANSWERED_ON_TIME,
     CALENDAR_UNOFFICIAL,
+    CONDITIONAL,
     DATA_ISSUE,
     OVERDUE,
-    RETURNED,
     WITHDRAWN,
 )
 
 TOP_N = 3
 MIN_ANSWERS = 3  # a provider needs this many answers in the month to be ranked
-
-
-@dataclass(frozen=True)
-class Dispatch:
-    """一、（一）数据调度情况: counts over the applications submitted in the month."""
-
-    applications: int = 0
-    conditional: int = 0
-    unconditional: int = 0
-    reviewed: int = 0
-    unreviewed: int = 0
-    provider_decisions: int = 0
-    approved: int = 0
-    rejected: int = 0
-    undecided: int = 0
-    returned: int = 0  # conditional, sent back by the provider (退回补正)
-    withdrawn: int = 0  # any share type, withdrawn by the applicant or voided (撤回/作废)
-
-    def as_dict(self) -> dict[str, int]:
-        return dataclasses.asdict(self)
 
 
 @dataclass(frozen=True)
@@ -73,7 +53,7 @@ class LateItem:
     flags: tuple[str, ...] = ()  # data-quality flags (vocabulary FLAG_NAMES)
     stage: str | None = None  # an earlier stage of a staged rule late on its own; None = the answer
     stage_name: str | None = None
-    share_type: str = "conditional"
+    share_type: str = CONDITIONAL
     calendar_official: bool = True  # False: the deadline was reckoned on an estimated calendar
 
     def as_dict(self, tz: dt.tzinfo) -> dict[str, object]:
@@ -89,7 +69,7 @@ class LateItem:
             "deadline": iso(self.deadline),
             "deadline_date": self.deadline_date.isoformat(),
             "rule": self.rule_id,
-            "status": "answered_late" if self.answered else "unanswered_overdue",
+            "status": ANSWERED_LATE if self.answered else "unanswered_overdue",
             "decided_at": iso(self.decided_at),
             "overdue_working_days": self.overdue_working_days,
             "extended_by": self.extended_by,
@@ -190,44 +170,6 @@ class MonthlyFigures:
     @property
     def timeliness_top(self) -> list[str]:
         return [t.provider_dept for t in self.ranking[:TOP_N]]
-
-
-def dispatch_counts(records: Iterable[ApplicationRecord]) -> Dispatch:
-    """Counts over (as-of views of) the month's applications."""
-    n = cond = reviewed = unreviewed = approved = rejected = undecided = returned = withdrawn = 0
-    for r in records:
-        n += 1
-        withdrawn += r.decision == WITHDRAWN
-        if r.share_type != "conditional":
-            continue
-        cond += 1
-        if r.review_status == "pending":
-            unreviewed += 1
-        else:
-            reviewed += 1
-        if r.decision == "approved":
-            approved += 1
-        elif r.decision == "rejected":
-            rejected += 1
-        elif r.decision == RETURNED:
-            returned += 1
-        elif r.decision == WITHDRAWN:
-            pass
-        elif r.review_status == "passed":
-            undecided += 1
-    return Dispatch(
-        applications=n,
-        conditional=cond,
-        unconditional=n - cond,
-        reviewed=reviewed,
-        unreviewed=unreviewed,
-        provider_decisions=approved + rejected,
-        approved=approved,
-        rejected=rejected,
-        undecided=undecided,
-        returned=returned,
-        withdrawn=withdrawn,
-    )
 
 
 def _late_item(r: ApplicationRecord, s: SlaState) -> LateItem:

@@ -9,7 +9,10 @@ from dataclasses import dataclass
 from slamon.core.data_quality import DataQuality
 from slamon.core.report_figures import MIN_ANSWERS, TOP_N, LateProvider, MonthlyFigures
 from slamon.core.rules import Rule, RuleSet
-from slamon.core.vocabulary import SHARE_TYPE_NAMES
+from slamon.core.vocabulary import (
+    CONDITIONAL,
+    SHARE_TYPE_NAMES,
+)
 
 _CN_COUNT = {1: "一", 2: "两", 3: "三"}
 
@@ -114,7 +117,7 @@ def governing_rules(f: MonthlyFigures, rules: RuleSet) -> list[Rule]:
     return [
         r
         for r in rules.active
-        if "conditional" in r.share_types
+        if CONDITIONAL in r.share_types
         and r.effective_from <= last
         and (r.effective_until is None or r.effective_until >= first)
     ]

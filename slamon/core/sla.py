@@ -42,6 +42,7 @@ from slamon.core.vocabulary import (
     BEYOND_CALENDAR,
     CONDITIONAL,
     DATA_ISSUE,
+    DECISION_PENDING,
     DUE_SOON,
     EXTENSION_AFTER_DEADLINE,
     EXTENSION_BEYOND_CALENDAR,
@@ -145,7 +146,7 @@ def _evaluated(
         waiting = (
             not review_rejected
             and record.share_type == CONDITIONAL
-            and record.decision == PENDING
+            and record.decision == DECISION_PENDING
             and all(clock_start(record, rule)[1] is None for rule in rules.active)
         )
         state = SlaState(aid, AWAITING_REVIEW if waiting else NOT_APPLICABLE)

@@ -16,7 +16,12 @@ from slamon.core.calendar import WorkCalendar
 from slamon.core.deadline import Deadline, compute_deadline, working_days_late
 from slamon.core.records import ApplicationRecord
 from slamon.core.rules import Rule, RuleSet, Stage
-from slamon.core.vocabulary import CONDITIONAL, PASSED, PENDING, ROUND_START
+from slamon.core.vocabulary import (
+    CONDITIONAL,
+    PASSED,
+    REVIEW_PENDING,
+    ROUND_START,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +58,7 @@ def event_time(
     if event == "reviewed_at":
         if as_start and record.review_status != PASSED:
             return None
-        if not as_start and record.review_status == PENDING:
+        if not as_start and record.review_status == REVIEW_PENDING:
             return None
     return getattr(record, event)
 

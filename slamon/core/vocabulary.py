@@ -20,19 +20,22 @@ SHARE_TYPES = (CONDITIONAL, UNCONDITIONAL)
 SHARE_TYPE_NAMES = {CONDITIONAL: "有条件共享", UNCONDITIONAL: "无条件共享"}
 
 # -- review (规范性审核) and decision (数据提供方审批) ------------------------------------------
-PENDING = "pending"
+# "pending" is three things: a review not yet done, a decision not yet made, and the SLA stage
+# 办理中 (PENDING, below). Code names the one it means.
+REVIEW_PENDING = "pending"
+DECISION_PENDING = "pending"
 PASSED = "passed"
 APPROVED = "approved"
 REJECTED = "rejected"
 WITHDRAWN = "withdrawn"  # 已撤回/作废: the applicant withdrew or the platform voided it
 RETURNED = "returned"  # 退回补正: sent back for missing materials (一次性告知)
-REVIEW_STATUSES = (PENDING, PASSED, REJECTED)
-DECISIONS = (PENDING, APPROVED, REJECTED, WITHDRAWN, RETURNED)
+REVIEW_STATUSES = (REVIEW_PENDING, PASSED, REJECTED)
+DECISIONS = (DECISION_PENDING, APPROVED, REJECTED, WITHDRAWN, RETURNED)
 # Decisions that are the provider's answer (returned only when the rule says so: clock.returned).
 ANSWERS = (APPROVED, REJECTED)
-REVIEW_NAMES = {PENDING: "待审核", PASSED: "审核通过", REJECTED: "审核驳回"}
+REVIEW_NAMES = {REVIEW_PENDING: "待审核", PASSED: "审核通过", REJECTED: "审核驳回"}
 DECISION_NAMES = {
-    PENDING: "待审批",
+    DECISION_PENDING: "待审批",
     APPROVED: "通过",
     REJECTED: "驳回",
     WITHDRAWN: "已撤回",
@@ -40,6 +43,7 @@ DECISION_NAMES = {
 }
 
 # -- SLA stages (``status --json``) -------------------------------------------------------------
+PENDING = "pending"  # 办理中: the clock runs, the deadline is not near
 NOT_APPLICABLE = "not_applicable"
 AWAITING_REVIEW = "awaiting_review"
 DUE_SOON = "due_soon"
@@ -174,7 +178,7 @@ MAIL_KIND_NAMES = {
 }
 
 # -- outbox ---------------------------------------------------------------------------------------
-QUEUED, SENDING, SENT, RETRY, FAILED, CANCELLED = (
+QUEUED, SENDING, SENT, RETRY, FAILED, CANCELLED = (  # outbox statuses
     "queued",
     "sending",
     "sent",
@@ -185,6 +189,10 @@ QUEUED, SENDING, SENT, RETRY, FAILED, CANCELLED = (
 # The server may have delivered it (accepted, then the connection dropped or the reply came too
 # late) and it was already resent once: it waits for an operator (``slamon outbox retry``).
 HELD = "held"
+OUTBOX_STATUSES = (QUEUED, SENDING, RETRY, HELD, FAILED, SENT, CANCELLED)
+UNSETTLED_OUTBOX = (QUEUED, SENDING, RETRY, HELD, FAILED)  # what ``slamon outbox`` lists by default
+# -- poll runs ------------------------------------------------------------------------------------
+RUN_RUNNING, RUN_OK, RUN_FAILED = "running", "ok", "failed"
 OUTBOX_STATUS_NAMES = {
     QUEUED: "待发送",
     SENDING: "发送中",
@@ -205,10 +213,10 @@ SHARE_TYPE_WORDS: Mapping[str, str] = {
     "无条件": UNCONDITIONAL,
 }
 REVIEW_WORDS: Mapping[str, str] = {
-    "pending": PENDING,
-    "待审核": PENDING,
-    "未审核": PENDING,
-    "审核中": PENDING,
+    "pending": REVIEW_PENDING,
+    "待审核": REVIEW_PENDING,
+    "未审核": REVIEW_PENDING,
+    "审核中": REVIEW_PENDING,
     "passed": PASSED,
     "通过": PASSED,
     "审核通过": PASSED,
@@ -219,10 +227,10 @@ REVIEW_WORDS: Mapping[str, str] = {
     "审核驳回": REJECTED,
 }
 DECISION_WORDS: Mapping[str, str] = {
-    "pending": PENDING,
-    "待审批": PENDING,
-    "未审批": PENDING,
-    "审批中": PENDING,
+    "pending": DECISION_PENDING,
+    "待审批": DECISION_PENDING,
+    "未审批": DECISION_PENDING,
+    "审批中": DECISION_PENDING,
     "approved": APPROVED,
     "通过": APPROVED,
     "审批通过": APPROVED,

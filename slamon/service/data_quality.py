@@ -20,7 +20,10 @@ from slamon.core.data_quality import (
 )
 from slamon.core.departments import near_misses, variant_groups
 from slamon.core.periods import Month
-from slamon.core.vocabulary import WITHDRAWN
+from slamon.core.vocabulary import (
+    RUN_OK,
+    WITHDRAWN,
+)
 from slamon.runtime import Runtime
 from slamon.service.exemptions import ExemptionFact, active_exemptions, submitted_in
 
@@ -52,7 +55,7 @@ def unknown_departments(rt: Runtime, counts: dict[str, int]) -> tuple[UnknownDep
 
 def last_read(conn: Connection) -> dt.datetime | None:
     """When the last successful read of the source began (its data is as of then)."""
-    run = runs.last_run(conn, "ok")
+    run = runs.last_run(conn, RUN_OK)
     if run is None:
         return None
     at = run.get("started_at")

@@ -13,7 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 from slamon.adapters.store import health_queries as q
 from slamon.adapters.store import outbox, runs
-from slamon.core.vocabulary import OPEN_STAGES, OVERDUE
+from slamon.core.vocabulary import (
+    OPEN_STAGES,
+    OVERDUE,
+    RUN_FAILED,
+    RUN_OK,
+)
 from slamon.runtime import Runtime
 
 if TYPE_CHECKING:
@@ -43,7 +48,7 @@ def daemon_health(engine: Engine, rt: Runtime, now: dt.datetime) -> dict[str, An
     than ``source.stale_minutes`` (or the source is ``none``)."""
     with engine.connect() as conn:
         lease = q.lease_state(conn)
-        last_ok, last_failed = runs.last_run(conn, "ok"), runs.last_run(conn, "failed")
+        last_ok, last_failed = runs.last_run(conn, RUN_OK), runs.last_run(conn, RUN_FAILED)
         delivery = runs.get_meta(conn, q.LAST_DELIVERY_KEY)
         sent = q.last_sent_at(conn)
         counts = outbox.counts(conn)
@@ -103,7 +108,7 @@ def metric_figures(engine: Engine) -> MetricFigures:
     with engine.connect() as conn:
         totals = q.poll_totals(conn)
         stages = q.stage_counts(conn)
-        last_ok = runs.last_run(conn, "ok")
+        last_ok = runs.last_run(conn, RUN_OK)
         delivery = runs.get_meta(conn, q.LAST_DELIVERY_KEY)
         return MetricFigures(
             polls=totals["runs"],

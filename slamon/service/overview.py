@@ -22,6 +22,8 @@ from slamon.core.vocabulary import (
     ANSWERED_ON_TIME,
     DUE_SOON,
     OVERDUE,
+    RUN_FAILED,
+    RUN_OK,
 )
 from slamon.runtime import Runtime
 from slamon.service.exemptions import active_exemptions
@@ -123,7 +125,7 @@ def overview(engine: Engine, rt: Runtime, now: dt.datetime, search: str | None =
             r.answered += n
             if stage == ANSWERED_ON_TIME:
                 r.on_time += n
-        last_ok, last_failed = runs.last_run(conn, "ok"), runs.last_run(conn, "failed")
+        last_ok, last_failed = runs.last_run(conn, RUN_OK), runs.last_run(conn, RUN_FAILED)
         rejected = q.rejected_row_count(conn)
         held = len(data_issues.open_issues(conn))
     found = list(rows.values())
@@ -240,8 +242,8 @@ def quality_basics(engine: Engine, rt: Runtime, now: dt.datetime) -> QualityBasi
         issues.sort(key=lambda i: (i["since"], i["application_id"]), reverse=True)
         return QualityBasics(
             now,
-            runs.last_run(conn, "ok"),
-            runs.last_run(conn, "failed"),
+            runs.last_run(conn, RUN_OK),
+            runs.last_run(conn, RUN_FAILED),
             rt.settings.source.stale_minutes,
             runs.recent_rejections(conn),
             q.rejected_row_count(conn),

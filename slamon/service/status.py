@@ -11,7 +11,13 @@ from slamon.adapters.store import applications, data_issues, quality_queries, ru
 from slamon.core.data_quality import UnknownDepartment
 from slamon.core.departments import canonical, matching
 from slamon.core.sla import SlaState, evaluate
-from slamon.core.vocabulary import FLAG_NAMES, ISSUE_REASON_NAMES, STAGE_SEVERITY
+from slamon.core.vocabulary import (
+    FLAG_NAMES,
+    ISSUE_REASON_NAMES,
+    RUN_FAILED,
+    RUN_OK,
+    STAGE_SEVERITY,
+)
 from slamon.runtime import Runtime
 from slamon.service.data_quality import unknown_departments
 from slamon.service.exemptions import ExemptionFact, active_exemptions
@@ -128,8 +134,8 @@ def build_status(
             issue = issues.get(record.application_id)
             state = evaluate(record, now, rt.rules, rt.calendar, rt.tz, issue[0] if issue else None)
             items.append(StatusItem(record, state, issue, exempted.get(record.application_id)))
-        last_ok = runs.last_run(conn, "ok")
-        last_failed = runs.last_run(conn, "failed")
+        last_ok = runs.last_run(conn, RUN_OK)
+        last_failed = runs.last_run(conn, RUN_FAILED)
         rejected = runs.recent_rejections(conn, include_settled=include_settled)
         changes = applications.latest_deadline_changes(conn)
         future = future_rows(conn)

@@ -19,7 +19,11 @@ from typing import Any
 from slamon.core.errors import ConfigError
 from slamon.core.evidence import overdue_phrase
 from slamon.core.formats import chinese_date_weekday, table_moment
-from slamon.core.vocabulary import START_EVENT_NAMES
+from slamon.core.vocabulary import (
+    DUE_SOON,
+    OVERDUE,
+    START_EVENT_NAMES,
+)
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parent / "templates"
 UNASSIGNED_MARK = "未配置联系人"
@@ -134,8 +138,8 @@ def notice_context(
     escalate_after: int,
 ) -> dict[str, Any]:
     citations = list(dict.fromkeys(i["citation"] for i in items if i.get("citation")))
-    overdue = [i for i in items if i["kind"] == "overdue"]
-    due_soon = [i for i in items if i["kind"] == "due_soon"]
+    overdue = [i for i in items if i["kind"] == OVERDUE]
+    due_soon = [i for i in items if i["kind"] == DUE_SOON]
     return {
         "kind": kind,
         "department": department,

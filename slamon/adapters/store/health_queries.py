@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from slamon.adapters.store.models import DataIssue, Lease, Outbox, PollRun, RejectedRow, SlaStateRow
+from slamon.core.vocabulary import RUN_OK
 
 LEASE, RUN, OUTBOX = Lease.__table__, PollRun.__table__, Outbox.__table__
 SLA, REJECTED, ISSUE = SlaStateRow.__table__, RejectedRow.__table__, DataIssue.__table__
@@ -32,7 +33,7 @@ def poll_totals(conn: Connection) -> dict[str, Any]:
             func.coalesce(func.sum(RUN.c.inserted), 0),
             func.coalesce(func.sum(RUN.c.updated), 0),
             func.coalesce(func.sum(RUN.c.rejected), 0),
-        ).where(RUN.c.status == "ok")
+        ).where(RUN.c.status == RUN_OK)
     ).one()
     return {
         "runs": {k: int(v) for k, v in by_status.items()},

@@ -16,6 +16,11 @@ from sqlalchemy.types import TypeEngine
 from sqlmodel import Field, SQLModel
 from sqlmodel.sql.sqltypes import UTCDateTime
 
+from slamon.core.vocabulary import (
+    QUEUED,
+    RUN_RUNNING,
+)
+
 SCHEMA_VERSION = 1
 
 
@@ -145,7 +150,7 @@ class PollRun(SQLModel, table=True):
     source: str = Field(max_length=200)
     started_at: dt.datetime
     finished_at: dt.datetime | None = None
-    status: str = Field(default="running", max_length=16)  # running / ok / failed
+    status: str = Field(default=RUN_RUNNING, max_length=16)  # RUN_RUNNING / RUN_OK / RUN_FAILED
     fetched: int = 0
     inserted: int = 0
     updated: int = 0
@@ -218,9 +223,7 @@ class Outbox(SQLModel, table=True):
     items: str = Field(sa_column=Column(Text, nullable=False))
     unassigned: bool = False  # the department has no contact: sent to the supervisors instead
     message_id: str = Field(max_length=300)
-    status: str = Field(
-        default="queued", max_length=16
-    )  # queued / sending / sent / retry / failed / cancelled / held
+    status: str = Field(default=QUEUED, max_length=16)  # vocabulary OUTBOX_STATUSES
     attempts: int = 0
     # Deliveries whose outcome is unknown (accepted then dropped, reply after the timeout, a
     # worker that died while sending): one resend is allowed, then the row is held.

@@ -20,7 +20,10 @@ from slamon.adapters.store.applications import load_records, records_of
 from slamon.adapters.store.models import Application
 from slamon.core.periods import IsoWeek, Month
 from slamon.core.records import FIELDS, ApplicationRecord
-from slamon.core.vocabulary import CONDITIONAL
+from slamon.core.vocabulary import (
+    CONDITIONAL,
+    REJECTED,
+)
 
 APP = Application.__table__
 _COLS = [APP.c[f] for f in FIELDS]
@@ -53,7 +56,7 @@ def _open_or_decided_since(
     is the selective one.
     """
     out: dict[str, ApplicationRecord] = {}
-    common = [APP.c.share_type.in_(list(share_types)), APP.c.review_status != "rejected"]
+    common = [APP.c.share_type.in_(list(share_types)), APP.c.review_status != REJECTED]
     if skip_submitted is not None:
         submitted = func.coalesce(APP.c.submitted_at, APP.c.submitted_at)
         common.append(or_(submitted < skip_submitted[0], submitted > skip_submitted[1]))

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, Engine, delete, func, select, update
 
 from slamon.adapters.store.bulk import chunks, insert_rows
 from slamon.adapters.store.models import ImportedFile, Meta, PollRun, RejectedRow
+from slamon.core.vocabulary import RUN_FAILED, RUN_OK, RUN_RUNNING
 
 META = Meta.__table__
 RUN = PollRun.__table__
@@ -57,13 +58,13 @@ def lock_polls(conn: Connection) -> None:
 # -- poll runs -------------------------------------------------------------------------------
 def start_run(conn: Connection, source: str, now: dt.datetime) -> int:
     return conn.execute(
-        RUN.insert().values(source=fit(source, 200), started_at=now, status="running")
+        RUN.insert().values(source=fit(source, 200), started_at=now, status=RUN_RUNNING)
     ).inserted_primary_key[0]
 
 
 def finish_run(conn: Connection, run_id: int, now: dt.datetime, **counts: int) -> None:
     conn.execute(
-        update(RUN).where(RUN.c.id == run_id).values(finished_at=now, status="ok", **counts)
+        update(RUN).where(RUN.c.id == run_id).values(finished_at=now, status=RUN_OK, **counts)
     )
 
 
@@ -75,7 +76,7 @@ def record_failed_run(engine: Engine, source: str, now: dt.datetime, error: str)
                 source=fit(source, 200),
                 started_at=now,
                 finished_at=now,
-                status="failed",
+                status=RUN_FAILED,
                 error=fit(error, 4000),
             )
         )
