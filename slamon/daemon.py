@@ -15,11 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import signal
-import socket
 import threading
-import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -31,10 +28,6 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
 log = logging.getLogger("slamon.daemon")
-
-
-def worker_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
 class Daemon:
@@ -50,7 +43,11 @@ class Daemon:
     ) -> None:
         self.rt, self.engine = rt, engine
         self.clock = clock or (lambda: dt.datetime.now(rt.tz))
-        self.holder = holder or worker_id()
+        if holder is None:
+            from slamon.service.delivery import worker_id
+
+            holder = worker_id("daemon")
+        self.holder = holder
         self.stop_event = threading.Event()
         self.leader = False
         self.scheduler: Any = None

@@ -8,12 +8,12 @@ from slamon.cli.common import console, now_option, print_json, runtime
 from slamon.core.formats import table_moment
 
 
-def test_mail(
+def test_mail_cmd(
     address: str = typer.Argument(..., metavar="ADDRESS", help="收件人邮箱"),
     now: str = typer.Option(None, "--now", help="邮件中写明的时刻（默认当前时间）"),
 ) -> None:
     """经配置的邮件服务器发送一封测试邮件，并如实报告服务器的答复。"""
-    from slamon.service.test_mail import send_test_mail
+    from slamon.service.mail_check import send_test_mail
 
     rt = runtime()
     smtp = rt.settings.smtp
@@ -73,5 +73,5 @@ def health(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("test-mail")(test_mail)
+    app.command("test-mail")(test_mail_cmd)
     app.command("health")(health)

@@ -133,7 +133,7 @@ class DataQuality:
         return len(self.exemptions)
 
     def as_json(self, tz: dt.tzinfo) -> dict[str, object]:
-        """CONTRACT §2 keys first (counts), then the lists behind them."""
+        """docs/CONTRACT.md §2 keys first (counts), then the lists behind them."""
         return {
             "last_read": None
             if self.last_read is None

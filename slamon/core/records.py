@@ -1,4 +1,4 @@
-"""The application record (CONTRACT.md §1) and its validation.
+"""The application record (docs/CONTRACT.md §1) and its validation.
 
 Every source (SQL, CSV/XLSX, demo) turns its raw rows into mappings from field names (English or
 the Chinese header aliases) to values, and calls :func:`validate_row`. A bad row raises
@@ -294,7 +294,7 @@ def validate_row(
     """Turn one raw row (keys: field names or Chinese headers) into a validated record.
 
     ``words``: the platform words for share_type, review_status and decision (config
-    ``vocabulary:`` over the defaults of CONTRACT §1). This runs for every row of every read:
+    ``vocabulary:`` over the defaults of docs/CONTRACT.md §1). This runs for every row of every read:
     the common cases (text, a driver's naive datetime) take the shortest path.
     """
     columns = _columns(tuple(raw))

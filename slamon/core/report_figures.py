@@ -1,4 +1,4 @@
-"""Monthly figures (CONTRACT.md §3), pure: records, rules, calendar and the as-of moment in.
+"""Monthly figures (docs/CONTRACT.md §3), pure: records, rules, calendar and the as-of moment in.
 
 Everything is decided as of ``as_of``: an event recorded after it (a review, a receipt, an
 answer) is treated as not having happened yet, so a report for a past month can be replayed

@@ -40,7 +40,7 @@ class MonthlyReport:
     printed_by: str | None = None  # 印发机关
 
     def as_json(self) -> dict[str, object]:
-        """The ``report monthly --format json`` shape of CONTRACT §2 (plus ``details`` per provider)."""
+        """The ``report monthly --format json`` shape of docs/CONTRACT.md §2 (plus ``details`` per provider)."""
         f = self.figures
         return {
             "month": f.month.key,

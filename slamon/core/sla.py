@@ -1,6 +1,6 @@
 """SLA evaluation: where an application stands against its legal deadline at ``now``. Pure.
 
-Stages (CONTRACT §2, ``status --json``):
+Stages (docs/CONTRACT.md §2, ``status --json``):
 - ``not_applicable``: no active rule covers it (e.g. unconditional under guizhou-2023), or the
   normative review rejected it so it never reached the provider;
 - ``awaiting_review``: conditional, review pending: the provider's clock has not started;

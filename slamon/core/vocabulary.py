@@ -1,6 +1,6 @@
 """slamon's vocabulary, in one place: the code names of stages, share types, review statuses,
 decisions, notice kinds and outbox statuses, their Chinese names, and the platform words that map
-onto them (CONTRACT §1). Everything else imports these; a site adds its own platform words in
+onto them (docs/CONTRACT.md §1). Everything else imports these; a site adds its own platform words in
 ``config.yaml`` (``vocabulary:``), never by editing code.
 """
 
@@ -203,7 +203,7 @@ OUTBOX_STATUS_NAMES = {
     HELD: "待人工处理",
 }
 
-# -- platform words → code names (CONTRACT §1) ---------------------------------------------------
+# -- platform words → code names (docs/CONTRACT.md §1) ---------------------------------------------------
 SHARE_TYPE_WORDS: Mapping[str, str] = {
     "conditional": CONDITIONAL,
     "有条件共享": CONDITIONAL,
@@ -331,7 +331,7 @@ def site_words(data: Any) -> PlatformWords:
     return PlatformWords(**tables)
 
 
-# Header aliases (CONTRACT §1): Chinese column headers a platform export may use.
+# Header aliases (docs/CONTRACT.md §1): Chinese column headers a platform export may use.
 HEADER_ALIASES: dict[str, str] = {
     "申请编号": "application_id",
     "申请部门": "applicant_dept",

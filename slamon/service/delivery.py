@@ -51,7 +51,7 @@ from slamon.service.delivery_report import DeliveryReport
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-log = logging.getLogger("slamon.notify")
+log = logging.getLogger("slamon.delivery")
 CLAIM_TIMEOUT = dt.timedelta(minutes=10)
 BACKOFF = dt.timedelta(minutes=1)
 MAX_BACKOFF = dt.timedelta(hours=2)

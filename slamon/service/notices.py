@@ -53,7 +53,7 @@ if TYPE_CHECKING:
 
 __all__ = ["DeliveryReport", "deliver_due", "notify_stale_source", "plan_notices", "queue_message"]
 
-log = logging.getLogger("slamon.notify")
+log = logging.getLogger("slamon.notices")
 HISTORY_DAYS = 60  # reminders and overdue repeats look back this far; escalations look back forever
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from slamon.adapters.store import dashboard_queries as q
-from slamon.adapters.store import data_issues, runs
+from slamon.adapters.store import data_issues, health_queries, runs
 from slamon.core.departments import canonical
 from slamon.core.periods import Month
 from slamon.core.sla import evaluate
@@ -126,7 +126,7 @@ def overview(engine: Engine, rt: Runtime, now: dt.datetime, search: str | None =
             if stage == ANSWERED_ON_TIME:
                 r.on_time += n
         last_ok, last_failed = runs.last_run(conn, RUN_OK), runs.last_run(conn, RUN_FAILED)
-        rejected = q.rejected_row_count(conn)
+        rejected = health_queries.rejected_row_count(conn)
         held = len(data_issues.open_issues(conn))
     found = list(rows.values())
     if search and search.strip():
@@ -246,7 +246,7 @@ def quality_basics(engine: Engine, rt: Runtime, now: dt.datetime) -> QualityBasi
             runs.last_run(conn, RUN_FAILED),
             rt.settings.source.stale_minutes,
             runs.recent_rejections(conn),
-            q.rejected_row_count(conn),
-            q.stage_totals(conn),
+            health_queries.rejected_row_count(conn),
+            health_queries.stage_counts(conn),
             issues,
         )

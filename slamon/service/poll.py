@@ -38,7 +38,7 @@ log = logging.getLogger("slamon.poll")
 PROGRESS_EVERY = 100_000  # rows between progress lines in the log
 
 # Called inside the poll transaction after SLA evaluation; returns the number of notices planned.
-# The mail package installs its planner here (see slamon.notify); tests may leave it empty.
+# default_planner() gives the mail planner (slamon.service.notices); tests may leave it empty.
 Planner = Callable[["Connection", Runtime, dt.datetime], int]
 
 

@@ -45,7 +45,7 @@ class PollSummary:
         self.issues_cleared += part.issues_cleared
 
     def as_import_json(self) -> dict[str, Any]:
-        """The ``import --json`` shape of CONTRACT §2."""
+        """The ``import --json`` shape of docs/CONTRACT.md §2."""
         return {
             "inserted": self.inserted,
             "updated": self.updated,

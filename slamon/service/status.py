@@ -48,7 +48,7 @@ class StatusItem:
             "stage": s.stage,
             "overdue_working_days": s.overdue_working_days,
             "decided_at": _iso(r.decided_at),
-            # extensions beyond CONTRACT §2
+            # extensions beyond docs/CONTRACT.md §2
             "applicant_dept": r.applicant_dept,
             "deadline_date": s.deadline_date.isoformat() if s.deadline_date else None,
             "rule": s.rule_id,

@@ -3,7 +3,7 @@ templates a site can override (``notify.templates_dir``). HTML templates autoesc
 
 Template names (each kind has three): ``<kind>.subject.j2``, ``<kind>.txt.j2``, ``<kind>.html.j2``
 for the kinds ``notice``, ``escalation`` and ``stale_source``. A site folder only needs the files
-it overrides; the rest come from the built-in ``slamon/notify/templates``.
+it overrides; the rest come from the built-in ``slamon/adapters/mail/templates``.
 """
 
 from __future__ import annotations

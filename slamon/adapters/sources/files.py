@@ -2,7 +2,7 @@
 
 The header is the first row (within the first :data:`HEADER_SEARCH_ROWS` rows) that holds the
 required headers, so a title row above it is skipped; headers may be the record's English field
-names or the Chinese aliases of CONTRACT §1, unknown columns are ignored. Each data row becomes a
+names or the Chinese aliases of docs/CONTRACT.md §1, unknown columns are ignored. Each data row becomes a
 :class:`RawRow` whose ref is ``<file name>:<row number as the spreadsheet shows it>``. An XLSX is
 read from the sheet named by ``sheet`` or else the first sheet with a header row. Validation is
 left to the poll service.

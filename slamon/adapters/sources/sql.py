@@ -1,6 +1,6 @@
 """The platform's own database as a source: any SQLAlchemy URL plus one configured SELECT.
 
-The query's column aliases are the record's field names (CONTRACT §1), e.g.
+The query's column aliases are the record's field names (docs/CONTRACT.md §1), e.g.
 ``SELECT apply_no AS application_id, … FROM t_share_apply WHERE modify_time > :since``.
 When the query contains ``:since`` it is bound to the last ``updated_at`` seen (minus
 ``overlap``), as naive local time in the configured timezone: platform timestamp columns are

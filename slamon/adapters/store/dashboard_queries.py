@@ -49,13 +49,3 @@ def answered_history(conn: Connection, provider_dept: str) -> list[dict[str, Any
         .where(APP.c.provider_dept == provider_dept, SLA.c.stage.in_(ANSWERED_STAGES))
     )
     return [dict(r._mapping) for r in rows]
-
-
-def stage_totals(conn: Connection) -> dict[str, int]:
-    """stage → number of applications in it (all stored applications)."""
-    rows = conn.execute(select(SLA.c.stage, func.count()).group_by(SLA.c.stage))
-    return {s: int(n) for s, n in rows}
-
-
-def rejected_row_count(conn: Connection) -> int:
-    return int(conn.execute(select(func.count()).select_from(REJECTED)).scalar() or 0)
