@@ -248,6 +248,54 @@ def rank_timeliness(stats: dict[str, list[int]]) -> tuple[Timeliness, ...]:
     return tuple(sorted(eligible, key=Timeliness.sort_key))
 
 
+@dataclass
+class _Tally:
+    """What :func:`monthly_figures` gathers, application by application."""
+
+    start: dt.datetime
+    end: dt.datetime
+    answered_until: dt.datetime
+    in_month: list[ApplicationRecord] = field(default_factory=list)
+    late: list[LateItem] = field(default_factory=list)
+    exempted: list[LateItem] = field(default_factory=list)
+    stats: dict[str, list[int]] = field(default_factory=dict)  # answers, on time, working days
+    left_out: list[str] = field(default_factory=list)
+    flagged: list[tuple[str, str]] = field(default_factory=list)
+
+    def judged(self, r: ApplicationRecord, s: SlaState, skip: bool) -> None:
+        """One judged application: its findings, its lateness, its answer in the ranking."""
+        findings = self.exempted if skip else self.late
+        if s.stages:
+            findings.extend(_stage_findings(r, s, self.start, self.answered_until))
+        if s.stage == OVERDUE:
+            findings.append(_late_item(r, s))
+            return
+        if s.stage not in (ANSWERED_ON_TIME, ANSWERED_LATE):
+            return
+        assert r.decided_at is not None
+        if not self.start <= r.decided_at <= self.answered_until:
+            return
+        if s.stage == ANSWERED_LATE:
+            findings.append(_late_item(r, s))
+        if skip:
+            return
+        st = self.stats.setdefault(r.provider_dept, [0, 0, 0])
+        st[0] += 1
+        st[1] += s.stage == ANSWERED_ON_TIME
+        st[2] += s.answer_working_days or 0
+
+    def flags(self, r: ApplicationRecord, s: SlaState) -> None:
+        self.flagged.extend((r.application_id, f) for f in s.flags)
+        if not s.calendar_official:
+            self.flagged.append((r.application_id, CALENDAR_UNOFFICIAL))
+
+    def in_period(self, r: ApplicationRecord) -> bool:
+        """Submitted in the month, or open, or answered in it: what its note speaks of."""
+        return self.start <= r.submitted_at <= self.end or (
+            r.decided_at is None or self.start <= r.decided_at <= self.answered_until
+        )
+
+
 def monthly_figures(
     records: Iterable[ApplicationRecord],
     month: Month,
@@ -266,73 +314,42 @@ def monthly_figures(
     would have been late are kept in ``exempted`` so the report can say what was left out.
     """
     start, end = month.start(tz), month.end(tz)
-    answered_until = min(end, as_of)
-    in_month: list[ApplicationRecord] = []
-    late: list[LateItem] = []
-    stats: dict[str, list[int]] = {}
+    t = _Tally(start, end, min(end, as_of))
     seen: set[str] = set()
-    left_out: list[str] = []
-    exempted: list[LateItem] = []
-    flagged: list[tuple[str, str]] = []
     for raw in records:
         if raw.application_id in seen or raw.submitted_at > as_of:
             continue
         seen.add(raw.application_id)
         r = as_of_view(raw, as_of)
         if start <= r.submitted_at <= end:
-            in_month.append(r)
+            t.in_month.append(r)
         if r.application_id in held:
-            left_out.append(r.application_id)
+            t.left_out.append(r.application_id)
             continue
         if raw.decision == WITHDRAWN:  # withdrawn (even later than as_of): never an accusation
             continue
         s = evaluate(r, as_of, rules, calendar, tz)
-        in_period = start <= r.submitted_at <= end or (
-            r.decided_at is None or start <= r.decided_at <= answered_until
-        )
         if s.stage == DATA_ISSUE:  # the record contradicts itself: held, never judged
-            if in_period:
-                left_out.append(r.application_id)
+            if t.in_period(r):
+                t.left_out.append(r.application_id)
             continue
         if s.rule_id is None and not s.stages:  # bound by no active rule
             continue
-        if in_period:
-            flagged.extend((r.application_id, f) for f in s.flags)
-            if not s.calendar_official:
-                flagged.append((r.application_id, CALENDAR_UNOFFICIAL))
-        skip = r.application_id in exempt
-        if s.stages:
-            (exempted if skip else late).extend(_stage_findings(r, s, start, answered_until))
-        if s.stage == OVERDUE:
-            (exempted if skip else late).append(_late_item(r, s))
-            continue
-        if s.stage not in (ANSWERED_ON_TIME, ANSWERED_LATE):
-            continue
-        assert r.decided_at is not None
-        if not start <= r.decided_at <= answered_until:
-            continue
-        if s.stage == ANSWERED_LATE:
-            (exempted if skip else late).append(_late_item(r, s))
-        if skip:
-            continue
-        st = stats.setdefault(r.provider_dept, [0, 0, 0])
-        st[0] += 1
-        st[1] += s.stage == ANSWERED_ON_TIME
-        st[2] += s.answer_working_days or 0
-    groups = group_late(late)
-    used = {i.rule_id for i in late}
+        if t.in_period(r):
+            t.flags(r, s)
+        t.judged(r, s, r.application_id in exempt)
+    used = {i.rule_id for i in t.late}
     order = [*rules.active_ids, *(rid for rid in rules.rules if rid not in rules.active_ids)]
-    rule_ids = tuple(rid for rid in order if rid in used)
     return MonthlyFigures(
         month=month,
         as_of=as_of,
-        dispatch=dispatch_counts(in_month),
-        ranking=rank_timeliness(stats),
-        late=groups,
-        rule_ids=rule_ids,
-        held=tuple(sorted(left_out)),
-        exempted=tuple(sorted(exempted, key=lambda i: (i.submitted_at, i.application_id))),
-        withdrawn=sum(1 for r in in_month if r.decision == WITHDRAWN),
-        flagged=tuple(flagged),
-        id_conflicts=conflicting_ids(r.application_id for r in in_month),
+        dispatch=dispatch_counts(t.in_month),
+        ranking=rank_timeliness(t.stats),
+        late=group_late(t.late),
+        rule_ids=tuple(rid for rid in order if rid in used),
+        held=tuple(sorted(t.left_out)),
+        exempted=tuple(sorted(t.exempted, key=lambda i: (i.submitted_at, i.application_id))),
+        withdrawn=sum(1 for r in t.in_month if r.decision == WITHDRAWN),
+        flagged=tuple(t.flagged),
+        id_conflicts=conflicting_ids(r.application_id for r in t.in_month),
     )

@@ -155,72 +155,19 @@ def apply_batches(
     here) or already validated (by a reader process). ``result`` gives what the read found
     besides its rows (cursor, future rows, files, notes) once the batches are consumed."""
     summary = PollSummary(source=source_name, dry_run=dry_run)
-    checks = row_checks(rt)
     try:
         with fewer_collections(), engine.begin() as conn:
             runs.lock_polls(conn)
             summary.run_id = runs.start_run(conn, source_name, now)
-            scratch = ReadScratch(conn)  # what the read delivered so far, in the store
+            read = _Read(conn, rt, source_name, now, summary, row_checks(rt), ReadScratch(conn))
             deferred = bulk_load.defer_indexes(conn)  # a first read: indexes built at its end
-            fresh = bool(deferred)  # the store held no application when the read began
-            touched: set[str] = set()  # ids whose data issue opened or closed
-            evaluated = 0
+            read.fresh = bool(deferred)  # the store held no application when the read began
             for batch in batches:
-                part = PollSummary(source=source_name, run_id=summary.run_id)
-                if not isinstance(batch, ValidatedBatch):
-                    batch = validate_batch(batch, checks)
-                records, hashes, rejections = batch.records, batch.hashes, batch.rejections
-                part.rejected, part.errors = len(rejections), [e for _r, e in rejections]
-                earlier = remember_batch(scratch, hashes, rejections)
-                # Into an empty store, only what this read delivered before can be stored.
-                stored = [a for a in hashes if a in earlier] if fresh else list(hashes)
-                changed, new = _upsert(conn, records, hashes, stored, source_name, part, now)
-                _store_rejections(conn, source_name, records, batch.refs, rejections, part, now)
-                touched |= settle_issues(
-                    conn, records, rejections, batch.conflicts, part, now, scratch, earlier, hashes
-                )
-                evaluated += len(evaluate_records(conn, rt, changed, now, new))
-                summary.absorb(part, len(batch.refs))
+                read.store_batch(batch)
                 if progress is not None:
                     progress(summary.fetched)
-                if (
-                    summary.fetched // PROGRESS_EVERY
-                    > (summary.fetched - len(batch.refs)) // PROGRESS_EVERY
-                ):
-                    log.info("poll.progress source=%s rows=%d", source_name, summary.fetched)
             bulk_load.restore_indexes(conn, deferred)
-            fetched = result()
-            summary.full, summary.future = fetched.complete, len(fetched.future)
-            summary.notes.extend(fetched.notes)
-            note = future_note(fetched.future, rt.tz)
-            if note:
-                summary.notes.append(note)
-            if fetched.complete:
-                touched |= settle_full_read(conn, source_name, scratch, summary, now)
-            scratch.drop()
-            summary.evaluated = evaluated
-            # open applications a batch did not evaluate already, and every one whose issue moved
-            evaluate_after_read(conn, rt, [], summary, now, touched, evaluated_at=now)
-            if fetched.cursor is not None:
-                key = cursor or cursor_key(source_name)
-                runs.set_meta(conn, key, fetched.cursor.isoformat())
-            record_future(conn, fetched)
-            runs.mark_imported(
-                conn, [(f.sha256, f.name) for f in fetched.files], summary.run_id, now
-            )
-            if planner is not None:
-                summary.planned = planner(conn, rt, now)
-                summary.preview = _planned_this_cycle(conn, now)
-            runs.finish_run(
-                conn,
-                summary.run_id,
-                now,
-                fetched=summary.fetched,
-                inserted=summary.inserted,
-                updated=summary.updated,
-                unchanged=summary.unchanged,
-                rejected=summary.rejected,
-            )
+            read.finish(result(), cursor or cursor_key(source_name), planner)
             if dry_run:
                 raise _DryRun
     except _DryRun:
@@ -239,6 +186,78 @@ def apply_batches(
         summary.evaluated,
     )
     return summary
+
+
+@dataclasses.dataclass
+class _Read:
+    """One read inside its transaction: the steps :func:`apply_batches` takes."""
+
+    conn: Connection
+    rt: Runtime
+    source: str
+    now: dt.datetime
+    summary: PollSummary
+    checks: RowChecks
+    scratch: ReadScratch  # what the read delivered so far, in the store
+    fresh: bool = False  # the store held no application when the read began
+    touched: set[str] = dataclasses.field(default_factory=set)  # data issue opened or closed
+    evaluated: int = 0
+
+    def store_batch(self, batch: Sequence[RawRow] | ValidatedBatch) -> None:
+        """Validate (unless a reader process did), store, settle doubts and evaluate one batch."""
+        conn, now, summary = self.conn, self.now, self.summary
+        part = PollSummary(source=self.source, run_id=summary.run_id)
+        if not isinstance(batch, ValidatedBatch):
+            batch = validate_batch(batch, self.checks)
+        records, hashes, rejections = batch.records, batch.hashes, batch.rejections
+        part.rejected, part.errors = len(rejections), [e for _r, e in rejections]
+        earlier = remember_batch(self.scratch, hashes, rejections)
+        # Into an empty store, only what this read delivered before can be stored.
+        stored = [a for a in hashes if a in earlier] if self.fresh else list(hashes)
+        changed, new = _upsert(conn, records, hashes, stored, self.source, part, now)
+        _store_rejections(conn, self.source, records, batch.refs, rejections, part, now)
+        self.touched |= settle_issues(
+            conn, records, rejections, batch.conflicts, part, now, self.scratch, earlier, hashes
+        )
+        self.evaluated += len(evaluate_records(conn, self.rt, changed, now, new))
+        summary.absorb(part, len(batch.refs))
+        if (
+            summary.fetched // PROGRESS_EVERY
+            > (summary.fetched - len(batch.refs)) // PROGRESS_EVERY
+        ):
+            log.info("poll.progress source=%s rows=%d", self.source, summary.fetched)
+
+    def finish(self, fetched: FetchResult, cursor: str, planner: Planner | None) -> None:
+        """What the read found besides its rows, the open applications, the cursor, the plan."""
+        conn, rt, now, summary = self.conn, self.rt, self.now, self.summary
+        summary.full, summary.future = fetched.complete, len(fetched.future)
+        summary.notes.extend(fetched.notes)
+        note = future_note(fetched.future, rt.tz)
+        if note:
+            summary.notes.append(note)
+        if fetched.complete:
+            self.touched |= settle_full_read(conn, self.source, self.scratch, summary, now)
+        self.scratch.drop()
+        summary.evaluated = self.evaluated
+        # open applications a batch did not evaluate already, and every one whose issue moved
+        evaluate_after_read(conn, rt, [], summary, now, self.touched, evaluated_at=now)
+        if fetched.cursor is not None:
+            runs.set_meta(conn, cursor, fetched.cursor.isoformat())
+        record_future(conn, fetched)
+        runs.mark_imported(conn, [(f.sha256, f.name) for f in fetched.files], summary.run_id, now)
+        if planner is not None:
+            summary.planned = planner(conn, rt, now)
+            summary.preview = _planned_this_cycle(conn, now)
+        runs.finish_run(
+            conn,
+            summary.run_id,
+            now,
+            fetched=summary.fetched,
+            inserted=summary.inserted,
+            updated=summary.updated,
+            unchanged=summary.unchanged,
+            rejected=summary.rejected,
+        )
 
 
 def _planned_this_cycle(conn: Connection, now: dt.datetime) -> list[dict[str, Any]]:
