@@ -205,7 +205,10 @@ def main() -> None:
     )
     ap.add_argument("--store-server", default=DEFAULT_PG_STORE)
     ap.add_argument("--store-url", default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--smoke", action="store_true", help="a tiny run: the benchmark still works")
     args = ap.parse_args()
+    if args.smoke:
+        args.rows = 2_000
     if args.child == "fetch":
         print(json.dumps(plain_fetch(args.platform_url, args.query)))
         return

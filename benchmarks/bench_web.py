@@ -10,7 +10,7 @@ security headers, template):
 2. GET / as a logged-in viewer (service + Jinja2 rendering + middleware);
 3. GET /department?name=… for the busiest department.
 
-Usage: python benchmarks/bench_web.py [--rows N] [--repeat K]. Goal: the overview under 300 ms.
+Usage: python benchmarks/bench_web.py [--rows N] [--repeat K] [--smoke]. Goal: the overview under 300 ms.
 """
 
 from __future__ import annotations
@@ -43,7 +43,10 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=100_000)
     ap.add_argument("--repeat", type=int, default=7)
+    ap.add_argument("--smoke", action="store_true", help="a tiny run: the benchmark still works")
     args = ap.parse_args()
+    if args.smoke:
+        args.rows, args.repeat = 2_000, 1
     from starlette.testclient import TestClient
 
     with tempfile.TemporaryDirectory() as tmp:
