@@ -11,7 +11,7 @@ import datetime as dt
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +19,12 @@ from slamon.config_metrics import MetricsConfig, parse_metrics
 from slamon.config_sections import ReportDocument, parse_departments, parse_report_document
 from slamon.config_source import SourceConfig, parse_source
 from slamon.config_web import WebConfig, parse_web
-from slamon.core.errors import ConfigError
+from slamon.core.errors import ConfigError, InputError
 from slamon.core.vocabulary import DEFAULT_WORDS, PlatformWords, site_words
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_SITE_RULES = "rules"  # the site folder under the config folder: rules, calendar
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,7 @@ class Settings:
     @property
     def calendar_dir(self) -> Path:
         """Where a site puts a year's calendar file (``<rules.dir>/calendar``)."""
-        return (self.rules_dir or self.base_dir / "rules") / "calendar"
+        return (self.rules_dir or self.base_dir / _SITE_RULES) / "calendar"
 
     @property
     def tz(self) -> dt.tzinfo:
@@ -169,8 +170,8 @@ class _Reader:
             raise ConfigError("应为邮箱地址列表", key=self.key(name), value=value)
         return tuple(e.strip() for e in value)
 
-    def path(self, name: str, default: str | None, base: Path) -> Path | None:
-        v = self.text(name, default)
+    def path(self, name: str, default: str | Path | None, base: Path) -> Path | None:
+        v = self.text(name, None if default is None else str(default))
         if v is None:
             return None
         p = Path(v).expanduser()
@@ -187,138 +188,168 @@ def _resolve_sqlite(url: str, base: Path) -> str:
     return url
 
 
-def parse_settings(
-    data: Any, path: Path | None, base_dir: Path, env: Mapping[str, str]
-) -> Settings:
-    root = _Reader(data, "", set(ROOT_KEYS.split()))
-    timezone = root.text("timezone", "Asia/Shanghai") or "Asia/Shanghai"
-    from slamon.core.errors import InputError
+def _names(cls: type) -> set[str]:
+    """A section's keys: the field names of the dataclass it becomes."""
+    return {f.name for f in fields(cls)}
+
+
+def _section(root: _Reader, name: str, known: set[str]) -> _Reader:
+    """The reader of one top-level section; unknown keys are refused here."""
+    return _Reader(root.data.get(name), name, known)
+
+
+def _timezone(root: _Reader) -> str:
+    """``timezone``: a zone name the time-zone database knows."""
     from slamon.core.times import zone
 
+    timezone = root.text("timezone", Settings.timezone) or Settings.timezone
     try:
         zone(timezone)
     except InputError:
         raise root.fail("timezone", "未知时区") from None
+    return timezone
 
-    store = _Reader(root.data.get("store"), "store", {"url"})
-    store_url = env.get("SLAMON_STORE_URL") or store.text("url", "sqlite:///slamon.db") or ""
-    store_url = _resolve_sqlite(store_url, base_dir)
 
-    rules = _Reader(root.data.get("rules"), "rules", {"active", "dir"})
-    active = rules.data.get("active", ["guizhou-2023"])
+def _store_url(root: _Reader, base_dir: Path, env: Mapping[str, str]) -> str:
+    """``store.url``, overridden by ``SLAMON_STORE_URL``."""
+    store = _section(root, "store", {"url"})
+    url = env.get("SLAMON_STORE_URL") or store.text("url", Settings.store_url) or ""
+    return _resolve_sqlite(url, base_dir)
+
+
+def _rules(root: _Reader, base_dir: Path) -> tuple[tuple[str, ...], Path | None]:
+    """``rules.active`` (one id or a list) and ``rules.dir`` (else ``./rules`` if it exists)."""
+    rules = _section(root, "rules", {"active", "dir"})
+    active = rules.data.get("active", list(Settings.active_rules))
     if isinstance(active, str):
         active = [active]
     if not isinstance(active, list) or not active or not all(isinstance(a, str) for a in active):
         raise rules.fail("active", "应为规则编号（rules/ 下的文件名）列表，至少一项")
-    rules_dir = rules.path("dir", None, base_dir)
-    if rules_dir is None and (base_dir / "rules").is_dir():
-        rules_dir = base_dir / "rules"
+    rules_dir = rules.path("dir", Settings.rules_dir, base_dir)
+    if rules_dir is None and (base_dir / _SITE_RULES).is_dir():
+        rules_dir = base_dir / _SITE_RULES
+    return tuple(a.strip() for a in active), rules_dir
 
-    src = _Reader(root.data.get("source"), "source", set(SourceConfig.__dataclass_fields__))
-    source = parse_source(src, env, base_dir)
 
+def _aliases(root: _Reader) -> dict[str, str]:
+    """``aliases``: {alias: standard department name}."""
     aliases = root.data.get("aliases") or {}
     if not isinstance(aliases, dict) or not all(
         isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in aliases.items()
     ):
         raise root.fail("aliases", "应为 {别名: 标准部门名称} 映射")
+    return {k.strip(): v.strip() for k, v in aliases.items()}
 
-    smtp_r = _Reader(
-        root.data.get("smtp"),
-        "smtp",
-        {
-            "host",
-            "port",
-            "sender",
-            "ssl",
-            "starttls",
-            "username",
-            "password_file",
-            "timeout_seconds",
-            "password",
-        },
-    )
+
+def _smtp(root: _Reader, base_dir: Path) -> SmtpConfig:
+    """``smtp``; a ``password`` key is known only to be refused by name."""
+    smtp_r = _section(root, "smtp", _names(SmtpConfig) | {"password"})
     if "password" in smtp_r.data:
         raise ConfigError(
             "密码不得写在配置文件中，请用环境变量 SLAMON_SMTP_PASSWORD 或 smtp.password_file",
             key="smtp.password",
         )
-    sender = smtp_r.text("sender", "slamon@localhost") or ""
+    sender = smtp_r.text("sender", SmtpConfig.sender) or ""
     if not _EMAIL.match(sender):
         raise smtp_r.fail("sender", "应为邮箱地址")
     smtp = SmtpConfig(
-        host=smtp_r.text("host", "127.0.0.1") or "",
-        port=smtp_r.integer("port", 25, 1, 65535),
+        host=smtp_r.text("host", SmtpConfig.host) or "",
+        port=smtp_r.integer("port", SmtpConfig.port, 1, 65535),
         sender=sender,
-        ssl=smtp_r.boolean("ssl", False),
-        starttls=smtp_r.boolean("starttls", False),
-        username=smtp_r.text("username", None),
-        password_file=smtp_r.path("password_file", None, base_dir),
-        timeout_seconds=smtp_r.integer("timeout_seconds", 30, 1, 600),
+        ssl=smtp_r.boolean("ssl", SmtpConfig.ssl),
+        starttls=smtp_r.boolean("starttls", SmtpConfig.starttls),
+        username=smtp_r.text("username", SmtpConfig.username),
+        password_file=smtp_r.path("password_file", SmtpConfig.password_file, base_dir),
+        timeout_seconds=smtp_r.integer("timeout_seconds", SmtpConfig.timeout_seconds, 1, 600),
     )
     if smtp.ssl and smtp.starttls:
         raise ConfigError("两者不能同时为 true", key="smtp.ssl / smtp.starttls")
+    return smtp
 
-    contacts_raw = root.data.get("contacts") or {}
-    if not isinstance(contacts_raw, dict):
+
+def _contacts(root: _Reader) -> dict[str, tuple[str, ...]]:
+    """``contacts``: {department name: [email, ...]}."""
+    contacts = root.data.get("contacts") or {}
+    if not isinstance(contacts, dict):
         raise root.fail("contacts", "应为 {部门名称: [邮箱, ...]} 映射")
-    contacts = {str(k).strip(): root.emails(f"contacts.{k}", v) for k, v in contacts_raw.items()}
+    return {str(k).strip(): root.emails(f"contacts.{k}", v) for k, v in contacts.items()}
 
-    notify_r = _Reader(
-        root.data.get("notify"),
-        "notify",
-        {
-            "window_start",
-            "window_end",
-            "repeat_overdue_every",
-            "escalate_after",
-            "max_attempts",
-            "templates_dir",
-        },
-    )
+
+def _notify(root: _Reader, base_dir: Path) -> NotifyConfig:
+    """``notify``: the sending window, repeat and escalation counts, the templates folder."""
+    notify_r = _section(root, "notify", _names(NotifyConfig))
+    d = NotifyConfig
     notify = NotifyConfig(
-        window_start=notify_r.hhmm("window_start", dt.time(9, 0)),
-        window_end=notify_r.hhmm("window_end", dt.time(17, 30)),
-        repeat_overdue_every=notify_r.integer("repeat_overdue_every", 2, 1, 30),
-        escalate_after=notify_r.integer("escalate_after", 3, 1, 60),
-        max_attempts=notify_r.integer("max_attempts", 8, 1, 100),
-        templates_dir=notify_r.path("templates_dir", None, base_dir),
+        window_start=notify_r.hhmm("window_start", d.window_start),
+        window_end=notify_r.hhmm("window_end", d.window_end),
+        repeat_overdue_every=notify_r.integer("repeat_overdue_every", d.repeat_overdue_every, 1, 30),
+        escalate_after=notify_r.integer("escalate_after", d.escalate_after, 1, 60),
+        max_attempts=notify_r.integer("max_attempts", d.max_attempts, 1, 100),
+        templates_dir=notify_r.path("templates_dir", d.templates_dir, base_dir),
     )
     if notify.window_end <= notify.window_start:
         raise notify_r.fail("window_end", "应晚于 notify.window_start")
+    return notify
 
-    digest_r = _Reader(root.data.get("digest"), "digest", {"weekday", "time"})
-    report_r = _Reader(
-        root.data.get("report"), "report", {"dir", "issuer", "distribution", "printed_by"}
+
+def _digest(digest_r: _Reader) -> DigestConfig:
+    """``digest``: the weekly digest's ISO weekday and time."""
+    return DigestConfig(
+        weekday=digest_r.integer("weekday", DigestConfig.weekday, 1, 7),
+        time=digest_r.hhmm("time", DigestConfig.time),
     )
-    daemon_r = _Reader(root.data.get("daemon"), "daemon", {"lease_seconds", "log_format"})
-    log_format = daemon_r.text("log_format", "text")
-    if log_format not in ("text", "json"):
-        raise daemon_r.fail("log_format", "应为 text 或 json")
 
+
+def _log_format(daemon_r: _Reader) -> str:
+    """``daemon.log_format``: text or json."""
+    log_format = daemon_r.text("log_format", Settings.log_format)
+    if log_format is None or log_format not in ("text", "json"):
+        raise daemon_r.fail("log_format", "应为 text 或 json")
+    return log_format
+
+
+def parse_settings(
+    data: Any, path: Path | None, base_dir: Path, env: Mapping[str, str]
+) -> Settings:
+    """Validate config.yaml's data into Settings; a ConfigError names the first bad key.
+
+    Sections are checked in a fixed order, so with several mistakes the same one is named.
+    """
+    root = _Reader(data, "", set(ROOT_KEYS.split()))
+    timezone = _timezone(root)
+    store_url = _store_url(root, base_dir, env)
+    active_rules, rules_dir = _rules(root, base_dir)
+    source = parse_source(_section(root, "source", _names(SourceConfig)), env, base_dir)
+    aliases = _aliases(root)
+    smtp = _smtp(root, base_dir)
+    contacts = _contacts(root)
+    notify = _notify(root, base_dir)
+    digest_r = _section(root, "digest", _names(DigestConfig))
+    report_r = _section(root, "report", {"dir"} | _names(ReportDocument))
+    daemon_r = _section(root, "daemon", {"lease_seconds", "log_format"})
+    log_format = _log_format(daemon_r)
+    report_dir = Settings.report_dir
     return Settings(
         path=path,
         base_dir=base_dir,
         timezone=timezone,
         store_url=store_url,
         rules_dir=rules_dir,
-        active_rules=tuple(a.strip() for a in active),
+        active_rules=active_rules,
         source=source,
-        aliases={k.strip(): v.strip() for k, v in aliases.items()},
+        aliases=aliases,
         words=site_words(root.data.get("vocabulary")),
         smtp=smtp,
         contacts=contacts,
         supervisors=root.emails("supervisors", root.data.get("supervisors")),
         operators=root.emails("operators", root.data.get("operators")),
         notify=notify,
-        digest=DigestConfig(
-            weekday=digest_r.integer("weekday", 1, 1, 7), time=digest_r.hhmm("time", dt.time(9, 0))
-        ),
-        report_dir=report_r.path("dir", "reports", base_dir) or base_dir / "reports",
+        digest=_digest(digest_r),
+        report_dir=report_r.path("dir", report_dir, base_dir) or base_dir / report_dir,
         report_document=parse_report_document(report_r),
         departments=parse_departments(root.data.get("departments")),
-        lease_seconds=daemon_r.integer("lease_seconds", 60, 5, 3600),
-        log_format=log_format or "text",
+        lease_seconds=daemon_r.integer("lease_seconds", Settings.lease_seconds, 5, 3600),
+        log_format=log_format,
         web=parse_web(root.data.get("web"), base_dir),
         metrics=parse_metrics(root.data.get("metrics")),
     )
