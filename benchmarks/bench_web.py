@@ -23,8 +23,8 @@ from pathlib import Path
 
 from bench_reports import NOW, REPO, build_store
 
-from slamon.adapters.web.app import create_app
-from slamon.adapters.web.users import add_user
+from slamon.web.app import create_app
+from slamon.web.users import add_user
 from slamon.config import parse_settings
 from slamon.runtime import Runtime
 from slamon.service.overview import overview

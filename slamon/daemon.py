@@ -132,7 +132,7 @@ class Daemon:
         sched.start()
         self.scheduler = sched
         if s.web.listen:
-            from slamon.adapters.web.server import WebThread
+            from slamon.web.server import WebThread
 
             self.web = WebThread(self.rt, self.engine)
             self.web.start()

@@ -6,7 +6,9 @@ only imports under ``if TYPE_CHECKING:`` are left out, since they never run.
 - ``slamon/core`` is pure: it imports only the standard library, ``holidays`` and ``slamon.core``;
 - SQLModel is imported only by ``slamon/adapters/store``; SQLAlchemy only by the store, by the
   SQL source that reads the platform's database, and by the demo that builds a demo platform;
-- ``slamon/cli`` never imports the store directly: it goes through the service layer;
+- the driving adapters (``slamon/cli``, ``slamon/web``) reach the store only through the service
+  layer; the driven adapters (``slamon/adapters``) never import the service layer or a driving one;
+- no function is over 80 lines;
 - no module is over 400 lines;
 - the modules import each other without cycles.
 """
@@ -21,6 +23,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "slamon"
 MAX_LINES = 400
+MAX_FUNCTION_LINES = 80
 CORE_THIRD_PARTY = {"holidays"}
 SQLALCHEMY_ALLOWED = ("slamon.adapters.store", "slamon.adapters.sources.sql", "slamon.demo")
 
@@ -37,10 +40,10 @@ def _is_type_checking(node: ast.If) -> bool:
     )
 
 
-def imports_of(path: Path) -> set[str]:
+def imports_of(path: Path, here: str | None = None) -> set[str]:
     """Every module ``path`` imports at run time (absolute names; relative ones resolved)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    here = module_name(path)
+    here = here or module_name(path)
     package = here if path.name == "__init__.py" else here.rpartition(".")[0]
     found: set[str] = set()
 
@@ -116,9 +119,34 @@ def violations_cli(imports: dict[str, set[str]]) -> list[str]:
     return [
         f"{mod} imports {n}"
         for mod, names in imports.items()
-        if mod.startswith(("slamon.cli", "slamon.adapters.web"))
+        if mod.startswith(("slamon.cli", "slamon.web"))
         for n in sorted(names)
         if n.startswith("slamon.adapters.store")
+    ]
+
+
+DRIVING = ("slamon.cli", "slamon.web")
+
+
+def violations_driven(imports: dict[str, set[str]]) -> list[str]:
+    """A driven adapter (store, sources, mail, render, ...) is called; it never calls upward."""
+    return [
+        f"{mod} imports {n}"
+        for mod, names in imports.items()
+        if mod.startswith("slamon.adapters")
+        for n in sorted(names)
+        if n.startswith(("slamon.service", *DRIVING))
+    ]
+
+
+def long_functions(path: Path, limit: int = MAX_FUNCTION_LINES) -> list[str]:
+    """Functions (methods and nested ones included) longer than ``limit`` lines."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [
+        f"{path.name}:{node.lineno} {node.name} ({node.end_lineno - node.lineno + 1} 行)"
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        and node.end_lineno - node.lineno + 1 > limit
     ]
 
 
@@ -186,6 +214,18 @@ def test_no_module_is_over_400_lines():
     assert long == {}
 
 
+def test_driven_adapters_never_call_upward():
+    assert violations_driven(IMPORTS) == []
+
+
+def test_no_function_is_over_80_lines():
+    roots = [PACKAGE, PACKAGE.parent / "tests", PACKAGE.parent / "benchmarks"]
+    long = [
+        f for root in roots for path in sorted(root.rglob("*.py")) for f in long_functions(path)
+    ]
+    assert long == []
+
+
 def test_no_import_cycles():
     assert import_cycles(IMPORTS) == []
 
@@ -201,7 +241,9 @@ def test_no_import_cycles():
         ("slamon.service.status", "sqlalchemy.orm", violations_database),
         ("slamon.service.poll", "sqlmodel", violations_database),
         ("slamon.cli.store_cmds", "slamon.adapters.store.db", violations_cli),
-        ("slamon.adapters.web.pages", "slamon.adapters.store.runs", violations_cli),
+        ("slamon.web.pages", "slamon.adapters.store.runs", violations_cli),
+        ("slamon.adapters.render.digest", "slamon.service.reports", violations_driven),
+        ("slamon.adapters.mail.mailer", "slamon.web.app", violations_driven),
     ],
 )
 def test_a_forbidden_import_is_caught(module, imported, check):
@@ -225,21 +267,12 @@ def test_function_level_imports_count(tmp_path):
         "def f():\n    import sqlalchemy\n",
         encoding="utf-8",
     )
-    tree_imports = imports_of_file(source)
-    assert "sqlalchemy" in tree_imports and "sqlmodel" not in tree_imports
+    found = imports_of(source, here="slamon.probe")
+    assert "sqlalchemy" in found and "sqlmodel" not in found
 
 
-def imports_of_file(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    found: set[str] = set()
-
-    def visit(node: ast.AST) -> None:
-        if isinstance(node, ast.If) and _is_type_checking(node):
-            return
-        if isinstance(node, ast.Import):
-            found.update(a.name for a in node.names)
-        for child in ast.iter_child_nodes(node):
-            visit(child)
-
-    visit(tree)
-    return found
+def test_a_long_function_is_caught(tmp_path):
+    source = tmp_path / "probe.py"
+    body = "".join(f"    x{i} = {i}\n" for i in range(MAX_FUNCTION_LINES))
+    source.write_text(f"def short():\n    return 1\n\n\ndef long():\n{body}", encoding="utf-8")
+    assert long_functions(source) == [f"probe.py:5 long ({MAX_FUNCTION_LINES + 1} 行)"]

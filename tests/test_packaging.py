@@ -155,7 +155,7 @@ def test_the_wheel_carries_the_dashboard_templates_and_css(
     installed: Path, elsewhere: Path
 ) -> None:
     code = (
-        "from pathlib import Path; from slamon.adapters.web import render, app; "
+        "from pathlib import Path; from slamon.web import render, app; "
         "print(render.environment().get_template('login.html.j2').render(message=None, "
         "next='/', visitor=None, tz=None)[:400]); print((app.STATIC / 'app.css').is_file())"
     )

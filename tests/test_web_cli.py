@@ -17,7 +17,7 @@ import yaml
 from processhelpers import spawn_slamon
 from storehelpers import REPO_ROOT
 
-from slamon.adapters.web.users import UserDirectory, read_users
+from slamon.web.users import UserDirectory, read_users
 from slamon.config import parse_settings
 from slamon.core.errors import ConfigError
 
@@ -164,7 +164,7 @@ def test_slamon_web_says_when_the_port_is_taken(run_cli, write_config):
 
 
 def test_an_unwritable_secret_file_names_the_key(tmp_path):
-    from slamon.adapters.web.sessions import load_or_create_key
+    from slamon.web.sessions import load_or_create_key
 
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("x")

@@ -290,7 +290,7 @@ def test_no_password_in_the_logs(client, caplog) -> None:
 
 
 def test_login_limit_window_slides() -> None:
-    from slamon.adapters.web.sessions import LoginLimiter
+    from slamon.web.sessions import LoginLimiter
 
     lim = LoginLimiter(per_user=2, per_ip=3, window_seconds=60)
     lim.failed("a", "1.1.1.1", now=0)

@@ -11,7 +11,7 @@ from typing import Any
 from storehelpers import at, ingest_records, make_runtime, record
 
 from slamon.adapters.store.db import open_store
-from slamon.adapters.web.users import add_user
+from slamon.web.users import add_user
 from slamon.runtime import Runtime
 
 NOW = at("2024-10-15 10:00")
@@ -50,7 +50,7 @@ class Dashboard:
     tmp: Path
 
     def app(self, now: dt.datetime = NOW) -> Any:
-        from slamon.adapters.web.app import create_app
+        from slamon.web.app import create_app
 
         return create_app(self.rt, self.engine, clock=lambda: now)
 

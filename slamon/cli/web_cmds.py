@@ -22,8 +22,8 @@ def web(
     port: int = typer.Option(8080, "--port", min=1, max=65535, help="端口"),
 ) -> None:
     """Web 看板：总览、部门、申请、月报、周报、数据质量、核实排除（需登录）。"""
-    from slamon.adapters.web.server import serve
-    from slamon.adapters.web.users import read_users
+    from slamon.web.server import serve
+    from slamon.web.users import read_users
     from slamon.logs import setup_logging
 
     rt = runtime()
@@ -57,7 +57,7 @@ def user_add(
     role: str = typer.Option(..., "--role", help="viewer（查看）或 operator（可核实排除）"),
 ) -> None:
     """添加看板用户或重设其角色和密码；密码从提示输入，标准输入不是终端时从标准输入读一行。"""
-    from slamon.adapters.web.users import ROLES, add_user, check_name
+    from slamon.web.users import ROLES, add_user, check_name
 
     rt = runtime()
     role = role.strip().lower()

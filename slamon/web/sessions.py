@@ -19,6 +19,8 @@ from collections import defaultdict, deque
 from dataclasses import dataclass
 from pathlib import Path
 
+from slamon.core.errors import ConfigError
+
 COOKIE = "slamon_session"
 SESSION_SECONDS = 12 * 3600
 
@@ -26,7 +28,6 @@ SESSION_SECONDS = 12 * 3600
 def load_or_create_key(path: Path) -> bytes:
     """The signing key from ``path``; a new random key written 0600 when there is none.
     A file that cannot be read or created stops start-up naming ``web.secret_file``."""
-    from slamon.core.errors import ConfigError
 
     try:
         data = path.read_bytes().strip()

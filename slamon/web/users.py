@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from slamon.core.errors import InputError
+from slamon.core.errors import ConfigError, InputError
 
 VIEWER, OPERATOR = "viewer", "operator"
 ROLES = (VIEWER, OPERATOR)
@@ -60,8 +60,6 @@ def read_users(path: Path) -> dict[str, tuple[str, str]]:
     except FileNotFoundError:
         return {}
     except OSError as exc:
-        from slamon.core.errors import ConfigError
-
         raise ConfigError(
             f"无法读取用户文件（{exc.strerror}）", key="web.users_file", path=path
         ) from exc

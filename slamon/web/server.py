@@ -9,7 +9,9 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
+from slamon.core.errors import InputError
 from slamon.runtime import Runtime
+from slamon.web.app import create_app
 
 if TYPE_CHECKING:
     import uvicorn
@@ -19,8 +21,6 @@ log = logging.getLogger("slamon.web")
 
 def make_server(rt: Runtime, host: str, port: int, engine: Any = None) -> uvicorn.Server:
     import uvicorn
-
-    from slamon.adapters.web.app import create_app
 
     app = create_app(rt, engine)
     config = uvicorn.Config(
@@ -51,8 +51,6 @@ def serve(rt: Runtime, host: str, port: int) -> None:
     web = WebThread(rt, None, host, port)
     try:
         if not web.start():
-            from slamon.core.errors import InputError
-
             raise InputError(f"无法在 {host}:{port} 上监听（端口已被占用或没有权限）")
         while not stop.wait(1.0) and web.thread.is_alive():
             pass

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from slamon.config_web import _LISTEN
+from slamon.config.web import _LISTEN
 from slamon.core.errors import ConfigError
 
 

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from slamon.config_metrics import MetricsConfig, parse_metrics
-from slamon.config_sections import ReportDocument, parse_departments, parse_report_document
-from slamon.config_source import SourceConfig, parse_source
-from slamon.config_web import WebConfig, parse_web
+from slamon.config.metrics import MetricsConfig, parse_metrics
+from slamon.config.sections import ReportDocument, parse_departments, parse_report_document
+from slamon.config.source import SourceConfig, parse_source
+from slamon.config.web import WebConfig, parse_web
 from slamon.core.errors import ConfigError, InputError
 from slamon.core.vocabulary import DEFAULT_WORDS, PlatformWords, site_words
 
@@ -282,7 +282,9 @@ def _notify(root: _Reader, base_dir: Path) -> NotifyConfig:
     notify = NotifyConfig(
         window_start=notify_r.hhmm("window_start", d.window_start),
         window_end=notify_r.hhmm("window_end", d.window_end),
-        repeat_overdue_every=notify_r.integer("repeat_overdue_every", d.repeat_overdue_every, 1, 30),
+        repeat_overdue_every=notify_r.integer(
+            "repeat_overdue_every", d.repeat_overdue_every, 1, 30
+        ),
         escalate_after=notify_r.integer("escalate_after", d.escalate_after, 1, 60),
         max_attempts=notify_r.integer("max_attempts", d.max_attempts, 1, 100),
         templates_dir=notify_r.path("templates_dir", d.templates_dir, base_dir),

@@ -12,11 +12,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from slamon.adapters.web.auth import Visitor, action, page, web
-from slamon.adapters.web.pages import context, error
-from slamon.adapters.web.render import page as render
 from slamon.core.errors import InputError
 from slamon.core.evidence import DAY_KIND_NAMES
+from slamon.core.periods import Month
 from slamon.core.vocabulary import (
     DECISION_NAMES,
     FIELD_NAMES,
@@ -27,6 +25,11 @@ from slamon.core.vocabulary import (
     SHARE_TYPE_NAMES,
     START_EVENT_TEXT,
 )
+from slamon.service.exemptions import ACTION_NAMES, active_ids, exempt, list_exemptions, revoke
+from slamon.service.explain import explain
+from slamon.web.auth import Visitor, action, page, web
+from slamon.web.pages import context, error
+from slamon.web.render import page as render
 
 log = logging.getLogger("slamon.web")
 VALUE_NAMES = {
@@ -38,7 +41,6 @@ VALUE_NAMES = {
 
 @page
 def application(request: Request, v: Visitor) -> Response:
-    from slamon.service.explain import explain
 
     ctx = web(request)
     aid = request.query_params.get("id", "").strip()
@@ -75,7 +77,6 @@ def _back(aid: str, message: str) -> Response:
 
 
 def _exempt(request: Request, v: Visitor, form: dict[str, Any]) -> Response:
-    from slamon.service.exemptions import exempt
 
     ctx = web(request)
     aid = form.get("id", "").strip()
@@ -88,7 +89,6 @@ def _exempt(request: Request, v: Visitor, form: dict[str, Any]) -> Response:
 
 
 def _revoke(request: Request, v: Visitor, form: dict[str, Any]) -> Response:
-    from slamon.service.exemptions import revoke
 
     ctx = web(request)
     aid = form.get("id", "").strip()
@@ -102,8 +102,6 @@ def _revoke(request: Request, v: Visitor, form: dict[str, Any]) -> Response:
 
 @page
 def exemptions(request: Request, v: Visitor) -> Response:
-    from slamon.core.periods import Month
-    from slamon.service.exemptions import ACTION_NAMES, active_ids, list_exemptions
 
     ctx = web(request)
     month = request.query_params.get("month", "").strip() or None

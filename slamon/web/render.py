@@ -26,7 +26,7 @@ def _pct(v: float | None) -> str:
 @cache
 def environment() -> Environment:
     env = Environment(
-        loader=PackageLoader("slamon.adapters.web", "templates"),
+        loader=PackageLoader("slamon.web", "templates"),
         autoescape=True,  # every template, whatever its name: platform text is never markup
         undefined=StrictUndefined,
         trim_blocks=True,

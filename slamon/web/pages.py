@@ -8,10 +8,24 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from slamon.adapters.web.auth import Visitor, page, web
-from slamon.adapters.web.render import page as render
+from slamon.adapters.render.formats import report_format
+from slamon.adapters.render.text import (
+    EXEMPTION_HEADERS,
+    EXEMPTION_TITLE,
+    detail_rows,
+    exemption_rows,
+    quality_note,
+    subtitle,
+    warnings,
+)
 from slamon.core.errors import InputError
 from slamon.core.periods import IsoWeek, Month
+from slamon.core.report_wording import REPORT_TITLE
+from slamon.service import overview as overview_service
+from slamon.service.data_quality import data_quality
+from slamon.service.reports import default_week, monthly_report, rendered_digest
+from slamon.web.auth import Visitor, page, web
+from slamon.web.render import page as render
 
 
 def context(request: Request, v: Visitor, active: str, **extra: Any) -> dict[str, Any]:
@@ -32,12 +46,11 @@ def error(request: Request, v: Visitor, message: str, status: int = 400) -> Resp
 
 @page
 def overview(request: Request, v: Visitor) -> Response:
-    from slamon.service.overview import overview as build
 
     ctx = web(request)
     search = request.query_params.get("q", "")
     only = request.query_params.get("only", "")
-    o = build(ctx.engine, ctx.rt, ctx.now(), search)
+    o = overview_service.overview(ctx.engine, ctx.rt, ctx.now(), search)
     rows = o.rows
     if only == "late":
         rows = [r for r in rows if r.overdue]
@@ -50,13 +63,12 @@ def overview(request: Request, v: Visitor) -> Response:
 
 @page
 def department(request: Request, v: Visitor) -> Response:
-    from slamon.service.overview import department as build
 
     ctx = web(request)
     name = request.query_params.get("name", "").strip()
     if not name:
         return error(request, v, "未指定部门")
-    d = build(ctx.engine, ctx.rt, name, ctx.now())
+    d = overview_service.department(ctx.engine, ctx.rt, name, ctx.now())
     if not d.known:
         return error(request, v, f"没有找到提供部门“{name}”的申请", 404)
     return render("department.html.j2", context(request, v, "overview", d=d))
@@ -73,7 +85,6 @@ def _month(request: Request) -> tuple[Month, Any]:
 
 
 def _report(request: Request):  # noqa: ANN202
-    from slamon.service.reports import monthly_report
 
     ctx = web(request)
     m, as_of = _month(request)
@@ -82,16 +93,6 @@ def _report(request: Request):  # noqa: ANN202
 
 @page
 def report(request: Request, v: Visitor) -> Response:
-    from slamon.adapters.render.text import (
-        EXEMPTION_HEADERS,
-        EXEMPTION_TITLE,
-        detail_rows,
-        exemption_rows,
-        quality_note,
-        subtitle,
-        warnings,
-    )
-    from slamon.core.report_wording import REPORT_TITLE
 
     try:
         m, r = _report(request)
@@ -123,7 +124,6 @@ def report(request: Request, v: Visitor) -> Response:
 
 @page
 def report_download(request: Request, v: Visitor) -> Response:
-    from slamon.adapters.render.formats import report_format
 
     try:
         fmt = report_format(request.query_params.get("format", "docx"))
@@ -145,7 +145,6 @@ def _week(request: Request) -> IsoWeek | None:
 
 @page
 def digest(request: Request, v: Visitor) -> Response:
-    from slamon.service.reports import default_week
 
     ctx = web(request)
     try:
@@ -161,7 +160,6 @@ def digest(request: Request, v: Visitor) -> Response:
 @page
 def digest_view(request: Request, v: Visitor) -> Response:
     """The digest exactly as the supervisors receive it (the mail's HTML, escaped by its renderer)."""
-    from slamon.service.reports import rendered_digest
 
     ctx = web(request)
     try:
@@ -173,10 +171,8 @@ def digest_view(request: Request, v: Visitor) -> Response:
 
 @page
 def quality(request: Request, v: Visitor) -> Response:
-    from slamon.service.data_quality import data_quality
-    from slamon.service.overview import quality_basics
 
     ctx = web(request)
-    q = quality_basics(ctx.engine, ctx.rt, ctx.now())
+    q = overview_service.quality_basics(ctx.engine, ctx.rt, ctx.now())
     note = data_quality(ctx.engine, ctx.rt, ctx.now())
     return render("quality.html.j2", context(request, v, "quality", dq=q, note=note))

@@ -1,5 +1,5 @@
 """The ``source:`` section of config.yaml: where application records come from and how they are
-read (kept apart from config.py, which reads the rest)."""
+read (kept apart from settings.py, which reads the rest)."""
 
 from __future__ import annotations
 

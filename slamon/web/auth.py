@@ -6,19 +6,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qs, quote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
-from slamon.adapters.web.render import page as render_page
-from slamon.adapters.web.sessions import COOKIE, SESSION_SECONDS, Session, csrf_ok
-from slamon.adapters.web.users import OPERATOR, User
-
-if TYPE_CHECKING:
-    from slamon.adapters.web.app import WebContext
+from slamon.web.context import WebContext
+from slamon.web.render import page as render_page
+from slamon.web.sessions import COOKIE, SESSION_SECONDS, Session, csrf_ok
+from slamon.web.users import OPERATOR, User
 
 log = logging.getLogger("slamon.web")
 MAX_FORM_BYTES = 64 * 1024

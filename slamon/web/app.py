@@ -1,4 +1,4 @@
-"""The Starlette application: context, middleware (access log with the user, security headers),
+"""The Starlette application: middleware (access log with the user, security headers),
 static files and the route table."""
 
 from __future__ import annotations
@@ -7,7 +7,6 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,10 +16,11 @@ from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from slamon.adapters.web import auth, evidence_pages, pages
-from slamon.adapters.web.sessions import LoginLimiter, SessionSigner, load_or_create_key
-from slamon.adapters.web.users import UserDirectory
 from slamon.runtime import Runtime
+from slamon.web import auth, evidence_pages, pages
+from slamon.web.context import WebContext
+from slamon.web.sessions import LoginLimiter, SessionSigner, load_or_create_key
+from slamon.web.users import UserDirectory
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -40,19 +40,6 @@ SECURITY_HEADERS = [
     (b"x-frame-options", b"SAMEORIGIN"),
     (b"cache-control", b"no-store"),
 ]
-
-
-@dataclass
-class WebContext:
-    rt: Runtime
-    engine: Any  # Engine
-    users: UserDirectory
-    signer: SessionSigner
-    limiter: LoginLimiter
-    clock: Callable[[], dt.datetime]
-
-    def now(self) -> dt.datetime:
-        return self.clock()
 
 
 class AccessLog:
