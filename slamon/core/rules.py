@@ -180,17 +180,59 @@ class _Checker:
 
 
 def parse_rule(data: Any, rule_id: str, path: str) -> Rule:
-    """Validate one rule's parsed YAML; errors name the file, the rule and the field."""
+    """Validate one rule's parsed YAML; errors name the file, the rule and the field.
+
+    The sections are checked in a fixed order (top-level keys, clock, counting's shape, stages,
+    counting's values, extension, effective dates, then the remaining top-level fields), so the
+    first error reported does not depend on the file's key order."""
     c = _Checker(path, rule_id)
+    _check_top_keys(c, data)
+    clock = _section(c, data, "clock", "应为映射（start、fallback、stop）")
+    returned, early = _clock_options(c, clock)
+    counting = _section(c, data, "counting", "应为映射（start_day、ends_at）")
+    stages = _stages(c, data, clock)
+    start_day_excluded, ends_at = _counting(c, counting)
+    extension = _extension(c, data.get("extension"))
+    effective_from, effective_until = _effective_dates(c, data)
+    return Rule(
+        id=rule_id,
+        title=c.text(data, "title") or "",
+        instrument=c.text(data, "instrument") or "",
+        article=c.text(data, "article", required=False),
+        citation=c.text(data, "citation") or "",
+        effective_from=effective_from,  # type: ignore[arg-type]
+        effective_until=effective_until,
+        stages=stages,
+        ends_at=ends_at,
+        start_day_excluded=start_day_excluded,
+        due_soon_working_days=c.count(
+            data.get("due_soon_working_days", 1), "due_soon_working_days", 0
+        ),
+        extension=extension,
+        path=path,
+        returned_is_answer=returned == "answer",
+        received_before_review=early,
+    )
+
+
+def _check_top_keys(c: _Checker, data: Any) -> None:
     if not isinstance(data, dict):
         raise c.fail("(整个文件)", "内容应为一个映射")
     unknown = set(data) - _TOP_KEYS
     if unknown:
         raise c.fail(", ".join(sorted(map(str, unknown))), "未知字段")
 
-    clock = data.get("clock") or {}
-    if not isinstance(clock, dict):
-        raise c.fail("clock", "应为映射（start、fallback、stop）")
+
+def _section(c: _Checker, data: Mapping[str, Any], key: str, message: str) -> dict[str, Any]:
+    """An optional mapping section (absent or empty: ``{}``)."""
+    value = data.get(key) or {}
+    if not isinstance(value, dict):
+        raise c.fail(key, message)
+    return value
+
+
+def _clock_options(c: _Checker, clock: Mapping[str, Any]) -> tuple[str, str]:
+    """``clock.returned`` and ``clock.received_before_review``, with their defaults."""
     returned = clock.get("returned", "answer")
     if returned not in ("answer", "open"):
         raise c.fail(
@@ -202,92 +244,83 @@ def parse_rule(data: Any, rule_id: str, path: str) -> Rule:
             "clock.received_before_review",
             f"应为 hold（作为数据存疑暂不判定）或 review（按审核通过时间起算），得到 {early!r}",
         )
-    counting = data.get("counting") or {}
-    if not isinstance(counting, dict):
-        raise c.fail("counting", "应为映射（start_day、ends_at）")
+    return returned, early
 
-    stages: list[Stage] = []
+
+def _stages(c: _Checker, data: Mapping[str, Any], clock: Mapping[str, Any]) -> tuple[Stage, ...]:
+    """The ``stages`` list, or the single answer stage the ``clock`` section describes."""
     raw_stages = data.get("stages")
-    if raw_stages is not None:
-        if not isinstance(raw_stages, list) or not raw_stages:
-            raise c.fail("stages", "应为非空列表")
-        for i, s in enumerate(raw_stages):
-            f = f"stages[{i}]"
-            if not isinstance(s, dict):
-                raise c.fail(f, "应为映射")
-            stages.append(
-                Stage(
-                    id=c.text(s, "id") or "",
-                    name=c.text(s, "name") or "",
-                    start=c.event(s.get("start"), f"{f}.start"),
-                    fallback=c.event(s["fallback"], f"{f}.fallback") if s.get("fallback") else None,
-                    stop=c.event(s.get("stop"), f"{f}.stop"),
-                    working_days=c.limits(
-                        s, f"{f}.working_days", s.get("share_types", data.get("share_types"))
-                    ),
-                    party=c.text(s, "party", required=False),
-                )
-            )
+    if raw_stages is None:
+        stages = [_clock_stage(c, data, clock)]
+    elif not isinstance(raw_stages, list) or not raw_stages:
+        raise c.fail("stages", "应为非空列表")
     else:
-        fallback = clock.get("fallback", "reviewed_at")
-        stages.append(
-            Stage(
-                id="answer",
-                name="数据提供方答复",
-                start=c.event(clock.get("start", "received_at"), "clock.start"),
-                fallback=c.event(fallback, "clock.fallback") if fallback is not None else None,
-                stop=c.event(clock.get("stop", "decided_at"), "clock.stop"),
-                working_days=c.limits(data, "working_days", data.get("share_types")),
-            )
-        )
+        stages = [_stage(c, data, s, f"stages[{i}]") for i, s in enumerate(raw_stages)]
     if stages[-1].stop != "decided_at":
         raise c.fail("stages", "最后一个阶段应以 decided_at（提供方答复）结束")
+    return tuple(stages)
 
+
+def _stage(c: _Checker, data: Mapping[str, Any], s: Any, f: str) -> Stage:
+    """One entry of ``stages``; its share types default to the rule's."""
+    if not isinstance(s, dict):
+        raise c.fail(f, "应为映射")
+    return Stage(
+        id=c.text(s, "id") or "",
+        name=c.text(s, "name") or "",
+        start=c.event(s.get("start"), f"{f}.start"),
+        fallback=c.event(s["fallback"], f"{f}.fallback") if s.get("fallback") else None,
+        stop=c.event(s.get("stop"), f"{f}.stop"),
+        working_days=c.limits(
+            s, f"{f}.working_days", s.get("share_types", data.get("share_types"))
+        ),
+        party=c.text(s, "party", required=False),
+    )
+
+
+def _clock_stage(c: _Checker, data: Mapping[str, Any], clock: Mapping[str, Any]) -> Stage:
+    """A rule without ``stages``: one answer stage from ``clock`` and the top-level limits."""
+    fallback = clock.get("fallback", "reviewed_at")
+    return Stage(
+        id="answer",
+        name="数据提供方答复",
+        start=c.event(clock.get("start", "received_at"), "clock.start"),
+        fallback=c.event(fallback, "clock.fallback") if fallback is not None else None,
+        stop=c.event(clock.get("stop", "decided_at"), "clock.stop"),
+        working_days=c.limits(data, "working_days", data.get("share_types")),
+    )
+
+
+def _counting(c: _Checker, counting: Mapping[str, Any]) -> tuple[bool, dt.time | None]:
+    """Whether the start day is excluded, and the time a day ends (None = 24:00)."""
     start_day = counting.get("start_day", "excluded")
     if start_day not in ("excluded", "included"):
         raise c.fail("counting.start_day", "应为 excluded（民法典第二百零一条）或 included")
     ends_raw = counting.get("ends_at", "24:00")
-    ends_at: dt.time | None = None
-    if ends_raw != "24:00":
-        if not isinstance(ends_raw, str) or not _TIME_RE.match(ends_raw):
-            raise c.fail("counting.ends_at", f"应为 24:00 或下班时间 HH:MM，得到 {ends_raw!r}")
-        ends_at = dt.time.fromisoformat(ends_raw)
+    if ends_raw == "24:00":
+        return start_day == "excluded", None
+    if not isinstance(ends_raw, str) or not _TIME_RE.match(ends_raw):
+        raise c.fail("counting.ends_at", f"应为 24:00 或下班时间 HH:MM，得到 {ends_raw!r}")
+    return start_day == "excluded", dt.time.fromisoformat(ends_raw)
 
-    extension = None
-    raw_ext = data.get("extension")
-    if raw_ext is not None:
-        if not isinstance(raw_ext, dict):
-            raise c.fail("extension", "应为映射（max_working_days、approver）")
-        extension = Extension(
-            max_working_days=c.count(
-                raw_ext.get("max_working_days"), "extension.max_working_days", 1
-            ),
-            approver=c.text(raw_ext, "approver") or "",
-        )
 
+def _extension(c: _Checker, raw_ext: Any) -> Extension | None:
+    if raw_ext is None:
+        return None
+    if not isinstance(raw_ext, dict):
+        raise c.fail("extension", "应为映射（max_working_days、approver）")
+    return Extension(
+        max_working_days=c.count(raw_ext.get("max_working_days"), "extension.max_working_days", 1),
+        approver=c.text(raw_ext, "approver") or "",
+    )
+
+
+def _effective_dates(c: _Checker, data: Mapping[str, Any]) -> tuple[dt.date | None, dt.date | None]:
     effective_from = c.date(data, "effective_from")
     effective_until = c.date(data, "effective_until", required=False)
     if effective_until is not None and effective_from and effective_until < effective_from:
         raise c.fail("effective_until", "早于 effective_from")
-    return Rule(
-        id=rule_id,
-        title=c.text(data, "title") or "",
-        instrument=c.text(data, "instrument") or "",
-        article=c.text(data, "article", required=False),
-        citation=c.text(data, "citation") or "",
-        effective_from=effective_from,  # type: ignore[arg-type]
-        effective_until=effective_until,
-        stages=tuple(stages),
-        ends_at=ends_at,
-        start_day_excluded=start_day == "excluded",
-        due_soon_working_days=c.count(
-            data.get("due_soon_working_days", 1), "due_soon_working_days", 0
-        ),
-        extension=extension,
-        path=path,
-        returned_is_answer=returned == "answer",
-        received_before_review=early,
-    )
+    return effective_from, effective_until
 
 
 @dataclass(frozen=True)

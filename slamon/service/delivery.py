@@ -38,10 +38,17 @@ import socket
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from slamon.adapters.mail.mailer import DeliveryError, Mailer, OutgoingMessage, make_mailer
+from slamon.adapters.mail.mailer import (
+    DeliveryError,
+    Mailer,
+    OutgoingMessage,
+    SendResult,
+    make_mailer,
+)
 from slamon.adapters.mail.messages import notice_context, render
 from slamon.adapters.store import applications, exemptions, outbox
 from slamon.core.vocabulary import OPEN_STAGES, PENDING
@@ -74,6 +81,41 @@ def backoff_delay(attempts: int, base: dt.timedelta, cap: dt.timedelta) -> dt.ti
     return min(base * (2 ** max(0, attempts - 1)), cap)
 
 
+@dataclass
+class _Pass:
+    """One delivery pass: what every step needs, the mailer it opened and what it did."""
+
+    engine: Engine
+    rt: Runtime
+    now: dt.datetime
+    worker: str
+    claim_timeout: dt.timedelta
+    backoff: dt.timedelta
+    max_backoff: dt.timedelta
+    max_attempts: int
+    factory: Callable[[], Mailer]
+    mailer: Mailer | None = None
+    report: DeliveryReport = field(default_factory=DeliveryReport)
+    started: float = field(default_factory=time.monotonic)
+    own_mailer: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.own_mailer = self.mailer is None  # opened by this pass: closed by it
+
+    def clock(self) -> dt.datetime:
+        """The pass's ``now`` moved on by the time the pass has run."""
+        return self.now + dt.timedelta(seconds=time.monotonic() - self.started)
+
+    def record(self, fn: Callable[[Any], bool]) -> bool:
+        """Run one store step in its own short transaction."""
+        with self.engine.begin() as conn:
+            return fn(conn)
+
+    def close(self) -> None:
+        if self.own_mailer and self.mailer is not None:
+            self.mailer.close()
+
+
 def deliver_due(
     engine: Engine,
     rt: Runtime,
@@ -89,173 +131,153 @@ def deliver_due(
     max_attempts: int | None = None,
 ) -> DeliveryReport:
     """Send every due outbox row (up to ``limit``) as of ``now``; one short transaction per step."""
-    s, n = rt.settings, rt.settings.notify
-    report = DeliveryReport()
+    s = rt.settings
     if not rt.window.contains(now):
-        report.outside_window = True
-        return report
-    max_attempts = max_attempts or n.max_attempts
-    claim_timeout = claim_timeout or claim_timeout_for(s.smtp.timeout_seconds)
-    started = time.monotonic()
-
-    def clock() -> dt.datetime:
-        """The pass's ``now`` moved on by the time the pass has run."""
-        return now + dt.timedelta(seconds=time.monotonic() - started)
-
+        return DeliveryReport(outside_window=True)
+    p = _Pass(
+        engine=engine,
+        rt=rt,
+        now=now,
+        worker=worker,
+        claim_timeout=claim_timeout or claim_timeout_for(s.smtp.timeout_seconds),
+        backoff=backoff,
+        max_backoff=max_backoff,
+        max_attempts=max_attempts or s.notify.max_attempts,
+        factory=mailer_factory or (lambda: make_mailer(s.smtp)),
+        mailer=mailer,
+    )
     with engine.connect() as conn:
-        ids = outbox.due_ids(conn, now, claim_timeout, limit)
-    if not ids:
-        return report
-    own_mailer = mailer is None
-    factory = mailer_factory or (lambda: make_mailer(s.smtp))
+        ids = outbox.due_ids(conn, now, p.claim_timeout, limit)
     try:
         for row_id in ids:
-            with engine.begin() as conn:
-                if not outbox.claim(conn, row_id, worker, clock(), claim_timeout):
-                    report.lost_claims += 1
-                    continue
-                row = outbox.load(conn, row_id)
-                assert row is not None
-                if row["unknown_outcomes"] >= 2:  # a second worker died or stalled while sending
-                    outbox.mark_held(conn, row_id, worker, _held_reason(row))
-                    report.held += 1
-                    log.error("notify.held id=%s key=%s", row_id, row["key"])
-                    continue
-                message = _prepare(conn, rt, row, worker)
-                if message is None:
-                    report.cancelled += 1
-                    continue
-            if not message.recipients:
-                _record(
-                    engine,
-                    partial(
-                        outbox.mark_failed,
-                        row_id=row_id,
-                        worker=worker,
-                        error=row["last_error"] or "没有收件人",
-                    ),
-                )
-                report.failed += 1
-                continue
-            try:
-                if mailer is None:
-                    mailer = factory()
-                result = mailer.send(message)
-            except DeliveryError as exc:
-                _on_error(
-                    engine,
-                    rt,
-                    row,
-                    worker,
-                    now,
-                    exc,
-                    report,
-                    backoff,
-                    max_backoff,
-                    max_attempts,
-                )
-                if exc.connection:
-                    report.stopped = str(exc)
-                    break
-                continue
-            except Exception as exc:  # a bug or an unexpected library error: keep the row, log it
-                log.exception("notify.send_crashed id=%s", row_id)
-                err = DeliveryError(f"发送时出现意外错误：{exc.__class__.__name__}: {exc}")
-                _on_error(
-                    engine,
-                    rt,
-                    row,
-                    worker,
-                    now,
-                    err,
-                    report,
-                    backoff,
-                    max_backoff,
-                    max_attempts,
-                )
-                continue
-            if not _record(
-                engine,
-                partial(
-                    outbox.mark_sent,
-                    row_id=row_id,
-                    worker=worker,
-                    now=now,
-                    refused=result.refused,
-                ),
-            ):
-                log.warning("notify.sent_after_claim_lost id=%s key=%s", row_id, row["key"])
-            report.sent += 1
-            if result.refused:
-                report.refused[row_id] = result.refused
-                log.warning(
-                    "notify.partly_refused id=%s key=%s refused=%s",
-                    row_id,
-                    row["key"],
-                    json.dumps(result.refused, ensure_ascii=False),
-                )
-            log.info(
-                "notify.sent id=%s key=%s recipients=%d", row_id, row["key"], len(result.accepted)
-            )
+            if not deliver_one(p, row_id):
+                p.report.lost_claims += 1
+            if p.report.stopped:  # the server cannot be used: the other rows wait
+                break
     finally:
-        if own_mailer and mailer is not None:
-            mailer.close()
-    return report
+        p.close()
+    return p.report
 
 
-def _record(engine: Engine, fn: Callable[[Any], bool]) -> bool:
-    with engine.begin() as conn:
-        return fn(conn)
+def deliver_one(p: _Pass, row_id: int) -> bool:
+    """Claim, send and record one outbox row; False when another worker claimed it first."""
+    claimed = _claim(p, row_id)
+    if claimed is None:
+        return False
+    row, message = claimed
+    if message is None:  # settled inside the claim: held or cancelled
+        return True
+    if not message.recipients:
+        error = row["last_error"] or "没有收件人"
+        p.record(partial(outbox.mark_failed, row_id=row_id, worker=p.worker, error=error))
+        p.report.failed += 1
+        return True
+    result = _send(p, row, message)
+    if result is not None:
+        _record_sent(p, row, result)
+    return True
 
 
-def _on_error(
-    engine: Engine,
-    rt: Runtime,
-    row: dict[str, Any],
-    worker: str,
-    now: dt.datetime,
-    exc: DeliveryError,
-    report: DeliveryReport,
-    backoff: dt.timedelta,
-    max_backoff: dt.timedelta,
-    max_attempts: int,
-) -> None:
-    row_id, attempts, error = row["id"], row["attempts"], str(exc)
-    report.errors[row_id] = error
-    if exc.refused:
-        report.refused[row_id] = exc.refused
-    if exc.unknown:
-        _on_unknown(engine, rt, row, worker, now, error, report, backoff, max_attempts)
-        return
-    if exc.permanent or (not exc.connection and attempts >= max_attempts):
-        _record(
-            engine,
-            partial(
-                outbox.mark_failed, row_id=row_id, worker=worker, error=error, refused=exc.refused
-            ),
+def _claim(p: _Pass, row_id: int) -> tuple[dict[str, Any], OutgoingMessage | None] | None:
+    """Claim a row and prepare its message in one transaction. None: another worker has it; no
+    message: the row was settled here (held after a second unknown outcome, or cancelled)."""
+    with p.engine.begin() as conn:
+        if not outbox.claim(conn, row_id, p.worker, p.clock(), p.claim_timeout):
+            return None
+        row = outbox.load(conn, row_id)
+        assert row is not None
+        if row["unknown_outcomes"] >= 2:  # a second worker died or stalled while sending
+            outbox.mark_held(conn, row_id, p.worker, _held_reason(row))
+            p.report.held += 1
+            log.error("notify.held id=%s key=%s", row_id, row["key"])
+            return row, None
+        message = _prepare(conn, p.rt, row, p.worker)
+        if message is None:
+            p.report.cancelled += 1
+        return row, message
+
+
+def _send(p: _Pass, row: dict[str, Any], message: OutgoingMessage) -> SendResult | None:
+    """One SMTP attempt (opening the pass's mailer on first use). None: it failed, and the
+    row's retry, failure or hold is recorded; a server-level error also stops the pass."""
+    try:
+        if p.mailer is None:
+            p.mailer = p.factory()
+        return p.mailer.send(message)
+    except DeliveryError as exc:
+        _on_error(p, row, exc)
+        if exc.connection:
+            p.report.stopped = str(exc)
+        return None
+    except Exception as exc:  # a bug or an unexpected library error: keep the row, log it
+        log.exception("notify.send_crashed id=%s", row["id"])
+        _on_error(p, row, DeliveryError(f"发送时出现意外错误：{exc.__class__.__name__}: {exc}"))
+        return None
+
+
+def _record_sent(p: _Pass, row: dict[str, Any], result: SendResult) -> None:
+    row_id = row["id"]
+    sent = partial(
+        outbox.mark_sent, row_id=row_id, worker=p.worker, now=p.now, refused=result.refused
+    )
+    if not p.record(sent):
+        log.warning("notify.sent_after_claim_lost id=%s key=%s", row_id, row["key"])
+    p.report.sent += 1
+    if result.refused:
+        p.report.refused[row_id] = result.refused
+        log.warning(
+            "notify.partly_refused id=%s key=%s refused=%s",
+            row_id,
+            row["key"],
+            json.dumps(result.refused, ensure_ascii=False),
         )
-        report.failed += 1
+    log.info("notify.sent id=%s key=%s recipients=%d", row_id, row["key"], len(result.accepted))
+
+
+def _on_error(p: _Pass, row: dict[str, Any], exc: DeliveryError) -> None:
+    row_id, attempts, error = row["id"], row["attempts"], str(exc)
+    p.report.errors[row_id] = error
+    if exc.refused:
+        p.report.refused[row_id] = exc.refused
+    if exc.unknown:
+        _on_unknown(p, row, error)
+        return
+    if exc.permanent or (not exc.connection and attempts >= p.max_attempts):
+        p.record(
+            partial(
+                outbox.mark_failed, row_id=row_id, worker=p.worker, error=error, refused=exc.refused
+            )
+        )
+        p.report.failed += 1
         log.error(
             "notify.failed id=%s key=%s attempts=%d error=%s", row_id, row["key"], attempts, error
         )
         return
+    _on_retry(p, row, exc, error)
+
+
+def _retry_plan(p: _Pass, attempts: int, exc: DeliveryError) -> tuple[dt.datetime, int]:
+    """When to try again and the attempt count to keep: a server-level error waits one
+    ``backoff`` and does not count towards max_attempts; a message-level one backs off."""
     if exc.connection:
-        # The server, not the message: this attempt does not count towards max_attempts.
-        delay = backoff
-        attempts_after = attempts - 1
+        delay, attempts_after = p.backoff, attempts - 1
     else:
-        delay = backoff_delay(attempts, backoff, max_backoff)
-        attempts_after = attempts
-    at = rt.window.next_opening(now + delay)
+        delay, attempts_after = backoff_delay(attempts, p.backoff, p.max_backoff), attempts
+    return p.rt.window.next_opening(p.now + delay), attempts_after
+
+
+def _on_retry(p: _Pass, row: dict[str, Any], exc: DeliveryError, error: str) -> None:
+    row_id, attempts = row["id"], row["attempts"]
+    at, attempts_after = _retry_plan(p, attempts, exc)
 
     def retry(c: Any) -> bool:
-        ok = outbox.mark_retry(c, row_id, worker, at, error)
+        ok = outbox.mark_retry(c, row_id, p.worker, at, error)
         if ok and attempts_after != attempts:
             outbox.set_attempts(c, row_id, attempts_after)
         return ok
 
-    _record(engine, retry)
-    report.retried += 1
+    p.record(retry)
+    p.report.retried += 1
     log.warning(
         "notify.retry id=%s key=%s attempts=%d not_before=%s error=%s",
         row_id,
@@ -274,34 +296,28 @@ def _held_reason(row: dict[str, Any]) -> str:
     )
 
 
-def _on_unknown(
-    engine: Engine,
-    rt: Runtime,
-    row: dict[str, Any],
-    worker: str,
-    now: dt.datetime,
-    error: str,
-    report: DeliveryReport,
-    backoff: dt.timedelta,
-    max_attempts: int,
-) -> None:
+def _on_unknown(p: _Pass, row: dict[str, Any], error: str) -> None:
     """The server may have the message: one resend with the same Message-ID, then an operator."""
     row_id, unknown = row["id"], row["unknown_outcomes"] + 1
-    hold = unknown >= 2 or row["attempts"] >= max_attempts
-    at = rt.window.next_opening(now + backoff)
+    hold = unknown >= 2 or row["attempts"] >= p.max_attempts
+    at = p.rt.window.next_opening(p.now + p.backoff)
     if hold:
         error = _held_reason({**row, "unknown_outcomes": unknown, "last_error": error})
-    _record(
-        engine,
+    p.record(
         partial(
-            outbox.mark_unknown, row_id=row_id, worker=worker, error=error, hold=hold, not_before=at
-        ),
+            outbox.mark_unknown,
+            row_id=row_id,
+            worker=p.worker,
+            error=error,
+            hold=hold,
+            not_before=at,
+        )
     )
     if hold:
-        report.held += 1
+        p.report.held += 1
         log.error("notify.held id=%s key=%s unknown_outcomes=%d", row_id, row["key"], unknown)
     else:
-        report.retried += 1
+        p.report.retried += 1
         log.warning(
             "notify.outcome_unknown id=%s key=%s not_before=%s", row_id, row["key"], at.isoformat()
         )
