@@ -152,7 +152,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--applications", type=int, default=100_000)
-    parser.add_argument("--smoke", action="store_true", help="a tiny run: the benchmark still works")
+    parser.add_argument(
+        "--smoke", action="store_true", help="a tiny run: the benchmark still works"
+    )
     args = parser.parse_args()
     if args.smoke:
         args.messages, args.applications = 20, 2_000

@@ -66,17 +66,45 @@ def _verdict(ev: Evidence) -> str:
 
 
 def _print_evidence(ev: Evidence) -> None:
-    r, s, tz = ev.record, ev.state, ev.tz
+    """``explain`` for one application: the record and its history, the rule and the count, the
+    notes on the data, the verdict, the mail, the exemption."""
     console.rule(f"申请 {ev.application_id} 的判定依据", style="bold")
+    console.print(_record_panel(ev))
+    console.print(_history_table(ev))
+    console.print(_rule_block(ev))
+    if ev.clock_field and ev.clock_start is not None:
+        what = START_EVENT_TEXT.get(ev.clock_field, ev.clock_field)
+        console.print(f"起算：{what} {table_moment(ev.clock_start, ev.tz)}", markup=False)
+    if ev.days:
+        _print_walk(ev)
+    _print_notes(ev)
+    console.print(Text(_verdict(ev), style="bold"))
+    _print_mail(ev)
+    _print_exemption(ev)
+    if ev.data_issue is not None:
+        code = ev.data_issue["reason_code"]
+        console.print(
+            f"数据存疑：{ISSUE_REASON_NAMES.get(code, code)}（{ev.data_issue['detail']}），"
+            "暂不作判定、不催办、不计入通报。",
+            markup=False,
+        )
+
+
+def _record_panel(ev: Evidence) -> Panel:
+    """The record as the store holds it now, one field a line."""
     rec = Table(show_header=False, box=None, padding=(0, 2))
     rec.add_column(style="bold")
     rec.add_column()
-    for name, value in r.as_dict().items():
+    for name, value in ev.record.as_dict().items():
         if name == "application_id":
             continue
-        rec.add_row(FIELD_NAMES.get(name, name), _value(name, value, tz))
-    console.print(Panel(rec, title="申请记录（存储库当前内容）", title_align="left"))
+        rec.add_row(FIELD_NAMES.get(name, name), _value(name, value, ev.tz))
+    return Panel(rec, title="申请记录（存储库当前内容）", title_align="left")
 
+
+def _history_table(ev: Evidence) -> Table:
+    """Each change slamon saw in the record, field by field."""
+    tz = ev.tz
     hist = Table(title="slamon 观察到的变化", title_justify="left")
     for col in ("观察时间", "变化"):
         hist.add_column(col)
@@ -92,32 +120,32 @@ def _print_evidence(ev: Evidence) -> None:
         hist.add_row(when, "；".join(parts) or "内容变化")
     if not ev.events:
         hist.add_row("—", "没有记录（导入早于变化记录）")
-    console.print(hist)
+    return hist
 
-    if ev.rule is None:
-        console.print(Text("适用规则：无（没有生效的规则约束此申请）"))
-    else:
-        rule = ev.rule
-        article = rule.article or ""
-        console.print(
-            Panel(
-                Text(
-                    f"《{rule.title}》（{rule.instrument}）{article}\n{rule.citation}\n"
-                    f"时限：{ev.working_days}个工作日；"
-                    f"{'收到当日不计入' if rule.start_day_excluded else '收到当日计入'}；"
-                    f"期限届满于最后一个工作日"
-                    f"{rule.ends_at.strftime('%H:%M') if rule.ends_at else '24时'}。"
-                    f"（规则 {rule.id}）"
-                ),
-                title="适用规则",
-                title_align="left",
-            )
-        )
-    if ev.clock_field and ev.clock_start is not None:
-        what = START_EVENT_TEXT.get(ev.clock_field, ev.clock_field)
-        console.print(f"起算：{what} {table_moment(ev.clock_start, tz)}", markup=False)
-    if ev.days:
-        _print_walk(ev)
+
+def _rule_block(ev: Evidence) -> Panel | Text:
+    """The governing rule: its instrument and article, its sentence, how it counts."""
+    rule = ev.rule
+    if rule is None:
+        return Text("适用规则：无（没有生效的规则约束此申请）")
+    article = rule.article or ""
+    return Panel(
+        Text(
+            f"《{rule.title}》（{rule.instrument}）{article}\n{rule.citation}\n"
+            f"时限：{ev.working_days}个工作日；"
+            f"{'收到当日不计入' if rule.start_day_excluded else '收到当日计入'}；"
+            f"期限届满于最后一个工作日"
+            f"{rule.ends_at.strftime('%H:%M') if rule.ends_at else '24时'}。"
+            f"（规则 {rule.id}）"
+        ),
+        title="适用规则",
+        title_align="left",
+    )
+
+
+def _print_notes(ev: Evidence) -> None:
+    """What qualifies the count: an extension, an estimated calendar, the history, doubtful data."""
+    s = ev.state
     if ev.extended_by:
         console.print(f"延期：批准延长{ev.extended_by}个工作日，期限已相应顺延。", markup=False)
     if s.deadline is not None and not s.calendar_official:
@@ -131,13 +159,15 @@ def _print_evidence(ev: Evidence) -> None:
             f"数据存疑：{ISSUE_REASON_NAMES.get(s.issue, s.issue)}，暂不作判定、不催办、不计入通报。",
             markup=False,
         )
-    console.print(Text(_verdict(ev), style="bold"))
-    _print_mail(ev)
+
+
+def _print_exemption(ev: Evidence) -> None:
+    """The exemption in force, or the last one revoked."""
     if ev.exemption is not None:
         x = ev.exemption
         console.print(
             Panel(
-                Text(f"{x.reason}\n—— {x.by}，{table_moment(x.at, tz)}"),
+                Text(f"{x.reason}\n—— {x.by}，{table_moment(x.at, ev.tz)}"),
                 title="已核实排除：不催办、不计入超期通报和排名",
                 title_align="left",
                 style="yellow",
@@ -146,14 +176,7 @@ def _print_evidence(ev: Evidence) -> None:
     elif ev.exemption_history:
         last = ev.exemption_history[-1]
         console.print(
-            f"曾核实排除，已于 {table_moment(last.at, tz)} 由 {last.by} 撤销。", markup=False
-        )
-    if ev.data_issue is not None:
-        code = ev.data_issue["reason_code"]
-        console.print(
-            f"数据存疑：{ISSUE_REASON_NAMES.get(code, code)}（{ev.data_issue['detail']}），"
-            "暂不作判定、不催办、不计入通报。",
-            markup=False,
+            f"曾核实排除，已于 {table_moment(last.at, ev.tz)} 由 {last.by} 撤销。", markup=False
         )
 
 

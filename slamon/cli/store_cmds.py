@@ -5,14 +5,18 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
 
 from slamon.cli.common import console, now_option, print_json, runtime, warn
+from slamon.cli.status_view import render_status
 from slamon.core.errors import InputError
-from slamon.core.formats import table_moment
 from slamon.core.vocabulary import DUE_SOON, MAIL_KIND_NAMES, OVERDUE, field_name
+
+if TYPE_CHECKING:
+    from slamon.service.poll_summary import PollSummary
 
 
 def _print_errors(errors: list, limit: int = 50) -> None:
@@ -113,27 +117,37 @@ def poll(
         )
     delivery = None if dry_run else deliver_job(engine, rt, at, worker_id("cli"))
     if as_json:
-        data = {
-            "source": summary.source,
-            "fetched": summary.fetched,
-            **summary.as_import_json(),
-            "evaluated": summary.evaluated,
-            "deadline_changes": summary.deadline_changes,
-            "data_issues": summary.data_issues,
-            "issues_cleared": summary.issues_cleared,
-            "planned": summary.planned,
-            "full": summary.full,
-            "missed": summary.missed,
-            "deleted": summary.deleted,
-            "future": summary.future,
-            "dry_run": dry_run,
-            "notes": summary.notes,
-            "planned_notices": summary.preview,
-        }
-        if delivery is not None and hasattr(delivery, "as_json"):
-            data["delivery"] = delivery.as_json()
-        print_json(data)
+        print_json(_poll_json(summary, delivery, dry_run))
         return
+    _print_poll(summary, delivery, dry_run)
+
+
+def _poll_json(summary: PollSummary, delivery: Any, dry_run: bool) -> dict[str, Any]:
+    """``poll --json``: the cycle's counts, its notes and planned notices, the delivery."""
+    data = {
+        "source": summary.source,
+        "fetched": summary.fetched,
+        **summary.as_import_json(),
+        "evaluated": summary.evaluated,
+        "deadline_changes": summary.deadline_changes,
+        "data_issues": summary.data_issues,
+        "issues_cleared": summary.issues_cleared,
+        "planned": summary.planned,
+        "full": summary.full,
+        "missed": summary.missed,
+        "deleted": summary.deleted,
+        "future": summary.future,
+        "dry_run": dry_run,
+        "notes": summary.notes,
+        "planned_notices": summary.preview,
+    }
+    if delivery is not None and hasattr(delivery, "as_json"):
+        data["delivery"] = delivery.as_json()
+    return data
+
+
+def _print_poll(summary: PollSummary, delivery: Any, dry_run: bool) -> None:
+    """The cycle in one line, its warnings on stderr, then the notices planned (and sent)."""
     console.print(
         f"数据源 {summary.source}：读取 {summary.fetched} 行，新增 {summary.inserted}，更新 {summary.updated}，"
         f"未变 {summary.unchanged}，拒绝 {summary.rejected}；评估 {summary.evaluated} 件申请。"
@@ -240,98 +254,6 @@ def demo(
     console.print("\n输出文件：", markup=False)
     for path in result.reports:
         console.print(f"  {path}", markup=False)
-
-
-def render_status(report, rt, stages: tuple[str, ...] | None = None) -> None:  # noqa: ANN001
-    """Print a StatusReport as rich tables (shared by ``status`` and ``demo``); ``stages`` limits
-    the list of applications (default: every open one)."""
-    from slamon.core.vocabulary import (
-        FLAG_NAMES,
-        HELD_STAGES,
-        ISSUE_REASON_NAMES,
-        NOT_APPLICABLE,
-        STAGE_NAMES,
-        STAGE_SEVERITY,
-    )
-
-    at = report.now
-    tz = rt.tz
-    cols = tuple(c for c in STAGE_SEVERITY if c != NOT_APPLICABLE)
-    t = Table(title=f"各提供部门（{table_moment(at, tz)}）")
-    t.add_column("提供部门")
-    for c in cols:
-        t.add_column(STAGE_NAMES[c], justify="right")
-    for dept, counts in sorted(
-        report.by_department.items(), key=lambda kv: (-kv[1][OVERDUE], kv[0])
-    ):
-        t.add_row(dept, *(str(counts.get(c, 0)) for c in cols))
-    console.print(t)
-    open_items = [
-        it
-        for it in report.items
-        if (it.state.stage in stages if stages else it.state.is_open)
-        or (not stages and it.state.stage in HELD_STAGES)
-    ]
-    title = "、".join(STAGE_NAMES[s] for s in stages) if stages else "未办结及数据存疑"
-    t2 = Table(title=f"{title}申请（{len(open_items)} 件）")
-    for c in ("申请编号", "提供部门", "资源名称", "收到时间", "答复期限", "阶段", "超期工作日"):
-        t2.add_column(c)
-    for it in open_items[:200]:
-        r, s = it.record, it.state
-        why = ""
-        if it.issue is not None:
-            why = f"：{ISSUE_REASON_NAMES.get(it.issue[0], it.issue[0])}（{it.issue[1]}）"
-        why += "".join(f"（{FLAG_NAMES.get(f, f)}）" for f in s.flags)
-        due = s.deadline_date.isoformat() if s.deadline_date else "—"
-        if s.extended_by:
-            due += f"（已延期{s.extended_by}个工作日）"
-        t2.add_row(
-            r.application_id,
-            r.provider_dept,
-            r.resource_name,
-            table_moment(s.started_at, tz),
-            due,
-            STAGE_NAMES[s.stage]
-            + why
-            + ("" if s.calendar_official else "（非官方日历）")
-            + ("（已核实排除）" if it.exemption is not None else ""),
-            str(s.overdue_working_days) if s.stage == OVERDUE else "",
-        )
-    console.print(t2)
-    if len(open_items) > 200:
-        console.print(f"……另有 {len(open_items) - 200} 件未列出（--json 输出全部）")
-    ok = report.last_ok_poll
-    console.print(
-        f"上次成功读取：{table_moment(ok['finished_at'], tz)}（{ok['source']}）"
-        if ok
-        else "上次成功读取：无"
-    )
-    bad = report.last_failed_poll
-    if bad and (not ok or bad["id"] > ok["id"]):
-        warn(f"最近一次读取失败：{table_moment(bad['started_at'], tz)}，{bad['error']}")
-    if report.future_rows:
-        shown = "、".join(f"{r['row']}（{r['updated_at'][:16]}）" for r in report.future_rows[:10])
-        warn(f"更新时间晚于当前时间的行（未用于推进增量游标）：{shown}")
-    if report.deadline_changes:
-        t3 = Table(title=f"因日历或规则变化而改变的答复期限（{len(report.deadline_changes)} 件）")
-        for c in ("申请编号", "原期限", "新期限"):
-            t3.add_column(c)
-        for ch in report.deadline_changes[:100]:
-            old, new = ch["old_deadline"], ch["new_deadline"]
-            t3.add_row(
-                ch["application_id"],
-                f"{old.astimezone(tz):%Y-%m-%d}" if old else "—",
-                f"{new.astimezone(tz):%Y-%m-%d}" if new else "—",
-            )
-        console.print(t3)
-    if report.rejected:
-        t4 = Table(title=f"被拒绝的行（{len(report.rejected)} 行）")
-        for c in ("来源", "行", "字段", "原因"):
-            t4.add_column(c)
-        for r in report.rejected[:50]:
-            reason = r["message"] + ("（已被后来的正确记录更正）" if r.get("settled_at") else "")
-            t4.add_row(r["source"], r["row_ref"], field_name(r["field"]), reason)
-        console.print(t4)
 
 
 def register(app: typer.Typer) -> None:

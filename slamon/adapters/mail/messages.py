@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from slamon.adapters.render.templating import template_environment
 from slamon.core.errors import ConfigError
 from slamon.core.evidence import overdue_phrase
 from slamon.core.formats import chinese_date_weekday, table_moment
@@ -38,30 +39,14 @@ class Rendered:
 
 @lru_cache(maxsize=8)
 def _environment(templates_dir: str | None) -> Any:
-    from jinja2 import (
-        ChoiceLoader,
-        Environment,
-        FileSystemLoader,
-        StrictUndefined,
-        select_autoescape,
-    )
-
-    loaders = []
+    folders: list[str | Path] = []
     if templates_dir:
         if not Path(templates_dir).is_dir():
             raise ConfigError(
                 f"目录 {templates_dir} 不存在", key="notify.templates_dir", value=templates_dir
             )
-        loaders.append(FileSystemLoader(templates_dir))
-    loaders.append(FileSystemLoader(str(BUILTIN_TEMPLATES)))
-    env = Environment(
-        loader=ChoiceLoader(loaders),
-        autoescape=select_autoescape(enabled_extensions=("html", "html.j2", "htm"), default=False),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=False,
-    )
+        folders.append(templates_dir)
+    env = template_environment([*folders, BUILTIN_TEMPLATES])
     env.filters["day"] = _day_filter
     env.filters["moment"] = _moment_filter
     env.filters["overdue"] = overdue_phrase
