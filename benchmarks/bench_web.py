@@ -23,11 +23,11 @@ from pathlib import Path
 
 from bench_reports import NOW, REPO, build_store
 
-from slamon.web.app import create_app
-from slamon.web.users import add_user
 from slamon.config import parse_settings
 from slamon.runtime import Runtime
 from slamon.service.overview import overview
+from slamon.web.app import create_app
+from slamon.web.users import add_user
 
 
 def timed(fn, repeat: int) -> tuple[float, float, object]:  # noqa: ANN001

@@ -21,7 +21,7 @@ from slamon.adapters.yaml_files import load_rules
 from slamon.core.calendar import WorkCalendar, build_calendar
 from slamon.core.rules import RuleSet
 
-pytest_plugins = ["dbservers", "smtpserver"]
+pytest_plugins = ["dbservers", "platformhelpers", "smtpserver"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RULES_DIR = REPO_ROOT / "slamon" / "data" / "rules"

@@ -1,4 +1,5 @@
-"""A real SMTP server for tests: aiosmtpd on 127.0.0.1 on a free port, capturing every message.
+"""A real SMTP server for tests: aiosmtpd on 127.0.0.1 on a port the kernel picks, capturing every
+message.
 
 Listed in conftest's ``pytest_plugins``. The ``smtp_server`` fixture yields a :class:`SmtpServer`
 that can simulate what a relay does to a sender:
@@ -33,10 +34,24 @@ import pytest
 HOST = "127.0.0.1"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
+def _bound_socket(port: int = 0) -> socket.socket:
+    """A TCP socket bound to ``HOST:port`` (0: a port the kernel picks), not listening yet: the
+    port is this server's from here on, and connections are refused until :meth:`start`."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((HOST, port))
+    return sock
+
+
+def _controller(handler: Any, sock: socket.socket, **kwargs: Any) -> Any:
+    """An aiosmtpd controller serving on ``sock`` (it listens on it, and closes it at stop)."""
+    from aiosmtpd.controller import Controller
+
+    class OnSocket(Controller):
+        def _create_server(self) -> Any:
+            return self.loop.create_server(self._factory_invoker, sock=sock, ssl=self.ssl_context)
+
+    return OnSocket(handler, hostname=HOST, port=sock.getsockname()[1], **kwargs)
 
 
 @dataclass
@@ -68,7 +83,8 @@ class Captured:
 class SmtpServer:
     def __init__(self) -> None:
         self.host = HOST
-        self.port = free_port()
+        self._socket: socket.socket | None = _bound_socket()
+        self.port: int = self._socket.getsockname()[1]
         self.messages: list[Captured] = []
         self.refused: dict[str, int] = {}
         self.auth: tuple[str, str] | None = None
@@ -155,8 +171,6 @@ class SmtpServer:
 
     # -- lifecycle -----------------------------------------------------------------------------
     def start(self) -> SmtpServer:
-        from aiosmtpd.controller import Controller
-
         if self._controller is not None:
             return self
         kwargs: dict[str, Any] = {}
@@ -164,16 +178,22 @@ class SmtpServer:
             kwargs = dict(
                 auth_required=True, auth_require_tls=False, authenticator=self._authenticate
             )
-        self._controller = Controller(
-            self, hostname=self.host, port=self.port, ready_timeout=5, **kwargs
-        )
+        if self._socket is None:
+            # Back after stop() on the same port, which the client's configuration names: the one
+            # place a port number is bound again (SO_REUSEADDR, so a closing one does not block).
+            self._socket = _bound_socket(self.port)
+        sock, self._socket = self._socket, None
+        self._controller = _controller(self, sock, ready_timeout=5, **kwargs)
         self._controller.start()
         return self
 
     def stop(self) -> None:
         if self._controller is not None:
-            self._controller.stop()
+            self._controller.stop()  # closes the listening socket: connections are refused
             self._controller = None
+        if self._socket is not None:  # never started
+            self._socket.close()
+            self._socket = None
 
     @property
     def running(self) -> bool:

@@ -163,19 +163,23 @@ def test_verbose_adds_the_log_lines_stamped_with_their_offset(tmp_path):
 
 
 def test_daemon_log_lines_carry_the_configured_zone(tz, capsys):
+    import time_machine
+
     from slamon.logs import remove_scoped_handlers, setup_logging
 
+    logged_at = dt.datetime(
+        2024, 10, 8, 2, 0, 5, 250_000, tzinfo=dt.UTC
+    )  # 10:00:05.250 in Shanghai
     for fmt in ("text", "json"):
         setup_logging(fmt, tz=tz, scoped=True)
         try:
-            logging.getLogger("slamon.test").warning("daemon.started holder=%s", "h1")
+            with time_machine.travel(logged_at, tick=False):
+                logging.getLogger("slamon.test").warning("daemon.started holder=%s", "h1")
         finally:
             remove_scoped_handlers()
         line = capsys.readouterr().err.strip().splitlines()[-1]
         stamp = json.loads(line)["ts"] if fmt == "json" else line.split(" ")[0]
-        moment = dt.datetime.fromisoformat(stamp)
-        assert moment.utcoffset() == dt.timedelta(hours=8), line
-        assert abs(moment - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=1)
+        assert stamp == "2024-10-08T10:00:05.250+08:00", line
 
 
 # -- Chinese names where codes leaked ------------------------------------------------------------

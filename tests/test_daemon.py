@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import signal
-import time
 
 import pytest
 import yaml
-from processhelpers import spawn_slamon
-from sqlalchemy import text
+from processhelpers import Slamon
+from sqlalchemy import select, text
 from storehelpers import REPO_ROOT, at, fresh_pg_database, make_runtime
 
 from slamon.adapters.store.db import open_store
-from slamon.adapters.store.lease import release_lease, try_lease
+from slamon.adapters.store.lease import LEASE, release_lease, try_lease
 from slamon.daemon import Daemon
 
 
@@ -92,26 +90,22 @@ def test_run_exits_gracefully_on_sigterm(tmp_path):
         ),
         encoding="utf-8",
     )
-    proc = spawn_slamon(config, tmp_path, "run")
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            engine = open_store(f"sqlite:///{tmp_path / 'store.db'}")
-            with engine.connect() as conn:
-                holder = conn.execute(text("SELECT holder FROM lease")).scalar()
-            if holder:
-                break
-            time.sleep(0.3)
-        assert holder, "the daemon never took the lease"
-        started = time.monotonic()
-        proc.send_signal(signal.SIGTERM)
-        _out, err = proc.communicate(timeout=20)
-        assert time.monotonic() - started < 10
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 0, err
+    engine = open_store(f"sqlite:///{tmp_path / 'store.db'}")
+    with Slamon(config, tmp_path, "run") as daemon:
+        daemon.wait_for_log("lease.acquired")
+        held = _lease(engine)
+        code, _out, err = daemon.stop()
+    assert code == 0, err
     lines = [line for line in err.splitlines() if line.startswith("{")]
     assert any('"daemon.stopped' in line for line in lines), err
-    # the lease was given up: another daemon takes it at once, without waiting for it to lapse
-    assert try_lease(engine, "next", dt.datetime.now(dt.UTC), 60)
+    # the lease was given up: shortened to the moment of the stop, when another daemon takes it,
+    # without waiting for it to lapse
+    released = _lease(engine)
+    assert released.holder == held.holder and released.expires_at < held.expires_at
+    assert try_lease(engine, "next", released.expires_at, 60)
+    engine.dispose()
+
+
+def _lease(engine):
+    with engine.connect() as conn:
+        return conn.execute(select(LEASE.c.holder, LEASE.c.expires_at)).one()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -15,8 +14,10 @@ import pytest
 from sqlalchemy import select
 from storehelpers import at, fresh_pg_database, ingest_records, make_runtime, record
 
+from slamon.adapters.mail.mailer import make_mailer
 from slamon.adapters.store import outbox
 from slamon.adapters.store.db import open_store
+from slamon.service import delivery
 from slamon.service.delivery import deliver_due, worker_id
 
 OB = outbox.OUTBOX
@@ -53,7 +54,7 @@ def test_unknown_outcome_sends_at_most_twice_then_waits_for_an_operator(
         smtp_server.accept_then_drop = True
         cfg = _config(smtp_server)
     else:
-        smtp_server.data_delay = 2.5
+        smtp_server.data_delay = 3600  # answers long after the client has given up
         cfg = _config(smtp_server, timeout_seconds=1)
     rt = make_runtime(tmp_path, **cfg)
     engine = open_store(f"sqlite:///{tmp_path / 'slamon.db'}")
@@ -121,44 +122,86 @@ def store_url(request: Any, tmp_path: Path) -> Any:
         yield url
 
 
+class _ShiftedClock:
+    """``time`` as the delivery pass sees it: the real clock, ``ahead`` seconds later."""
+
+    def __init__(self) -> None:
+        self.ahead = 0.0
+
+    def monotonic(self) -> float:
+        return time.monotonic() + self.ahead
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(time, name)
+
+
+class _SlowRelay:
+    """The real mailer, on a relay that takes ``seconds`` per message as the pass's clock sees it;
+    ``during_send(i)`` runs while the i-th message (from 0) is being sent: claimed, not recorded."""
+
+    def __init__(self, mailer: Any, clock: _ShiftedClock, seconds: float, during_send: Any) -> None:
+        self.mailer, self.clock, self.seconds, self.during_send = (
+            mailer,
+            clock,
+            seconds,
+            during_send,
+        )
+        self.sends = 0
+
+    def send(self, message: Any) -> Any:
+        self.clock.ahead += self.seconds
+        self.during_send(self.sends)
+        self.sends += 1
+        return self.mailer.send(message)
+
+    def close(self) -> None:
+        self.mailer.close()
+
+
 def test_two_delivery_processes_and_a_slow_relay_send_no_message_twice(
-    tmp_path: Path, smtp_server: Any, store_url: str
+    tmp_path: Path, smtp_server: Any, store_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The second process starts later, when the first one's early claims are older than the
-    claim timeout: they must not look abandoned while the first process is still at work."""
-    smtp_server.data_delay = 0.25
+    """The second process starts while the first one's pass has run longer than the claim
+    timeout (3 s a message, a 10 s timeout, the second starts during the 5th message): the first
+    one's early claims are old by then, but the row it is sending was claimed 3 s ago and must
+    not look abandoned. The second takes only the rows nobody has claimed; no row is claimed
+    twice. Each process has its own engine and worker id."""
     rt = make_runtime(tmp_path, **_config(smtp_server))
     setup_engine = open_store(store_url)
     recs = [record(f"C{i}", "2024-09-24 10:00", provider_dept=f"部门{i:02d}") for i in range(8)]
     planned = ingest_records(setup_engine, rt, recs, NOW, plan=True).planned
     setup_engine.dispose()
     assert planned == 16
-    timeout = dt.timedelta(seconds=1)
-    start = time.monotonic()
-    errors: list[BaseException] = []
+    timeout = dt.timedelta(seconds=10)
+    clock = _ShiftedClock()
+    monkeypatch.setattr(delivery, "time", clock)
+    first, second = worker_id("cli"), worker_id("cli")
+    reports: dict[str, Any] = {}
+    start = clock.monotonic()
 
-    def process(delay: float) -> None:
-        time.sleep(delay)
-        engine = open_store(store_url)  # a process of its own: its own engine and worker id
+    def second_process(sending: int) -> None:
+        if sending != 4:  # the first pass has run 15 s: its first claims are 15 s old
+            return
+        engine = open_store(store_url)
         try:
-            now = NOW + dt.timedelta(seconds=time.monotonic() - start)
-            deliver_due(engine, rt, now, worker_id("cli"), claim_timeout=timeout)
-        except BaseException as exc:  # noqa: BLE001 - collected for the assertion
-            errors.append(exc)
+            now = NOW + dt.timedelta(seconds=clock.monotonic() - start)
+            reports[second] = deliver_due(engine, rt, now, second, claim_timeout=timeout)
         finally:
             engine.dispose()
 
-    threads = [threading.Thread(target=process, args=(d,)) for d in (0.0, 1.6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert errors == []
-    copies = _copies(smtp_server)
-    assert len(copies) == planned and set(copies.values()) == {1}, copies
+    def slow_relay() -> _SlowRelay:
+        return _SlowRelay(make_mailer(rt.settings.smtp), clock, 3.0, second_process)
+
     engine = open_store(store_url)
+    reports[first] = deliver_due(
+        engine, rt, NOW, first, claim_timeout=timeout, mailer_factory=slow_relay
+    )
     rows = _rows(engine)
     engine.dispose()
-    assert {r["status"] for r in rows} == {"sent"}
-    assert len({r["claimed_by"] for r in rows}) >= 1
-    assert all(r["claimed_by"].startswith("cli@") for r in rows)
+    copies = _copies(smtp_server)
+    assert len(copies) == planned and set(copies.values()) == {1}, copies
+    assert {(r["status"], r["attempts"], r["unknown_outcomes"]) for r in rows} == {("sent", 1, 0)}
+    # the first sent the 5 it claimed before the second started, the second the 11 left
+    assert collections.Counter(r["claimed_by"] for r in rows) == {first: 5, second: 11}
+    assert (reports[first].sent, reports[first].lost_claims) == (5, 11)
+    assert (reports[second].sent, reports[second].lost_claims) == (11, 0)

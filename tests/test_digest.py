@@ -8,9 +8,9 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from reporthelpers import TZ, Maker, at, december_records
 from sqlalchemy import select
 from storehelpers import REPO_ROOT, ingest_records, make_runtime
-from test_report_figures import TZ, Maker, at, december_records
 
 from slamon.adapters.render.digest import render_digest
 from slamon.adapters.store.db import open_store

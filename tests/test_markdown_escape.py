@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 from markdown_it import MarkdownIt
-from test_report_figures import PUB, TZ, december_records, figures
+from reporthelpers import PUB, TZ, december_records, figures
 
 from slamon.adapters.render.text import DETAIL_HEADERS, render_markdown
 from slamon.core.report_wording import build_report

@@ -12,10 +12,9 @@ from typing import Any
 
 import pytest
 from dbservers import unique_name
+from platformhelpers import NOW, ROWS, TZ
 from sqlalchemy import create_engine, text
 from storehelpers import snapshot
-from test_source_reconcile import NOW, TZ, platform  # noqa: F401 — the platform fixture
-from test_source_sql import ROWS
 
 from slamon.adapters.sources.sql import SqlSource
 from slamon.adapters.store.db import open_store
@@ -50,8 +49,8 @@ def in_process(source: Any, since: Any, now: Any, full: bool, checks: Any) -> It
         yield validate_batch(rows, checks)
 
 
-def test_a_reader_process_stores_what_one_process_stores(platform, tmp_path, monkeypatch):  # noqa: F811
-    url, name, _engine = platform
+def test_a_reader_process_stores_what_one_process_stores(nullable_platform, tmp_path, monkeypatch):
+    url, name, _engine = nullable_platform
     rt = Runtime(parse_settings({}, None, tmp_path, {}))
     results = []
     started: list[list[str]] = []  # the reader processes the polls started (their commands)

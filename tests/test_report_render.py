@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from test_report_figures import DECEMBER_PROBLEMS, TZ, december_records, figures
+from reporthelpers import DECEMBER_PROBLEMS, TZ, december_records, figures
 
 from slamon.adapters.render.docx import build_docx, write_docx
 from slamon.adapters.render.text import render_json, render_markdown, render_text

@@ -8,8 +8,8 @@ import random
 from pathlib import Path
 
 import pytest
+from reporthelpers import DEC, DECEMBER_PROBLEMS, TZ, Maker, at, december_records
 from storehelpers import REPO_ROOT, ingest_records, make_runtime
-from test_report_figures import DEC, DECEMBER_PROBLEMS, TZ, Maker, at, december_records
 
 from slamon.adapters.store import runs
 from slamon.adapters.store.db import open_store

@@ -13,9 +13,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from dbservers import unique_name
+from platformhelpers import ROWS
 from sqlalchemy import create_engine, text
 from storehelpers import make_runtime
-from test_source_sql import ROWS
 
 from slamon.adapters.sources.sql import SqlSource
 from slamon.adapters.store.db import open_store

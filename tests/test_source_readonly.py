@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from dbservers import unique_name
+from platformhelpers import ROWS
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
-from test_source_sql import ROWS
 
 from slamon.adapters.sources.sql import SqlSource
 from slamon.adapters.sources.sql_probe import sql_source_findings

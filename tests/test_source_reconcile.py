@@ -6,15 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
-import pytest
-from dbservers import unique_name
-from sqlalchemy import create_engine, text
-from test_source_sql import ROWS, n, row
+from platformhelpers import NOW, ROWS, TZ, n, row
 
 from slamon.adapters.sources.sql import SqlSource
 from slamon.adapters.store import data_issues, runs
@@ -27,31 +23,6 @@ from slamon.service.poll import run_poll_cycle
 from slamon.service.reconcile import cursor_key
 from slamon.service.status import build_status
 
-TZ = ZoneInfo("Asia/Shanghai")
-NOW = dt.datetime(2024, 12, 10, 10, 0, tzinfo=TZ)
-
-
-@pytest.fixture(params=["pg", "mariadb"])
-def platform(request: pytest.FixtureRequest) -> Iterator[tuple[str, str, Any]]:
-    """(url, table name, engine) with ROWS; modify_time may be NULL as on real platforms."""
-    url = request.getfixturevalue("pg_url" if request.param == "pg" else "mysql_url")
-    name = unique_name()
-    table = platform_table(name)
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        table.create(conn)
-        if request.param == "pg":
-            conn.execute(text(f"ALTER TABLE {name} ALTER COLUMN modify_time DROP NOT NULL"))
-        else:
-            conn.execute(text(f"ALTER TABLE {name} MODIFY modify_time DATETIME NULL"))
-        conn.execute(table.insert(), ROWS)
-    try:
-        yield url, name, engine
-    finally:
-        with engine.begin() as conn:
-            table.drop(conn, checkfirst=True)
-        engine.dispose()
-
 
 def settings(tmp_path: Path, url: str, name: str, **source: Any) -> dict[str, Any]:
     return {
@@ -62,12 +33,12 @@ def settings(tmp_path: Path, url: str, name: str, **source: Any) -> dict[str, An
 
 
 def test_long_transaction_miss_and_deleted_row_found_by_poll_full(
-    platform: tuple[str, str, Any],
+    nullable_platform: tuple[str, str, Any],
     tmp_path: Path,
     run_cli: Callable[..., Any],
     write_config: Callable[..., Path],
 ) -> None:
-    url, name, engine = platform
+    url, name, engine = nullable_platform
     config = write_config(settings(tmp_path, url, name))
     first = run_cli(["poll", "--now", NOW.isoformat(), "--json"], config=config)
     assert first.exit_code == 0, first.stderr
@@ -106,9 +77,9 @@ def test_long_transaction_miss_and_deleted_row_found_by_poll_full(
 
 
 def test_null_updated_at_read_by_the_scheduled_full_sync(
-    platform: tuple[str, str, Any], tmp_path: Path
+    nullable_platform: tuple[str, str, Any], tmp_path: Path
 ) -> None:
-    url, name, engine = platform
+    url, name, engine = nullable_platform
     full_query = platform_query(name).replace("WHERE modify_time > :since", "")
     rt = Runtime(
         parse_settings(
@@ -133,9 +104,9 @@ def test_null_updated_at_read_by_the_scheduled_full_sync(
 
 
 def test_future_updated_at_does_not_move_the_cursor(
-    platform: tuple[str, str, Any], tmp_path: Path
+    nullable_platform: tuple[str, str, Any], tmp_path: Path
 ) -> None:
-    url, name, engine = platform
+    url, name, engine = nullable_platform
     t = platform_table(name)
     with engine.begin() as conn:
         conn.execute(t.insert(), [row("A042", modify_time=n("2042-01-01 00:00:00"))])
@@ -177,10 +148,10 @@ def test_cursor_key_is_a_hash_of_the_whole_url_and_query() -> None:
 
 
 def test_a_read_in_small_batches_stores_what_one_batch_does(
-    platform: tuple[str, str, Any], tmp_path: Path
+    nullable_platform: tuple[str, str, Any], tmp_path: Path
 ) -> None:
     """Rows streamed two at a time: the same applications, states and cursor as one batch."""
-    url, name, _engine = platform
+    url, name, _engine = nullable_platform
     rt = Runtime(parse_settings({}, None, tmp_path, {}))
     results = []
     for size in (2, 10_000):

@@ -10,7 +10,6 @@ import os
 import shutil
 import socket
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -42,33 +41,27 @@ def _need_browser() -> None:
     pytest.skip(reason)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def served(tmp_path: Path):  # noqa: ANN201
-    """The dashboard over a real store, served by uvicorn on 127.0.0.1 in a thread."""
+    """The dashboard over a real store, served by uvicorn on 127.0.0.1 in a thread. The socket is
+    bound (port 0: the kernel picks) and listening before uvicorn starts, so the browser's first
+    request waits in its backlog: nothing to poll for, no port to race for."""
     _need_browser()
     import uvicorn
 
     d = make_dashboard(tmp_path)
-    port = _free_port()
+    sock = socket.create_server(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
     config = uvicorn.Config(
         d.app(NOW), host="127.0.0.1", port=port, log_config=None, lifespan="off"
     )
     server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
+    thread = threading.Thread(target=server.run, args=([sock],), daemon=True)
     thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start"
     yield f"http://127.0.0.1:{port}", d
     server.should_exit = True
     thread.join(10)
+    sock.close()
     d.engine.dispose()
 
 

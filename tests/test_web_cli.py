@@ -5,21 +5,18 @@ from __future__ import annotations
 
 import io
 import json
-import signal
 import socket
 import stat
-import subprocess
-import time
 import urllib.request
 
 import pytest
 import yaml
-from processhelpers import spawn_slamon
+from processhelpers import Slamon, free_port
 from storehelpers import REPO_ROOT
 
-from slamon.web.users import UserDirectory, read_users
 from slamon.config import parse_settings
 from slamon.core.errors import ConfigError
+from slamon.web.users import UserDirectory, read_users
 
 
 def test_user_add_reads_the_password_from_stdin(run_cli, write_config, tmp_path, monkeypatch):
@@ -78,25 +75,6 @@ def test_web_config_defaults_live_next_to_the_config(tmp_path):
     assert parse_settings({}, None, tmp_path, {}).web.listen is None
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(url: str, proc: subprocess.Popen, seconds: float = 30) -> bytes:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(proc.stderr.read() if proc.stderr else "exited")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as r:
-                return r.read()
-        except OSError:
-            time.sleep(0.2)
-    raise AssertionError(f"{url} never answered")
-
-
 def test_run_serves_the_dashboard_and_stops_on_sigterm(tmp_path):
     port = free_port()
     config = tmp_path / "config.yaml"
@@ -112,23 +90,16 @@ def test_run_serves_the_dashboard_and_stops_on_sigterm(tmp_path):
         ),
         encoding="utf-8",
     )
-    proc = spawn_slamon(config, tmp_path, "run")
-    try:
-        body = wait_for(f"http://127.0.0.1:{port}/healthz", proc)
-        assert json.loads(body) == {"status": "ok"}
+    with Slamon(config, tmp_path, "run") as daemon:
+        daemon.wait_for_log("web.listening")
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as r:
+            assert json.loads(r.read()) == {"status": "ok"}
         # every other page wants a login
-        req = urllib.request.Request(f"http://127.0.0.1:{port}/")
-        with urllib.request.urlopen(req, timeout=5) as r:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as r:
             assert r.url.endswith("/login?next=%2F") and "登录" in r.read().decode()
         assert stat.S_IMODE((tmp_path / "web-secret.key").stat().st_mode) == 0o600
-        started = time.monotonic()
-        proc.send_signal(signal.SIGTERM)
-        _out, err = proc.communicate(timeout=20)
-        assert time.monotonic() - started < 10
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 0, err
+        code, _out, err = daemon.stop()
+    assert code == 0, err
     assert '"web.stopped' in err and '"daemon.stopped' in err
     assert "user=-" in err  # the access log line of the anonymous request
     with socket.socket() as s:
@@ -142,15 +113,12 @@ def test_slamon_web_serves_on_the_given_port(tmp_path):
         yaml.safe_dump({"store": {"url": "sqlite:///store.db"}, "source": {"kind": "none"}}),
         encoding="utf-8",
     )
-    proc = spawn_slamon(config, tmp_path, "web", "--port", str(port))
-    try:
-        assert json.loads(wait_for(f"http://127.0.0.1:{port}/healthz", proc))["status"] == "ok"
-        proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=20)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 0, err
+    with Slamon(config, tmp_path, "web", "--port", str(port)) as web:
+        web.wait_for_log("web.listening")
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as r:
+            assert json.loads(r.read())["status"] == "ok"
+        code, out, err = web.stop()
+    assert code == 0, err
     assert "slamon user add" in out  # no users yet: it says how to add one
 
 

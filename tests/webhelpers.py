@@ -11,8 +11,8 @@ from typing import Any
 from storehelpers import at, ingest_records, make_runtime, record
 
 from slamon.adapters.store.db import open_store
-from slamon.web.users import add_user
 from slamon.runtime import Runtime
+from slamon.web.users import add_user
 
 NOW = at("2024-10-15 10:00")
 EVIL = "<script>alert(1)</script>"
