@@ -86,10 +86,15 @@ def load_calendar_files(folder: Path) -> dict[int, CalendarYearFile]:
     return result
 
 
-def load_calendar(rules_dir: Path | str | None, **kwargs: int) -> WorkCalendar:
-    """The calendar with the packaged calendar files and those under ``<rules_dir>/calendar/``
-    (a site file replaces the packaged one for its year)."""
+def calendar_files(rules_dir: Path | str | None) -> dict[int, CalendarYearFile]:
+    """The packaged calendar files and those under ``<rules_dir>/calendar/`` (a site file
+    replaces the packaged one for its year)."""
     files = load_calendar_files(PACKAGED_RULES / "calendar")
     if rules_dir:
         files.update(load_calendar_files(Path(rules_dir) / "calendar"))
-    return build_calendar(files, **kwargs)
+    return files
+
+
+def load_calendar(rules_dir: Path | str | None, **kwargs: int) -> WorkCalendar:
+    """The calendar built from :func:`calendar_files`."""
+    return build_calendar(calendar_files(rules_dir), **kwargs)

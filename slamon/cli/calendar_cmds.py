@@ -1,13 +1,24 @@
-"""Commands that need no store: deadline, calendar, rules, check-config."""
+"""Commands that need no store: deadline, calendar (and calendar import), rules, check-config."""
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
 import typer
 from rich.table import Table
+from typer.core import TyperCommand, TyperGroup
 
 from slamon.cli.common import console, now_option, print_json, runtime, warn
 from slamon.core.errors import InputError
+from slamon.core.formats import WEEKDAYS, chinese_date
 from slamon.core.vocabulary import SHARE_TYPE_NAMES, SHARE_TYPES, field_name
+
+if TYPE_CHECKING:
+    from slamon.core.calendar import YearInfo
+    from slamon.core.calendar_import import ImportPreview
+
 
 _SHARE_TYPE_INPUT = {**{t: t for t in SHARE_TYPES}, **{v: k for k, v in SHARE_TYPE_NAMES.items()}}
 
@@ -82,6 +93,20 @@ def deadline(
     console.print(table)
 
 
+def year_json(
+    year: int, info: YearInfo, holidays: list[tuple[dt.date, str]], makeup: list[dt.date]
+) -> dict[str, Any]:
+    """The shape of ``calendar YEAR --json`` (which ``calendar import --json`` extends)."""
+    return {
+        "year": year,
+        "official": info.official,
+        "source": info.source,
+        "source_detail": info.describe(),
+        "holidays": [{"date": d.isoformat(), "name": n} for d, n in holidays],
+        "makeup_workdays": [d.isoformat() for d in makeup],
+    }
+
+
 def calendar(
     year: int = typer.Argument(..., help="年份"),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
@@ -93,23 +118,9 @@ def calendar(
     holidays = cal.holidays_in(year)
     makeup = cal.makeup_workdays_in(year)
     if not info.official:
-        warn(
-            rt.unofficial_warning(
-                __import__("datetime").date(year, 1, 1), __import__("datetime").date(year, 12, 31)
-            )
-            or ""
-        )
+        warn(rt.unofficial_warning(dt.date(year, 1, 1), dt.date(year, 12, 31)) or "")
     if as_json:
-        print_json(
-            {
-                "year": year,
-                "official": info.official,
-                "source": info.source,
-                "source_detail": info.describe(),
-                "holidays": [{"date": d.isoformat(), "name": n} for d, n in holidays],
-                "makeup_workdays": [d.isoformat() for d in makeup],
-            }
-        )
+        print_json(year_json(year, info, holidays, makeup))
         return
     console.print(
         f"[bold]{year} 年[/bold]  {'官方' if info.official else '非官方'}：{info.describe()}"
@@ -118,17 +129,102 @@ def calendar(
     table.add_column("日期")
     table.add_column("星期")
     table.add_column("名称")
-    weekdays = "一二三四五六日"
     for d, n in holidays:
-        table.add_row(d.isoformat(), f"周{weekdays[d.weekday()]}", n)
+        table.add_row(d.isoformat(), f"周{WEEKDAYS[d.weekday()]}", n)
     console.print(table)
     if makeup:
         console.print(
             "调休上班："
-            + "、".join(f"{d.isoformat()}（周{weekdays[d.weekday()]}）" for d in makeup)
+            + "、".join(f"{d.isoformat()}（周{WEEKDAYS[d.weekday()]}）" for d in makeup)
         )
     else:
         console.print("调休上班：无")
+
+
+def calendar_import(
+    notice: Path = typer.Argument(
+        ..., metavar="NOTICE", help="通知原文（文本文件，UTF-8 或 GB18030）"
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="只核对通知并列出变化，不写入"),
+    replace: bool = typer.Option(
+        False, "--replace", help="该年已有官方安排而通知与之不同时，仍以通知为准写入"
+    ),
+    as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
+) -> None:
+    """导入国务院办公厅节假日安排通知：核对通知本身，列出日历的变化，写入该年的日历文件。"""
+    from slamon.service.calendar_import import import_notice_file
+
+    outcome = import_notice_file(runtime(), notice, dry_run=dry_run, replace=replace)
+    p = outcome.preview
+    if dry_run and p.needs_replace:
+        warn(
+            f"注意：{p.year} 年已有官方节假日安排（{p.before.describe()}），本通知改变其中 "
+            f"{len(p.revised_dates)} 天；确认以本通知为准时，导入须加 --replace"
+        )
+    if as_json:
+        shape = year_json(
+            p.year, p.after, sorted(p.file.holidays.items()), sorted(p.file.makeup_workdays)
+        )
+        n = p.notice
+        print_json(
+            {
+                **shape,
+                "notice": {
+                    "title": n.title,
+                    "number": n.number,
+                    "date": n.issued.isoformat() if n.issued else None,
+                    "supplement": n.supplement,
+                },
+                "changes": [
+                    {"date": c.day.isoformat(), "was": c.was, "now": c.now} for c in p.changes
+                ],
+                "needs_replace": p.needs_replace,
+                "written": str(outcome.written) if outcome.written else None,
+            }
+        )
+        return
+    _print_import(p, outcome.written)
+
+
+def _print_import(p: ImportPreview, written: Path | None) -> None:
+    from rich.text import Text
+
+    from slamon.core.calendar_import import DAY_OFF, WORKDAY
+
+    n = p.notice
+    issued = chinese_date(n.issued) if n.issued else None
+    details = "，".join(x for x in (n.number, issued) if x)
+    console.print(n.title + (f"（{details}）" if details else ""), markup=False)
+    console.print(
+        f"{p.year} 年：放假 {len(p.file.holidays)} 天，调休上班 {len(p.file.makeup_workdays)} 天。"
+        f"现行日历：{p.before.describe()}",
+        markup=False,
+    )
+    if not p.changes:
+        console.print("与现行日历相同，没有变化。")
+    else:
+        table = Table(title=f"导入后的变化（{len(p.changes)} 天）")
+        for col in ("日期", "星期", "现为", "导入后", "说明"):
+            table.add_column(col)
+        kinds = {WORKDAY: "工作日", DAY_OFF: "休息日"}
+        for c in p.changes:
+            weekend = c.day.weekday() >= 5
+            if c.now == WORKDAY:
+                note = "调休上班" if weekend else "不再放假"
+            else:
+                note = c.name or ("周末，不再调休上班" if weekend else "")
+            table.add_row(
+                c.day.isoformat(),
+                f"周{WEEKDAYS[c.day.weekday()]}",
+                kinds[c.was],
+                kinds[c.now],
+                Text(note),  # a holiday's name as the notice writes it: no markup
+            )
+        console.print(table)
+    if written is None:
+        console.print(f"试运行：未写入。去掉 --dry-run 即写入 {p.file.path}", markup=False)
+    else:
+        console.print(f"已写入 {written}；请运行 slamon calendar {p.year} 核对。", markup=False)
 
 
 def rules(as_json: bool = typer.Option(False, "--json", help="输出 JSON")) -> None:
@@ -214,8 +310,49 @@ def check_config(
         raise typer.Exit(1)
 
 
+class _CalendarGroup(TyperGroup):
+    """``slamon calendar YEAR`` (the hidden ``show`` command) beside ``slamon calendar import``:
+    a first argument that is not a sub-command is a year."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
+            args = [_SHOW, *args]
+        return super().parse_args(ctx, args)
+
+    def format_usage(self, ctx: Any, formatter: Any) -> None:
+        formatter.write_usage(ctx.command_path, "YEAR [--json]")
+        formatter.write_usage(
+            ctx.command_path, "import NOTICE [--dry-run] [--replace] [--json]", prefix="      "
+        )
+
+
+class _YearCommand(TyperCommand):
+    """``show`` is parsed as ``slamon calendar`` itself, so its usage line and usage errors name
+    the command as the user typed it."""
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any
+    ) -> Any:
+        if parent is not None and parent.parent is not None:
+            info_name, parent = parent.info_name, parent.parent
+        return super().make_context(info_name, args, parent=parent, **extra)
+
+
+_SHOW = "show"
+calendar_app = typer.Typer(
+    cls=_CalendarGroup,
+    help="某年的节假日、调休上班日和数据来源（slamon calendar YEAR）；"
+    "导入国务院办公厅节假日安排通知（slamon calendar import NOTICE）。",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+calendar_app.command(_SHOW, hidden=True, cls=_YearCommand)(calendar)
+calendar_app.command("import")(calendar_import)
+
+
 def register(app: typer.Typer) -> None:
     app.command("deadline")(deadline)
-    app.command("calendar")(calendar)
+    app.add_typer(calendar_app, name="calendar")
     app.command("rules")(rules)
     app.command("check-config")(check_config)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import holidays
 
 from slamon.core.errors import CalendarError
+from slamon.core.formats import chinese_date
 
 FIRST_YEAR = 2001
 LAST_YEAR = 2099
@@ -28,6 +29,9 @@ LAST_YEAR = 2099
 SOURCE_FILE = "file"
 SOURCE_PACKAGE = "package"
 SOURCE_UNOFFICIAL = "unofficial"
+
+# From this day of December on, a date may belong to the next year's notice (its 元旦).
+_NEXT_NOTICE_FROM_DAY = 25
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,17 @@ class CalendarYearFile:
     notice_number: str
     holidays: Mapping[dt.date, str]
     makeup_workdays: frozenset[dt.date]
+    notice_date: dt.date | None = None  # the notice's date (under its signature)
+    notice_amends: str | None = None  # for a supplementary notice: the schedule it amends
+
+    def source_text(self) -> str:
+        """The notice as a source: title, number, date, and what a supplement amends."""
+        parts = [self.notice_title, self.notice_number]
+        if self.notice_date:
+            parts.append(chinese_date(self.notice_date))
+        if self.notice_amends:
+            parts.append(f"修订「{self.notice_amends}」")
+        return "，".join(p for p in parts if p)
 
 
 @dataclass(frozen=True)
@@ -207,6 +222,21 @@ def _package_year(year: int) -> tuple[dict[dt.date, str], set[dt.date], bool]:
     return names, makeup, official
 
 
+def _next_notice_days(year: int) -> tuple[dict[dt.date, str], set[dt.date]]:
+    """The package's days in ``year``'s last days of December that the next year's notice sets
+    (its 元旦: "2018年12月29日（星期六）上班", "2018年12月30日至2019年1月1日放假"), when the
+    package carries that notice. A file for ``year`` transcribes ``year``'s own notice, which never
+    names them, so they are kept beside it."""
+    if year + 1 > LAST_YEAR or not _package_year(year + 1)[2]:
+        return {}, set()
+    names, makeup, _ = _package_year(year)
+
+    def late(day: dt.date) -> bool:
+        return day.month == 12 and day.day >= _NEXT_NOTICE_FROM_DAY
+
+    return {d: n for d, n in names.items() if late(d)}, {d for d in makeup if late(d)}
+
+
 def build_calendar(
     files: Mapping[int, CalendarYearFile] | None = None,
     first_year: int = FIRST_YEAR,
@@ -231,7 +261,12 @@ def build_calendar(
             f = files[year]
             names.update(f.holidays)
             makeup.update(f.makeup_workdays)
-            detail = f"{f.path}（{f.notice_title}，{f.notice_number}）"
+            if year + 1 not in files:
+                late_names, late_makeup = _next_notice_days(year)
+                for day, name in late_names.items():
+                    names.setdefault(day, name)
+                makeup.update(late_makeup)
+            detail = f"{f.path}（{f.source_text()}）"
             years[year] = YearInfo(year, True, SOURCE_FILE, detail)
             continue
         y_names, y_makeup, official = _package_year(year)

@@ -3,12 +3,14 @@
 A file transcribes the State Council's holiday notice for one year::
 
     year: 2027
-    notice:
+    notice:                        # the source: title, and number or date (both if known)
       title: 国务院办公厅关于2027年部分节假日安排的通知
       number: 国办发明电〔2026〕N号
+      date: 2026-11-10             # optional: the date under the signature
     holidays:                      # every day off that is not an ordinary weekend day, and the
-      - {name: 元旦, dates: [2027-01-01]}           # festival days that fall on a weekend
-      - {name: 春节, from: 2027-02-05, to: 2027-02-11}
+      - {name: 元旦, dates: [2027-01-01]}           # festival days that fall on a weekend;
+      - {name: 春节, from: 2027-02-05, to: 2027-02-11}  # an entry may start in the previous
+                                   # year's last days (元旦 2018-12-30 to 2019-01-01)
     makeup_workdays: [2027-02-20]  # weekend days that become working days (调休上班)
 
 The file replaces the package's data for that year entirely and makes the year official.
@@ -47,11 +49,7 @@ def parse_calendar_file(data: Any, path: str, expected_year: int | None = None) 
         raise fail("year", f"应为整数年份，得到 {year!r}")
     if expected_year is not None and year != expected_year:
         raise fail("year", f"{year} 与文件名年份 {expected_year} 不符")
-    notice = data.get("notice")
-    if not isinstance(notice, dict) or not all(
-        isinstance(notice.get(k), str) and notice.get(k).strip() for k in ("title", "number")
-    ):
-        raise fail("notice", "须写明通知的 title 和 number")
+    notice, notice_date = _notice(data.get("notice"), path)
 
     holidays: dict[dt.date, str] = {}
     entries = data.get("holidays")
@@ -75,7 +73,9 @@ def parse_calendar_file(data: Any, path: str, expected_year: int | None = None) 
         else:
             raise fail(where, "须有 dates 或 from/to")
         for d in days:
-            if d.year != year:
+            # The previous year's last days only in an entry running into the year
+            # (元旦：2018年12月30日至2019年1月1日).
+            if d.year != year and not (d.year == year - 1 and any(x.year == year for x in days)):
                 raise fail(where, f"{d.isoformat()} 不在 {year} 年内")
             if d in holidays:
                 raise fail(where, f"{d.isoformat()} 重复列出")
@@ -98,7 +98,31 @@ def parse_calendar_file(data: Any, path: str, expected_year: int | None = None) 
         year=year,
         path=path,
         notice_title=notice["title"].strip(),
-        notice_number=notice["number"].strip(),
+        notice_number=(notice.get("number") or "").strip(),
         holidays=holidays,
         makeup_workdays=frozenset(makeup),
+        notice_date=notice_date,
+        notice_amends=(notice.get("amends") or "").strip() or None,
     )
+
+
+def _notice(notice: Any, path: str) -> tuple[dict[str, Any], dt.date | None]:
+    """The ``notice`` mapping: title, and number or date (both when the notice has them);
+    ``amends`` for a supplementary notice names the schedule it changes."""
+
+    def text(key: str) -> bool:
+        return isinstance(notice.get(key), str) and bool(notice[key].strip())
+
+    if not isinstance(notice, dict) or not text("title"):
+        raise CalendarError("须写明通知的 title，以及 number 或 date", path=path, field="notice")
+    unknown = set(notice) - {"title", "number", "date", "amends"}
+    if unknown:
+        problem = f"未知字段 {', '.join(sorted(map(str, unknown)))}"
+        raise CalendarError(problem, path=path, field="notice")
+    for key in ("number", "amends"):
+        if key in notice and not text(key):
+            raise CalendarError("应为非空文本", path=path, field=f"notice {key}")
+    day = _date(notice["date"], path, "notice date") if "date" in notice else None
+    if day is None and not text("number"):
+        raise CalendarError("须写明通知的 number 或 date", path=path, field="notice")
+    return notice, day

@@ -46,7 +46,8 @@ def check_calendar(rt: Runtime, now: dt.datetime) -> Iterator[Finding]:
                 WARN,
                 f"日历 {year}",
                 f"已到 {today.year} 年 11 月，{year} 年的官方节假日安排尚未录入；"
-                f"国务院办公厅通知发布后请录入 {folder / f'{year}.yaml'}",
+                "国务院办公厅通知发布后请运行 slamon calendar import 通知文件 导入"
+                f"（写入 {folder / f'{year}.yaml'}）",
             )
         else:
             yield Finding(OK, f"日历 {year}", "尚未发布官方安排（通常于 11 月前后发布）")
