@@ -11,6 +11,7 @@ from slamon.core.errors import ConfigError
 
 CASES = {
     "unknown source kind": ({"source": {"kind": "ftp"}}, "source.kind", "ftp"),
+    "unknown cursor kind": ({"source": {"cursor": "epoch_us"}}, "source.cursor", "epoch_us"),
     "port out of range": ({"smtp": {"port": 70000}}, "smtp.port", 70000),
     "window ends first": (
         {"notify": {"window_start": "17:00", "window_end": "09:00"}},

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from slamon.core.cursors import CURSOR_KINDS, TIMESTAMP
 from slamon.core.errors import ConfigError
 
 SOURCE_KINDS = ("sql", "folder", "demo", "none")
@@ -28,6 +29,7 @@ class SourceConfig:
     full_query: str | None = None
     overlap_minutes: int = 5
     full_sync: dt.time | None = dt.time(2, 30)  # the daily full reconciliation; None: never
+    cursor: str = TIMESTAMP  # what kind of column updated_at is (slamon.core.cursors)
 
 
 def parse_source(src: Any, env: Mapping[str, str], base_dir: Path) -> SourceConfig:
@@ -35,6 +37,9 @@ def parse_source(src: Any, env: Mapping[str, str], base_dir: Path) -> SourceConf
     kind = src.text("kind", "demo")
     if kind not in SOURCE_KINDS:
         raise src.fail("kind", f"应为 {' / '.join(SOURCE_KINDS)} 之一")
+    cursor = src.text("cursor", SourceConfig.cursor)
+    if cursor not in CURSOR_KINDS:
+        raise src.fail("cursor", f"应为 {' / '.join(CURSOR_KINDS)} 之一")
     source = SourceConfig(
         kind=kind,
         url=env.get("SLAMON_SOURCE_URL") or src.text("url", None),
@@ -48,6 +53,7 @@ def parse_source(src: Any, env: Mapping[str, str], base_dir: Path) -> SourceConf
         full_query=src.text("full_query", None),
         overlap_minutes=src.integer("overlap_minutes", 5, 0, 7 * 24 * 60),
         full_sync=src.hhmm("full_sync", dt.time(2, 30)) if src.data.get("full_sync", 1) else None,
+        cursor=cursor,
     )
     if kind == "sql" and (not source.url or not source.query):
         raise ConfigError("source.kind 为 sql 时两者都必须填写", key="source.url / source.query")

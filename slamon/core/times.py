@@ -26,6 +26,8 @@ EPOCH_FIRST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 EPOCH_LAST = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
 _MS_FROM = 10**11  # 5138 AD in seconds, 1973 in milliseconds: larger numbers are milliseconds
 _MS_UNTIL = 10**14
+UNIX_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_FIRST_S, _LAST_S = EPOCH_FIRST.timestamp(), EPOCH_LAST.timestamp()
 
 
 @dataclass(frozen=True)
@@ -57,19 +59,31 @@ def as_aware(value: dt.datetime | dt.date, tz: dt.tzinfo) -> dt.datetime:
     return value
 
 
-def from_epoch(number: float) -> dt.datetime:
-    """An epoch number as an instant: seconds, or milliseconds by magnitude. Raises InputError."""
-    seconds = number / 1000 if abs(number) >= _MS_FROM else number
-    if abs(number) >= _MS_UNTIL:
-        raise InputError(f"数字 {number} 过大，既不是以秒也不是以毫秒计的 Unix 时间戳")
-    value = EPOCH_FIRST + dt.timedelta(seconds=seconds - EPOCH_FIRST.timestamp())
-    if not EPOCH_FIRST <= value < EPOCH_LAST:
-        unit = "毫秒" if abs(number) >= _MS_FROM else "秒"
+def epoch_per_second(number: float) -> int:
+    """The unit an epoch number is read in by its magnitude: 1000 (milliseconds) or 1 (seconds)."""
+    return 1000 if abs(number) >= _MS_FROM else 1
+
+
+def from_epoch(number: float, per_second: int | None = None) -> dt.datetime:
+    """An epoch number as an instant: in seconds (``per_second`` 1) or milliseconds (1000), or by
+    magnitude when ``per_second`` is None. Raises InputError."""
+    if per_second is None:
+        if abs(number) >= _MS_UNTIL:
+            raise InputError(f"数字 {number} 过大，既不是以秒也不是以毫秒计的 Unix 时间戳")
+        per_second = epoch_per_second(number)
+    unit = "毫秒" if per_second == 1000 else "秒"
+    seconds = number / per_second
+    if not _FIRST_S <= seconds < _LAST_S:
+        try:
+            shown = f"{UNIX_EPOCH + dt.timedelta(seconds=seconds):%Y-%m-%d}"
+        except OverflowError:
+            shown = "公元 1–9999 年以外"
         raise InputError(
-            f"数字 {number} 按 Unix 时间戳（{unit}）解读为 {value:%Y-%m-%d}，"
-            "超出合理范围（2000–2099 年）"
+            f"数字 {number} 按 Unix 时间戳（{unit}）解读为 {shown}，超出合理范围（2000–2099 年）"
         )
-    return value
+    if isinstance(number, int):  # exact: no float rounding of milliseconds
+        return UNIX_EPOCH + dt.timedelta(milliseconds=number * (1000 // per_second))
+    return UNIX_EPOCH + dt.timedelta(seconds=seconds)
 
 
 def parse_datetime(text: str, tz: dt.tzinfo) -> dt.datetime:

@@ -18,6 +18,7 @@ from slamon.adapters.sources.base import FetchResult, RawRow, Source
 from slamon.adapters.store import applications, bulk_load, histories, outbox, runs
 from slamon.adapters.store.bulk import StampMemo
 from slamon.adapters.store.read_scratch import ReadScratch
+from slamon.core.cursors import cursor_text, parse_cursor
 from slamon.core.history import History, observe
 from slamon.core.records import ApplicationRecord, RowError, raw_application_id
 from slamon.core.row_checks import RowLimits
@@ -27,7 +28,7 @@ from slamon.service.batch_validation import RowChecks, ValidatedBatch, validate_
 from slamon.service.doubts import remember_batch, settle_issues
 from slamon.service.evaluation import evaluate_after_read, evaluate_records
 from slamon.service.garbage_collector import fewer_collections
-from slamon.service.poll_summary import PollSummary
+from slamon.service.poll_summary import PollSummary, empty_read_note
 from slamon.service.read_process import validated_batches
 from slamon.service.reconcile import cursor_key, future_note, record_future, settle_full_read
 
@@ -75,15 +76,21 @@ def run_poll_cycle(
     with engine.connect() as conn:
         raw_since = runs.get_meta(conn, key) if incremental and not full else None
         imported = runs.imported_hashes(conn)
-    since = dt.datetime.fromisoformat(raw_since) if raw_since else None
+    since = parse_cursor(raw_since)
     if hasattr(source, "batches"):  # a database: streamed, knows the clock, can read in full
         db: Any = source
+        from_start = full or since is None or not db.incremental
 
         def found() -> FetchResult:
             state = db.last_read
-            return FetchResult(rows=[], cursor=state.cursor, future=state.future, complete=full)
+            notes = [empty_read_note(full)] if from_start and not state.rows else []
+            if notes:
+                log.warning("poll.empty_read source=%s full=%s", source.name, full)
+            return FetchResult(
+                rows=[], cursor=state.cursor, future=state.future, complete=full, notes=notes
+            )
 
-        if full or since is None or not db.incremental:  # the whole table: in a reader process
+        if from_start:  # the whole table: in a reader process
             batches: Iterable[Any] = validated_batches(db, since, now, full, row_checks(rt))
         else:
             batches = db.batches(since, now=now, full=full)
@@ -242,7 +249,7 @@ class _Read:
         # open applications a batch did not evaluate already, and every one whose issue moved
         evaluate_after_read(conn, rt, [], summary, now, self.touched, evaluated_at=now)
         if fetched.cursor is not None:
-            runs.set_meta(conn, cursor, fetched.cursor.isoformat())
+            runs.set_meta(conn, cursor, cursor_text(fetched.cursor))
         record_future(conn, fetched)
         runs.mark_imported(conn, [(f.sha256, f.name) for f in fetched.files], summary.run_id, now)
         if planner is not None:

@@ -10,6 +10,18 @@ from slamon.core.records import RowError
 MAX_ERRORS_KEPT = 10_000  # rejected rows listed in a summary (all are counted and stored)
 
 
+def empty_read_note(full: bool) -> str:
+    """The warning of a read from the beginning (a first read, ``--full``, a query without
+    ``:since``) that brought no row at all: never a quiet success — a platform has rows, and a
+    ``:since`` bound in another kind than its column (source.cursor) matches none, every poll."""
+    what = "全量核对" if full else "从头读取（首次读取，尚无增量游标）"
+    return (
+        f"{what}未读到任何记录：平台尚无申请记录，或查询条件不符——例如 updated_at 列是整数时间戳"
+        "而 source.cursor 仍为 timestamp（毫秒时间戳请设 source.cursor: epoch_ms）；"
+        "请运行 slamon check-config 核对"
+    )
+
+
 @dataclass
 class PollSummary:
     source: str

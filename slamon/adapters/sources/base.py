@@ -30,8 +30,9 @@ class FileMark:
 @dataclass
 class FetchResult:
     rows: list[RawRow]
-    # The largest updated_at seen, for the next incremental fetch (None: the source has no cursor).
-    cursor: dt.datetime | None = None
+    # The largest updated_at seen, for the next incremental fetch (None: the source has no cursor);
+    # an int for a counter column (source.cursor: integer, slamon.core.cursors).
+    cursor: dt.datetime | int | None = None
     files: list[FileMark] = field(default_factory=list)
     # Problems that concern a whole file or the source rather than one row (shown to the user).
     notes: list[str] = field(default_factory=list)
@@ -45,7 +46,7 @@ class FetchResult:
 class ReadState:
     """What a streamed read found besides its rows, filled as the batches go by."""
 
-    cursor: dt.datetime | None = None
+    cursor: dt.datetime | int | None = None
     future: list[tuple[str, dt.datetime]] = field(default_factory=list)
     rows: int = 0
 

@@ -47,6 +47,7 @@ def make_source(settings: Settings) -> Source | None:
             tz=settings.tz,
             overlap=dt.timedelta(minutes=src.overlap_minutes),
             full_query=src.full_query,
+            cursor=src.cursor,
         )
     if src.kind == "folder":
         from slamon.adapters.sources.folder import FolderSource

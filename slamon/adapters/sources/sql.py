@@ -3,8 +3,10 @@
 The query's column aliases are the record's field names (docs/CONTRACT.md §1), e.g.
 ``SELECT apply_no AS application_id, … FROM t_share_apply WHERE modify_time > :since``.
 When the query contains ``:since`` it is bound to the last ``updated_at`` seen (minus
-``overlap``), as naive local time in the configured timezone: platform timestamp columns are
-usually naive. Only a single SELECT (or WITH … SELECT) is accepted (sql_guard), and the database
+``overlap``) in the column's own kind (``source.cursor``, :mod:`slamon.core.cursors`): for a
+timestamp column as naive local time in the configured timezone (platform timestamp columns are
+usually naive), for an epoch column as an integer in its unit, for a counter as the largest value
+seen. Only a single SELECT (or WITH … SELECT) is accepted (sql_guard), and the database
 enforces it: every session is read-only and runs one statement (sql_session).
 """
 
@@ -19,8 +21,10 @@ from typing import TYPE_CHECKING, Any
 from slamon.adapters.sources.base import FetchResult, RawRow, ReadState
 from slamon.adapters.sources.sql_guard import check_query, refusal_reason
 from slamon.adapters.sources.sql_session import begin_read_only, make_engine
+from slamon.core import cursors
+from slamon.core.cursors import TIMESTAMP, Cursor
 from slamon.core.errors import InputError, SourceError
-from slamon.core.records import canonical_field
+from slamon.core.records import DATETIME_FIELDS, canonical_field
 from slamon.core.secrets import mask_url, scrub
 from slamon.core.times import as_aware, instant, zone
 
@@ -35,6 +39,7 @@ BATCH_ROWS = 5000
 # An updated_at later than now by more than this never moves the cursor (it is reported instead).
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
 _SINCE = re.compile(r"(?<![:\w]):since\b")
+QUERY_FAILED = "查询失败"  # in the message of a query the server refused (it did connect)
 
 
 def _plain(value: Any) -> Any:
@@ -67,6 +72,7 @@ class SqlSource:
         connect_timeout: int = 10,
         full_query: str | None = None,
         batch_rows: int = BATCH_ROWS,
+        cursor: str = TIMESTAMP,
     ) -> None:
         self.url = url
         self.query = check_query(query)
@@ -81,6 +87,7 @@ class SqlSource:
         self.overlap = overlap
         self.naive_since = naive_since
         self.connect_timeout = connect_timeout
+        self.cursor = cursor  # what kind of column updated_at is: how :since is bound
         self._engine: Engine | None = None
         self.last_read = ReadState()
 
@@ -92,8 +99,11 @@ class SqlSource:
     @property
     def cursor_identity(self) -> str:
         """What the incremental cursor belongs to: the whole URL and query (hashed by the poll
-        service, so a changed URL or query starts afresh and no secret is stored)."""
-        return f"{self.url}\n{self.query}"
+        service, so a changed URL or query starts afresh and no secret is stored). A counter is
+        no instant: ``cursor: integer`` keeps its own; the epoch kinds share the timestamp one
+        (an instant either way, converted to the column's unit when bound)."""
+        kind = "" if self.cursor != cursors.INTEGER else f"\ncursor:{self.cursor}"
+        return f"{self.url}\n{self.query}{kind}"
 
     # -- engine and connection -------------------------------------------------------------
     def engine(self) -> Engine:
@@ -158,16 +168,25 @@ class SqlSource:
                 reason = f"{refused}（{reason}）"
         else:
             reason = scrub(str(exc), self.url).strip().replace("\n", " ")
-        return SourceError(f"数据源 {self.masked_url} 查询失败：{reason}")
+        return SourceError(f"数据源 {self.masked_url} {QUERY_FAILED}：{reason}")
 
-    def _params(self, since: dt.datetime | None, sql: str) -> dict[str, Any]:
+    def _start(self, since: Cursor | None) -> Cursor | None:
+        """The stored cursor as this kind reads it: an aware instant in the zone, or a counter."""
+        since = cursors.usable(self.cursor, since)
+        if isinstance(since, dt.datetime):
+            return as_aware(since, self.tz).astimezone(self.tz)
+        return since
+
+    def _params(self, since: Cursor | None, sql: str) -> dict[str, Any]:
         if not _SINCE.search(sql):
             return {}
+        since = self._start(since)
+        if self.cursor != TIMESTAMP:
+            return {"since": cursors.bound_number(self.cursor, since, self.overlap)}
         if since is None:
             value = EPOCH if self.naive_since else EPOCH.replace(tzinfo=dt.UTC)
         else:
-            value = as_aware(since, self.tz) - self.overlap
-            value = value.astimezone(self.tz)
+            value = (since - self.overlap).astimezone(self.tz)
             if self.naive_since:
                 value = value.replace(tzinfo=None)
         if self.engine().dialect.name == "sqlite" and value.tzinfo is None:
@@ -178,7 +197,7 @@ class SqlSource:
     # -- the Source interface ----------------------------------------------------------------
     def fetch(
         self,
-        since: dt.datetime | None,
+        since: Cursor | None,
         imported: Container[str] = (),
         *,
         now: dt.datetime | None = None,
@@ -191,7 +210,7 @@ class SqlSource:
 
     def batches(
         self,
-        since: dt.datetime | None,
+        since: Cursor | None,
         *,
         now: dt.datetime | None = None,
         full: bool = False,
@@ -201,21 +220,24 @@ class SqlSource:
 
         ``full``: re-read everything (``full_query`` when configured, else the query with the
         earliest ``:since``). The cursor never moves past ``now`` plus a small tolerance: a later
-        ``updated_at`` (a fast clock, a typo in 2042) is listed in ``last_read.future`` instead.
+        ``updated_at`` (a fast clock, a typo in 2042) is listed in ``last_read.future`` instead
+        (a counter has no clock: ``cursor: integer`` only ever moves up).
         """
         from sqlalchemy.exc import SQLAlchemyError
 
         sql = self.full_query if full and self.full_query else self.query
         size = size or self.batch_rows
-        start = None if full or since is None else as_aware(since, self.tz).astimezone(self.tz)
+        start = None if full else self._start(since)
         state = self.last_read = ReadState(cursor=start)
-        ceiling = now + FUTURE_TOLERANCE if now is not None else None
-        conn, result = self._open(sql, self._params(None if full else since, sql), size)
+        counter = self.cursor == cursors.INTEGER
+        ceiling = now + FUTURE_TOLERANCE if now is not None and not counter else None
+        conn, result = self._open(sql, self._params(start, sql), size)
         try:
             keys = list(result.keys())
             fields = [canonical_field(k) for k in keys]
             id_col = fields.index("application_id") if "application_id" in fields else None
             upd_col = fields.index("updated_at") if "updated_at" in fields else None
+            epoch = self._epoch_keys(keys, fields)
             n = 0
             for part in result.partitions(size):
                 out: list[RawRow] = []
@@ -225,6 +247,8 @@ class SqlSource:
                         k: v if v is None or type(v) is str or type(v) is dt.datetime else _plain(v)
                         for k, v in zip(keys, values, strict=True)
                     }
+                    for k in epoch:
+                        data[k] = cursors.epoch_value(data[k], self.cursor, self.tz)
                     ref = None
                     if id_col is not None:
                         raw_id = _plain(values[id_col])
@@ -232,7 +256,9 @@ class SqlSource:
                     row = RawRow(ref or f"第{n}行", data)
                     out.append(row)
                     if upd_col is not None:
-                        seen = self._when(values[upd_col])
+                        seen = self._seen(values[upd_col])
+                        if counter:  # the counter is the cursor, not the record's time
+                            data[keys[upd_col]] = None
                         if seen is None:
                             continue
                         if ceiling is not None and seen > ceiling:
@@ -247,18 +273,47 @@ class SqlSource:
         finally:
             conn.close()
 
-    def _when(self, value: Any) -> dt.datetime | None:
+    def _epoch_keys(self, keys: list[str], fields: list[str | None]) -> list[str]:
+        """The columns whose integers are instants in the epoch unit (none unless epoch_*)."""
+        if self.cursor not in cursors.PER_SECOND:
+            return []
+        return [k for k, f in zip(keys, fields, strict=True) if f in DATETIME_FIELDS]
+
+    def _seen(self, value: Any) -> Cursor | None:
+        """A row's updated_at as the cursor: an instant in the zone, or a counter's integer."""
+        if self.cursor == cursors.INTEGER:
+            return cursors.whole_number(_plain(value))
+        if self.cursor in cursors.PER_SECOND:
+            value = cursors.epoch_value(_plain(value), self.cursor, self.tz)
         try:
             seen = instant(value, self.tz)
         except InputError:
             return None
         return seen.astimezone(self.tz) if seen is not None else None
 
-    def columns(self, since: dt.datetime | None = None) -> list[str]:
+    def columns(self, since: Cursor | None = None) -> list[str]:
         """The query's column names, without reading any row."""
         wrapped = f"SELECT * FROM (\n{self.query}\n) AS q WHERE 1=0"
         keys, _rows = self._run(wrapped, self._params(since, self.query))
         return keys
+
+    def head(self, limit: int) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """The query's first ``limit`` rows as a first read gets them (``:since`` at its earliest),
+        as the driver gives them: what check-config looks at."""
+        sql, params = self.query, self._params(None, self.query)
+        if self.engine().dialect.name in ("sqlite", "postgresql", "mysql", "mariadb"):
+            sql = f"SELECT * FROM (\n{self.query}\n) AS q LIMIT {int(limit)}"
+            return self._run(sql, params)
+        from sqlalchemy.exc import SQLAlchemyError
+
+        conn, result = self._open(sql, params, limit)
+        try:
+            keys, rows = list(result.keys()), [tuple(r) for r in result.fetchmany(limit)]
+        except SQLAlchemyError as exc:
+            raise self._failure(exc) from None
+        finally:
+            conn.close()
+        return keys, rows
 
     def dispose(self) -> None:
         if self._engine is not None:

@@ -8,7 +8,8 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from slamon.adapters.sources.sql import SqlSource
+from slamon.adapters.sources.sql import QUERY_FAILED, SqlSource
+from slamon.adapters.sources.sql_cursor_check import cursor_findings, failed_query_hint
 from slamon.core.errors import SourceError
 from slamon.core.findings import ERROR, OK, WARN, Finding
 from slamon.core.records import FIELDS, REQUIRED, canonical_field
@@ -68,7 +69,7 @@ def probe_sql_source(source: SourceConfig, tz: dt.tzinfo | str | None = None) ->
     if not source.url or not source.query:
         return Finding(ERROR, "数据源", "source.kind 为 sql 时必须填写 source.url 和 source.query")
     try:
-        src = SqlSource(source.url, source.query, tz=tz)
+        src = SqlSource(source.url, source.query, tz=tz, cursor=source.cursor)
         try:
             keys = src.columns()
         finally:
@@ -93,11 +94,17 @@ def probe_sql_source(source: SourceConfig, tz: dt.tzinfo | str | None = None) ->
 
 
 def sql_source_findings(source: SourceConfig, tz: dt.tzinfo, now: dt.datetime) -> Iterator[Finding]:
-    """The query probe, then (when it connects) the account's privileges and the clock."""
+    """The query probe, then (when it connects) the query read from the beginning against
+    ``source.cursor``, the account's privileges and the clock."""
     first = probe_sql_source(source, tz)
     yield first
-    if first.level == ERROR or not source.url or not source.query:
+    if not source.url or not source.query:
         return
+    if first.level == ERROR:
+        if QUERY_FAILED in first.message:  # it connects: is :since bound in the wrong kind?
+            yield from failed_query_hint(source, tz)
+        return
+    yield from cursor_findings(source, tz)
     src = SqlSource(source.url, source.query, tz=tz)
     try:
         dialect = src.engine().dialect.name
