@@ -54,9 +54,12 @@ def now_option(value: str | None) -> dt.datetime:
     """``--now`` as an aware datetime; the real clock when not given."""
     rt = runtime()
     if value:
+        from slamon.core.periods import check_year
         from slamon.core.times import parse_datetime
 
-        return parse_datetime(value, rt.tz)
+        at = parse_datetime(value, rt.tz)
+        check_year(at.year, "时刻", value)  # year 1 or 9999: no week or month around it
+        return at
     return dt.datetime.now(rt.tz)
 
 

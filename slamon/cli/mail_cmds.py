@@ -1,4 +1,5 @@
-"""``slamon outbox``: the mail queue — list queued, retrying and failed messages; requeue one."""
+"""``slamon outbox``: the mail queue — list queued, retrying and failed messages, and those with a
+refused recipient in the last week; requeue one."""
 
 from __future__ import annotations
 
@@ -54,25 +55,43 @@ def outbox(
     ctx: typer.Context,
     show_all: bool = typer.Option(False, "--all", help="也列出已发送和已取消的邮件"),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
+    now: str = typer.Option(None, "--now", help="按此时刻列出最近 7 天的拒收（默认当前时间）"),
 ) -> None:
-    """列出待发送、待重试和发送失败的邮件（--all 包括已发送）。"""
+    """列出待发送、待重试、发送失败和最近 7 天有收件人被拒收的邮件（--all 包括已发送）。"""
     if ctx.invoked_subcommand is not None:
         return
-    from slamon.core.vocabulary import (
-        MAIL_KIND_NAMES as KIND_NAMES,
-    )
+    from slamon.core.refusals import REFUSAL_WINDOW, refusals_phrase
     from slamon.core.vocabulary import OUTBOX_STATUS_NAMES as STATUS_NAMES
-    from slamon.service.outbox_admin import outbox_view
+    from slamon.service.outbox_admin import outbox_view, refused_recipients
 
-    rows, counts = outbox_view(runtime().engine, ALL_STATUSES if show_all else PENDING_STATUSES)
+    rt, at = runtime(), now_option(now)
+    statuses = ALL_STATUSES if show_all else PENDING_STATUSES
+    rows, counts = outbox_view(rt.engine, statuses, at)
+    refused = refused_recipients(rt.engine, rt, at)
     if as_json:
-        print_json({"counts": counts, "messages": [_json_row(r) for r in rows]})
+        print_json(
+            {
+                "counts": counts,
+                "messages": [_json_row(r) for r in rows],
+                "refused_recipients": [r.as_json() for r in refused],
+            }
+        )
         return
     summary = "，".join(f"{STATUS_NAMES.get(s, s)} {counts.get(s, 0)}" for s in ALL_STATUSES)
     console.print(f"邮件队列：{summary}", markup=False)
+    if refused:
+        days = REFUSAL_WINDOW.days
+        console.print(f"最近 {days} 天有 {refusals_phrase(refused)}", markup=False)
     if not rows:
-        console.print("没有待发送或发送失败的邮件。")
+        console.print("没有待发送、发送失败或被拒收的邮件。")
         return
+    _table(rows)
+
+
+def _table(rows: list[dict[str, Any]]) -> None:
+    from slamon.core.vocabulary import MAIL_KIND_NAMES as KIND_NAMES
+    from slamon.core.vocabulary import OUTBOX_STATUS_NAMES as STATUS_NAMES
+
     table = Table(title="邮件队列")
     for col in (
         "编号",

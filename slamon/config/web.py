@@ -1,8 +1,10 @@
-"""The ``web:`` section of config.yaml: where the dashboard listens and where its users file and
-signing key live. Neither users nor secrets are ever in config.yaml itself."""
+"""The ``web:`` section of config.yaml: where the dashboard listens, where its users file and
+signing key live, and which reverse proxies may say who the client is. Neither users nor secrets
+are ever in config.yaml itself."""
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,7 +13,8 @@ from typing import Any
 from slamon.core.errors import ConfigError
 
 _LISTEN = re.compile(r"^(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.\-]+):(?P<port>\d{1,5})$")
-KNOWN = {"listen", "users_file", "secret_file"}
+KNOWN = {"listen", "users_file", "secret_file", "trusted_proxies"}
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 @dataclass(frozen=True)
@@ -19,6 +22,8 @@ class WebConfig:
     listen: str | None = None  # "host:port"; None: ``slamon run`` serves no dashboard
     users_file: Path = Path("web-users.txt")
     secret_file: Path = Path("web-secret.key")
+    # Peers whose X-Forwarded-For / X-Forwarded-Proto are believed; none by default.
+    trusted_proxies: tuple[Network, ...] = ()
 
     @property
     def host_port(self) -> tuple[str, int] | None:
@@ -35,6 +40,26 @@ def _path(data: dict[str, Any], name: str, default: str, base: Path) -> Path:
         raise ConfigError("应为文件路径", key=f"web.{name}", value=v)
     p = Path(v.strip()).expanduser()
     return p if p.is_absolute() else base / p
+
+
+def _networks(value: Any) -> tuple[Network, ...]:
+    """``web.trusted_proxies``: a list of addresses or CIDR blocks (one address: a string)."""
+    if value is None:
+        return ()
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list):
+        raise ConfigError(
+            "应为地址或网段列表，如 [127.0.0.1, 10.0.0.0/8]", key="web.trusted_proxies"
+        )
+    out = []
+    for item in items:
+        try:
+            out.append(ipaddress.ip_network(str(item).strip(), strict=False))
+        except ValueError:
+            raise ConfigError(
+                "应为 IP 地址或网段（如 10.0.0.0/8）", key="web.trusted_proxies", value=item
+            ) from None
+    return tuple(out)
 
 
 def parse_web(data: Any, base_dir: Path) -> WebConfig:
@@ -56,4 +81,5 @@ def parse_web(data: Any, base_dir: Path) -> WebConfig:
         listen=listen,
         users_file=_path(data, "users_file", "web-users.txt", base_dir),
         secret_file=_path(data, "secret_file", "web-secret.key", base_dir),
+        trusted_proxies=_networks(data.get("trusted_proxies")),
     )

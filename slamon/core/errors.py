@@ -102,6 +102,21 @@ class CalendarError(SlamonError):
         return f"{where}：{self.problem}"
 
 
+class NoticeError(CalendarError):
+    """A State Council holiday notice cannot be imported: unreadable, inconsistent with itself,
+    or differing from a year already official. ``item`` quotes the part of the notice concerned;
+    ``dates`` are the dates at issue (ISO text), when there are any."""
+
+    def __init__(
+        self, problem: str, *, item: str | None = None, dates: tuple[str, ...] = ()
+    ) -> None:
+        super().__init__(problem)
+        self.item, self.dates = item, dates
+
+    def sentence(self) -> str:
+        return f"通知「{self.item}」：{self.problem}" if self.item else f"通知：{self.problem}"
+
+
 class StoreError(SlamonError):
     """The store cannot be opened or has a schema this code does not know."""
 

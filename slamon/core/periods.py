@@ -1,4 +1,10 @@
-"""Report periods: a calendar month and an ISO week, with their bounds in a timezone."""
+"""Report periods: a calendar month and an ISO week, with their bounds in a timezone.
+
+A period read from a user (``parse``) lies in the years FIRST_YEAR–LAST_YEAR: far beyond any
+platform data, and far inside what ``datetime`` can hold, so a period's neighbours (the previous
+week of a digest, the next month of a bound) and its bounds in any timezone always exist. Year 1 or
+9999 is an InputError naming the range, never an OverflowError deep inside a report.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,15 @@ from slamon.core.times import END_OF_DAY
 
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 _WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+
+
+def check_year(year: int, what: str, text: object) -> None:
+    """InputError unless ``year`` is one a period may lie in (``what`` and ``text`` name the input)."""
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise InputError(
+            f"{what} {text!r} 超出支持的范围（{FIRST_YEAR}–{LAST_YEAR} 年）", value=text
+        )
 
 
 @dataclass(frozen=True, order=True)
@@ -24,7 +39,8 @@ class Month:
             return text
         m = _MONTH.match(str(text).strip())
         if not m or not 1 <= int(m.group(2)) <= 12:
-            raise InputError(f"无法识别的月份 {text!r}，应为 YYYY-MM，例如 2024-12")
+            raise InputError(f"无法识别的月份 {text!r}，应为 YYYY-MM，例如 2024-12", value=text)
+        check_year(int(m.group(1)), "月份", text)
         return cls(int(m.group(1)), int(m.group(2)))
 
     @classmethod
@@ -77,13 +93,14 @@ class IsoWeek:
         m = _WEEK.match(str(text).strip())
         if m:
             year, week = int(m.group(1)), int(m.group(2))
+            check_year(year, "周", text)
             try:
                 dt.date.fromisocalendar(year, week, 1)
             except ValueError:
                 pass
             else:
                 return cls(year, week)
-        raise InputError(f"无法识别的周 {text!r}，应为 YYYY-Www，例如 2024-W52")
+        raise InputError(f"无法识别的周 {text!r}，应为 YYYY-Www，例如 2024-W52", value=text)
 
     @classmethod
     def of(cls, day: dt.date) -> IsoWeek:

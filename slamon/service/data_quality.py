@@ -20,12 +20,14 @@ from slamon.core.data_quality import (
 )
 from slamon.core.departments import near_misses, variant_groups
 from slamon.core.periods import Month
+from slamon.core.refusals import refusals_phrase
 from slamon.core.vocabulary import (
     RUN_OK,
     WITHDRAWN,
 )
 from slamon.runtime import Runtime
 from slamon.service.exemptions import ExemptionFact, active_exemptions, submitted_in
+from slamon.service.outbox_admin import refused_recipients
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
@@ -123,8 +125,10 @@ def data_quality(
 
 
 def week_quality(engine: Engine, rt: Runtime, now: dt.datetime, digest: Digest) -> DataQuality:
-    """The note and warnings of a weekly digest: the same facts over the digest's week."""
+    """The note and warnings of a weekly digest: the same facts over the digest's week, and the
+    recipients whose mail server refused that week's mail (a department that hears nothing)."""
     start, as_of = digest.week.start(rt.tz), digest.current.as_of
+    refused = refused_recipients(engine, rt, as_of, since=start)
     with engine.connect() as conn:
         read = last_read(conn)
         exempt = active_exemptions(conn)
@@ -139,5 +143,8 @@ def week_quality(engine: Engine, rt: Runtime, now: dt.datetime, digest: Digest) 
         withdrawn=total.withdrawn,
         exemptions=tuple(_entry(f, False) for f in exempt.values()),
         unknown_departments=unknown_departments(rt, counts),
-        warnings=tuple(as_of_warnings(as_of, now, read, has_records, digest.week.label, rt.tz)),
+        warnings=(
+            *as_of_warnings(as_of, now, read, has_records, digest.week.label, rt.tz),
+            *([f"本周有 {refusals_phrase(refused)}，请核实联系人配置"] if refused else []),
+        ),
     )

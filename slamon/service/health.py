@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from slamon.adapters.store import health_queries as q
 from slamon.adapters.store import outbox, runs
+from slamon.core.refusals import REFUSAL_WINDOW, refusals_phrase
 from slamon.core.vocabulary import (
     OPEN_STAGES,
     OVERDUE,
@@ -20,6 +21,7 @@ from slamon.core.vocabulary import (
     RUN_OK,
 )
 from slamon.runtime import Runtime
+from slamon.service.outbox_admin import refused_recipients
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -42,7 +44,8 @@ def record_delivery_pass(engine: Engine, now: dt.datetime) -> None:
 
 
 def daemon_health(engine: Engine, rt: Runtime, now: dt.datetime) -> dict[str, Any]:
-    """``{"daemon": {...}, "outbox": {status: n}, "ok": bool, "problems": [Chinese]}``.
+    """``{"daemon": {...}, "outbox": {status: n}, "refused_recipients": [{"address",
+    "department", "last_refused_at", "count", "reason"}], "ok": bool, "problems": [Chinese]}``.
 
     The daemon is healthy when a daemon holds the lease and the last successful poll is younger
     than ``source.stale_minutes`` (or the source is ``none``)."""
@@ -69,6 +72,10 @@ def daemon_health(engine: Engine, rt: Runtime, now: dt.datetime) -> dict[str, An
             problems.append(f"上次成功读取数据源已超过 {rt.settings.source.stale_minutes} 分钟")
     if counts.get("failed"):
         problems.append(f"有 {counts['failed']} 封邮件发送失败（slamon outbox 查看）")
+    refused = refused_recipients(engine, rt, now)
+    if refused:
+        days = REFUSAL_WINDOW.days
+        problems.append(f"最近 {days} 天有 {refusals_phrase(refused)}（slamon outbox 查看）")
     return {
         "ok": not problems,
         "problems": problems,
@@ -81,6 +88,7 @@ def daemon_health(engine: Engine, rt: Runtime, now: dt.datetime) -> dict[str, An
             "last_sent_at": sent,
         },
         "outbox": counts,
+        "refused_recipients": [r.as_json() for r in refused],
     }
 
 

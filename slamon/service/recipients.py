@@ -64,3 +64,9 @@ def departments_without_contact(settings: Settings, departments: Iterable[str]) 
     contacts = contact_map(settings)
     names = {canonical(d, settings.aliases) for d in departments if d and d.strip()}
     return sorted(d for d in names if not contacts.get(d))
+
+
+def configured_addresses(settings: Settings) -> set[str]:
+    """Every address slamon may send to: the contacts, the supervisors and the operators."""
+    contacts = (a for emails in settings.contacts.values() for a in emails)
+    return {*contacts, *settings.supervisors, *settings.operators}

@@ -19,13 +19,17 @@ from starlette.staticfiles import StaticFiles
 from slamon.runtime import Runtime
 from slamon.web import auth, evidence_pages, pages
 from slamon.web.context import WebContext
-from slamon.web.sessions import LoginLimiter, SessionSigner, load_or_create_key
+from slamon.web.proxies import ForwardedHeaders, TrustedProxies
+from slamon.web.render import page as render
+from slamon.web.sessions import SessionSigner, load_or_create_key
+from slamon.web.throttle import LoginLimiter
 from slamon.web.users import UserDirectory
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
 access_log = logging.getLogger("slamon.web.access")
+error_log = logging.getLogger("slamon.web")
 STATIC = Path(__file__).parent / "static"
 # No script may run at all: the pages need none, and an injected one is refused by the browser.
 CSP = (
@@ -53,18 +57,25 @@ class AccessLog:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        status = {"code": 500}
+        status = {"code": 500, "started": False}
 
         async def send_wrapper(message: dict) -> None:
             if message["type"] == "http.response.start":
-                status["code"] = message["status"]
-                if not scope["path"].startswith("/static/"):
-                    message.setdefault("headers", [])
-                    message["headers"] = list(message["headers"]) + SECURITY_HEADERS
+                status["code"], status["started"] = message["status"], True
+                static = scope["path"].startswith("/static/")  # cacheable, the rest applies
+                headers = [h for h in SECURITY_HEADERS if not (static and h[0] == b"cache-control")]
+                message["headers"] = list(message.get("headers", [])) + headers
             await send(message)
 
         try:
             await self.app(scope, receive, send_wrapper)
+        except Exception:
+            # Starlette's own 500 page is made outside this middleware (no security headers):
+            # answer here, the traceback to the log only.
+            if status["started"]:
+                raise
+            error_log.exception("web.error method=%s path=%s", scope["method"], scope["path"])
+            await server_error_page()(scope, receive, send_wrapper)
         finally:
             user = scope.get("state", {}).get("user", "-")
             client = scope.get("client") or ("?", 0)
@@ -77,6 +88,11 @@ class AccessLog:
                 client[0],
                 (time.perf_counter() - started) * 1000,
             )
+
+
+def server_error_page() -> Any:
+    message = "服务器内部错误，已记入日志；请稍后重试，如一再出现请联系运维人员"
+    return render("error.html.j2", {"visitor": None, "message": message}, 500)
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -119,4 +135,6 @@ def create_app(
         clock=clock or (lambda: dt.datetime.now(rt.tz)),
     )
     app.add_middleware(AccessLog)
+    # outermost: the access log and the login limiter see the client the trusted proxies name
+    app.add_middleware(ForwardedHeaders, proxies=TrustedProxies(web.trusted_proxies))
     return app

@@ -1,5 +1,9 @@
 """Who is asking: the session cookie, the login and logout endpoints, and the guards every page
-(login required) and every action (operator role and CSRF token required) goes through."""
+(login required) and every action (operator role and CSRF token required) goes through.
+
+A cookie opens a page only while its session is live in the store (slamon.service.web_sessions)
+and the user's credential in the users file is still the one it logged in with. A message after
+an action (a flash) is kept in the session, never carried by the URL."""
 
 from __future__ import annotations
 
@@ -13,9 +17,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
+from slamon.service import web_sessions
+from slamon.service.web_sessions import SESSION_SECONDS, WebSession
 from slamon.web.context import WebContext
 from slamon.web.render import page as render_page
-from slamon.web.sessions import COOKIE, SESSION_SECONDS, Session, csrf_ok
+from slamon.web.sessions import COOKIE, csrf_ok
+from slamon.web.throttle import MAX_KEY
 from slamon.web.users import OPERATOR, User
 
 log = logging.getLogger("slamon.web")
@@ -25,7 +32,7 @@ MAX_FORM_BYTES = 64 * 1024
 @dataclass(frozen=True)
 class Visitor:
     user: User
-    session: Session
+    session: WebSession
 
 
 def web(request: Request) -> WebContext:
@@ -33,12 +40,47 @@ def web(request: Request) -> WebContext:
 
 
 def visitor(request: Request) -> Visitor | None:
+    """Whose live session the cookie names, or None. It asks the store: run it in a worker."""
     ctx = web(request)
-    session = ctx.signer.read(request.cookies.get(COOKIE))
+    token = ctx.signer.read(request.cookies.get(COOKIE))
+    if token is None:
+        return None
+    now = ctx.now()
+    session = web_sessions.live_session(ctx.engine, token, now)
     if session is None:
         return None
-    user = ctx.users.get(session.user)  # a user removed from the file is logged out
-    return Visitor(user, session) if user else None
+    user = ctx.users.get(session.user)
+    if user is None or user.credential != session.credential:
+        # removed, or its password or role changed since this login (even by editing the file)
+        reason = web_sessions.REMOVED if user is None else web_sessions.CREDENTIAL
+        web_sessions.end_session(ctx.engine, session.id, now, reason)
+        return None
+    return Visitor(user, session)
+
+
+def _target(request: Request) -> str:
+    return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+
+
+def redirect_with_flash(request: Request, v: Visitor, target: str, message: str) -> Response:
+    """After an action: ``message`` waits in the session for ``target`` (see take_flash)."""
+    web_sessions.set_flash(web(request).engine, v.session.id, f"{target}\n{message}")
+    return RedirectResponse(target, status_code=303)
+
+
+def take_flash(request: Request, v: Visitor) -> str | None:
+    """The session's waiting message if it was meant for this page; shown once, and dropped by
+    any other page that asks (the store is written only when a message waits)."""
+    if v.session.flash is None:
+        return None
+    waiting = web_sessions.take_flash(web(request).engine, v.session.id)
+    target, _, message = (waiting or "").partition("\n")
+    return message if message and target == _target(request) else None
+
+
+def _shown(name: str) -> str:
+    """A submitted user name as logs show it: cut short, control characters replaced."""
+    return "".join(c if c.isprintable() else "?" for c in name[:MAX_KEY]) or "-"
 
 
 def client_ip(request: Request) -> str:
@@ -67,10 +109,11 @@ def page(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
     """A GET page: login required; the handler runs in a worker thread (services block)."""
 
     async def endpoint(request: Request) -> Response:
-        v = visitor(request)
+        v = await run_in_threadpool(visitor, request)
         if v is None:
-            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-            return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+            return RedirectResponse(
+                f"/login?next={quote(_target(request), safe='')}", status_code=303
+            )
         request.state.user = v.user.name
         return await run_in_threadpool(handler, request, v)
 
@@ -81,12 +124,12 @@ def action(handler: Handler, role: str = OPERATOR) -> Callable[[Request], Awaita
     """A POST: login, a valid CSRF token and ``role`` required, in that order."""
 
     async def endpoint(request: Request) -> Response:
-        v = visitor(request)
+        v = await run_in_threadpool(visitor, request)
         if v is None:
             return PlainTextResponse("需要登录", status_code=401)
         request.state.user = v.user.name
         form = await read_form(request)
-        if not csrf_ok(v.session, form.get("csrf")):
+        if not csrf_ok(v.session.csrf, form.get("csrf")):
             log.warning("web.csrf_refused user=%s path=%s", v.user.name, request.url.path)
             return PlainTextResponse("请求无效（CSRF 校验失败），请刷新页面后重试", status_code=403)
         if role == OPERATOR and not v.user.is_operator:
@@ -107,28 +150,30 @@ def _login_page(request: Request, message: str | None = None, status: int = 200)
 
 
 async def login(request: Request) -> Response:
-    if request.method == "GET":
+    if request.method != "POST":  # GET and HEAD show the form; only a POST is an attempt
         return _login_page(request)
     ctx = web(request)
     form = await read_form(request)
     name, password = form.get("username", "").strip(), form.get("password", "")
     ip = client_ip(request)
-    request.state.user = name or "-"
+    request.state.user = _shown(name)
     if ctx.limiter.blocked(name, ip):
-        log.warning("web.login_limited user=%s ip=%s", name, ip)
+        log.warning("web.login_limited user=%s ip=%s", _shown(name), ip)
         return _login_page(request, "登录失败次数过多，请 15 分钟后再试", 429)
     user = await run_in_threadpool(ctx.users.authenticate, name, password) if name else None
     if user is None:
         ctx.limiter.failed(name, ip)
-        log.warning("web.login_failed user=%s ip=%s", name, ip)
+        log.warning("web.login_failed user=%s ip=%s", _shown(name), ip)
         return _login_page(request, "用户名或密码错误", 401)
-    ctx.limiter.succeeded(name)
-    cookie, _ = ctx.signer.issue(user.name)
-    log.info("web.login user=%s ip=%s", user.name, ip)
+    ctx.limiter.succeeded(name, ip)
+    new = await run_in_threadpool(
+        web_sessions.start_session, ctx.engine, user.name, user.credential, ip, ctx.now()
+    )
+    log.info("web.login user=%s ip=%s session=%d", user.name, ip, new.session.id)
     response = RedirectResponse(_safe_next(form.get("next")), status_code=303)
     response.set_cookie(
         COOKIE,
-        cookie,
+        ctx.signer.sign(new.token),
         max_age=SESSION_SECONDS,
         httponly=True,
         samesite="lax",
@@ -139,7 +184,9 @@ async def login(request: Request) -> Response:
 
 
 def _logout(request: Request, v: Visitor, form: dict[str, Any]) -> Response:
-    log.info("web.logout user=%s", v.user.name)
+    ctx = web(request)
+    web_sessions.end_session(ctx.engine, v.session.id, ctx.now(), web_sessions.LOGOUT)
+    log.info("web.logout user=%s session=%d", v.user.name, v.session.id)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(COOKIE, path="/")
     return response

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from slamon.runtime import Runtime
-from slamon.web.sessions import LoginLimiter, SessionSigner
+from slamon.web.sessions import SessionSigner
+from slamon.web.throttle import LoginLimiter
 from slamon.web.users import UserDirectory
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import quote
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from slamon.core.errors import InputError
@@ -27,7 +27,7 @@ from slamon.core.vocabulary import (
 )
 from slamon.service.exemptions import ACTION_NAMES, active_ids, exempt, list_exemptions, revoke
 from slamon.service.explain import explain
-from slamon.web.auth import Visitor, action, page, web
+from slamon.web.auth import Visitor, action, page, redirect_with_flash, take_flash, web
 from slamon.web.pages import context, error
 from slamon.web.render import page as render
 
@@ -65,15 +65,13 @@ def application(request: Request, v: Visitor) -> Response:
             day_kinds=DAY_KIND_NAMES,
             mail_kinds=MAIL_KIND_NAMES,
             outbox_statuses=OUTBOX_STATUS_NAMES,
-            message=request.query_params.get("msg"),
+            message=take_flash(request, v),  # never from the URL: a link cannot put words here
         ),
     )
 
 
-def _back(aid: str, message: str) -> Response:
-    return RedirectResponse(
-        f"/application?id={quote(aid, safe='')}&msg={quote(message, safe='')}", status_code=303
-    )
+def _back(request: Request, v: Visitor, aid: str, message: str) -> Response:
+    return redirect_with_flash(request, v, f"/application?id={quote(aid, safe='')}", message)
 
 
 def _exempt(request: Request, v: Visitor, form: dict[str, Any]) -> Response:
@@ -85,7 +83,7 @@ def _exempt(request: Request, v: Visitor, form: dict[str, Any]) -> Response:
     except InputError as exc:
         return error(request, v, str(exc))
     log.info("web.exempt user=%s application=%s new=%s", v.user.name, aid, bool(result.recorded))
-    return _back(aid, "已核实排除" if result.recorded else "此申请此前已核实排除")
+    return _back(request, v, aid, "已核实排除" if result.recorded else "此申请此前已核实排除")
 
 
 def _revoke(request: Request, v: Visitor, form: dict[str, Any]) -> Response:
@@ -97,7 +95,7 @@ def _revoke(request: Request, v: Visitor, form: dict[str, Any]) -> Response:
     except InputError as exc:
         return error(request, v, str(exc))
     log.info("web.revoke user=%s application=%s new=%s", v.user.name, aid, bool(result.recorded))
-    return _back(aid, "已撤销核实排除" if result.recorded else "此申请未被核实排除")
+    return _back(request, v, aid, "已撤销核实排除" if result.recorded else "此申请未被核实排除")
 
 
 @page

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import socket
 import threading
 import time
 from typing import TYPE_CHECKING, Any
@@ -29,7 +30,9 @@ def make_server(rt: Runtime, host: str, port: int, engine: Any = None) -> uvicor
         port=port,
         access_log=False,  # the app logs one line per request, with the user
         log_config=None,  # keep slamon's logging set-up
-        proxy_headers=True,  # X-Forwarded-Proto from a local TLS proxy marks cookies Secure
+        # X-Forwarded-For/-Proto are read by the app, and only from web.trusted_proxies
+        # (slamon.web.proxies); uvicorn's own handling would believe any local peer
+        proxy_headers=False,
         server_header=False,
         lifespan="off",
     )
@@ -73,10 +76,20 @@ class WebThread:
             host, port = hp
         self.host, self.port = host, port
         self.server = make_server(rt, self.host, self.port, engine)
-        self.thread = threading.Thread(target=self.server.run, name="slamon-web", daemon=True)
+        self.sockets: list[socket.socket] = []  # bound by start(), served by the thread
+        self.thread = threading.Thread(
+            target=self.server.run, args=(self.sockets,), name="slamon-web", daemon=True
+        )
 
     def start(self, wait_seconds: float = 10.0) -> bool:
-        """Start serving; False (logged) when uvicorn could not bind within ``wait_seconds``."""
+        """Start serving; False (logged) when the address cannot be bound or uvicorn did not
+        start within ``wait_seconds``."""
+        try:  # bound here, not in the thread: a taken port is an answer, not a thread that dies
+            family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+            self.sockets.append(socket.create_server((self.host, self.port), family=family))
+        except OSError as exc:
+            log.error("web.not_listening host=%s port=%d error=%s", self.host, self.port, exc)
+            return False
         self.thread.start()
         deadline = time.monotonic() + wait_seconds
         while not self.server.started and self.thread.is_alive() and time.monotonic() < deadline:
@@ -89,5 +102,6 @@ class WebThread:
 
     def stop(self, timeout: float = 10.0) -> None:
         self.server.should_exit = True
-        self.thread.join(timeout)
+        if self.thread.ident is not None:  # started
+            self.thread.join(timeout)
         log.info("web.stopped")

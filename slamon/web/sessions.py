@@ -1,8 +1,9 @@
-"""Signed session cookies, CSRF tokens and the login rate limiter. Standard library only.
+"""Signed session cookies and CSRF tokens. Standard library only.
 
 The signing key lives in its own file (``web.secret_file``), created 0600 on first start and
-never in config.yaml. A cookie is ``base64(json).base64(hmac-sha256)``; it carries the user name,
-a CSRF token and an expiry; the role is looked up in the users file at every request.
+never in config.yaml. A cookie is ``token.base64(hmac-sha256)``: a random token naming a session
+kept in the store (slamon.service.web_sessions), which holds the user, the CSRF token and the
+expiry; the role is looked up in the users file at every request.
 """
 
 from __future__ import annotations
@@ -10,19 +11,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import os
 import secrets
-import threading
-import time
-from collections import defaultdict, deque
-from dataclasses import dataclass
 from pathlib import Path
 
 from slamon.core.errors import ConfigError
 
 COOKIE = "slamon_session"
-SESSION_SECONDS = 12 * 3600
+MAX_COOKIE = 200
 
 
 def load_or_create_key(path: Path) -> bytes:
@@ -58,76 +54,27 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).decode().rstrip("=")
 
 
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-@dataclass(frozen=True)
-class Session:
-    user: str
-    csrf: str
-    expires: int
-
-
 class SessionSigner:
+    """The cookie is ``token.hmac``: the random session token (its session is in the store, see
+    slamon.service.web_sessions) signed with the key, so a guessed or altered value is refused
+    before the store is asked."""
+
     def __init__(self, key: bytes) -> None:
-        self._key = hashlib.sha256(b"slamon-session\0" + key).digest()
+        self._key = hashlib.sha256(b"slamon-session-token\0" + key).digest()
 
-    def _mac(self, body: str) -> str:
-        return _b64(hmac.new(self._key, body.encode(), hashlib.sha256).digest())
+    def _mac(self, token: str) -> str:
+        return _b64(hmac.new(self._key, token.encode(), hashlib.sha256).digest())
 
-    def issue(self, user: str, now: float | None = None) -> tuple[str, Session]:
-        s = Session(user, secrets.token_urlsafe(24), int((now or time.time()) + SESSION_SECONDS))
-        body = _b64(json.dumps({"u": s.user, "c": s.csrf, "e": s.expires}).encode())
-        return f"{body}.{self._mac(body)}", s
+    def sign(self, token: str) -> str:
+        return f"{token}.{self._mac(token)}"
 
-    def read(self, cookie: str | None, now: float | None = None) -> Session | None:
-        if not cookie or cookie.count(".") != 1:
+    def read(self, cookie: str | None) -> str | None:
+        """The token of a cookie this key signed, or None."""
+        if not cookie or cookie.count(".") != 1 or len(cookie) > MAX_COOKIE:
             return None
-        body, mac = cookie.split(".")
-        if not hmac.compare_digest(mac, self._mac(body)):
-            return None
-        try:
-            data = json.loads(_unb64(body))
-            s = Session(str(data["u"]), str(data["c"]), int(data["e"]))
-        except (ValueError, KeyError, TypeError):
-            return None
-        return s if s.expires > (now or time.time()) else None
+        token, mac = cookie.split(".")
+        return token if token and hmac.compare_digest(mac, self._mac(token)) else None
 
 
-def csrf_ok(session: Session, token: str | None) -> bool:
-    return bool(token) and hmac.compare_digest(session.csrf.encode(), str(token).encode())
-
-
-class LoginLimiter:
-    """Failed logins in a sliding window, per user name and per client address."""
-
-    def __init__(self, per_user: int = 5, per_ip: int = 20, window_seconds: float = 900.0) -> None:
-        self.limits = {"user": per_user, "ip": per_ip}
-        self.window = window_seconds
-        self._fails: dict[tuple[str, str], deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def _recent(self, key: tuple[str, str], now: float) -> deque[float]:
-        q = self._fails[key]
-        while q and q[0] <= now - self.window:
-            q.popleft()
-        return q
-
-    def blocked(self, user: str, ip: str, now: float | None = None) -> bool:
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            return (
-                len(self._recent(("user", user), now)) >= self.limits["user"]
-                or len(self._recent(("ip", ip), now)) >= self.limits["ip"]
-            )
-
-    def failed(self, user: str, ip: str, now: float | None = None) -> None:
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            self._recent(("user", user), now).append(now)
-            self._recent(("ip", ip), now).append(now)
-
-    def succeeded(self, user: str) -> None:
-        with self._lock:
-            self._fails.pop(("user", user), None)
+def csrf_ok(session_csrf: str, token: str | None) -> bool:
+    return bool(token) and hmac.compare_digest(session_csrf.encode(), str(token).encode())

@@ -2,11 +2,14 @@
 
 Roles: ``viewer`` reads every page; ``operator`` may also record and revoke exemptions (核实排除).
 Passwords are stored only as argon2id hashes (argon2-cffi). The file is re-read when it changes,
-so a removed user loses access at the next request.
+so a removed user loses access at the next request. Each user's ``credential`` is a fingerprint
+of its line: a session started under one password or role is refused once either changes, and a
+name removed and added again never revives an old session.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import threading
@@ -27,6 +30,7 @@ _NAME = re.compile(r"^[^\s:]{1,64}$")
 class User:
     name: str
     role: str
+    credential: str = ""  # fingerprint of the role and the hash (see credential_of)
 
     @property
     def is_operator(self) -> bool:
@@ -47,8 +51,17 @@ def _dummy_hash() -> str:
     return _hasher().hash("slamon-no-such-user")
 
 
+def credential_of(role: str, password_hash: str) -> str:
+    """Changes whenever the user's role or password does (every hash has its own salt)."""
+    return hashlib.sha256(f"{role}:{password_hash}".encode()).hexdigest()[:32]
+
+
+def valid_name(name: str) -> bool:
+    return bool(_NAME.match(name or ""))
+
+
 def check_name(name: str) -> str:
-    if not _NAME.match(name or ""):
+    if not valid_name(name):
         raise InputError(f"用户名 {name!r} 无效：1–64 个字符，不含空白和冒号")
     return name
 
@@ -85,6 +98,20 @@ def add_user(path: Path, name: str, role: str, password: str) -> bool:
     users = read_users(path)
     new = name not in users
     users[name] = (role, _hasher().hash(password))
+    _write_users(path, users)
+    return new
+
+
+def remove_user(path: Path, name: str) -> bool:
+    """Remove ``name`` from the users file. False when there was no such user."""
+    users = read_users(path)
+    if users.pop(name, None) is None:
+        return False
+    _write_users(path, users)
+    return True
+
+
+def _write_users(path: Path, users: dict[str, tuple[str, str]]) -> None:
     lines = ["# slamon 看板用户：名称:角色:argon2 哈希（由 slamon user add 写入）"]
     lines += [f"{n}:{r}:{h}" for n, (r, h) in sorted(users.items())]
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -94,7 +121,6 @@ def add_user(path: Path, name: str, role: str, password: str) -> bool:
         fh.write("\n".join(lines) + "\n")
     os.chmod(tmp, 0o600)
     os.replace(tmp, path)
-    return new
 
 
 class UserDirectory:
@@ -120,18 +146,20 @@ class UserDirectory:
 
     def get(self, name: str) -> User | None:
         entry = self._current().get(name)
-        return User(name, entry[0]) if entry else None
+        return User(name, entry[0], credential_of(*entry)) if entry else None
 
     def authenticate(self, name: str, password: str) -> User | None:
         from argon2.exceptions import InvalidHashError, VerificationError
 
+        if not valid_name(name):  # no such user can exist: no hash to spend time on
+            return None
         entry = self._current().get(name)
         try:
             # an unknown name is verified against a dummy hash: timing tells no names apart
             _hasher().verify(entry[1] if entry else _dummy_hash(), password)
         except (VerificationError, InvalidHashError):
             return None
-        return User(name, entry[0]) if entry else None
+        return User(name, entry[0], credential_of(*entry)) if entry else None
 
     def __len__(self) -> int:
         return len(self._current())

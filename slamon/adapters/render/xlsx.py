@@ -4,6 +4,10 @@ Chinese headers, column widths set from the content (a CJK character counts two)
 frozen and filterable. Moments are real Excel date-times in the configured zone, to the second (no
 offset: Excel has none; the zone is named in the sheet's title row); a deadline is its date, the
 last day to answer; ids and department names are text.
+
+Every text cell is a string cell that no spreadsheet evaluates (CWE-1236): names come from the
+platform, and a resource called ``=HYPERLINK(...)`` must not become a live formula in Excel or WPS.
+:func:`spreadsheet_text` is the one place that neutralises such text, as OWASP recommends.
 """
 
 from __future__ import annotations
@@ -19,6 +23,27 @@ from slamon.core.vocabulary import SHARE_TYPE_NAMES, STAGE_NAMES
 MOMENT_FORMAT = "yyyy-mm-dd hh:mm"
 DATE_FORMAT = "yyyy-mm-dd"
 MAX_WIDTH = 60
+# A spreadsheet reads text starting with one of these as a formula (a TAB or CR before it, too).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(value: Any) -> Any:
+    """``value`` as a spreadsheet cell that is shown, never evaluated: text starting with
+    ``= + - @``, TAB or CR gets a leading apostrophe (OWASP); numbers, dates and None unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _append(ws: Any, values: Iterable[Any]) -> list[Any]:
+    """Append one row of neutralised values; every text cell a string cell (openpyxl would make
+    "#N/A" an error cell, and any "=..." a formula)."""
+    row = [spreadsheet_text(v) for v in values]
+    ws.append(row)
+    for col, v in enumerate(row, start=1):
+        if isinstance(v, str):
+            ws.cell(ws.max_row, col).data_type = "s"
+    return row
 
 
 def _display_width(value: Any) -> int:
@@ -44,12 +69,11 @@ def _sheet(wb: Any, title: str, note: str, headers: Sequence[str], rows: Iterabl
     from openpyxl.utils import get_column_letter
 
     ws = wb.create_sheet(title)
-    ws.append([note])
+    _append(ws, [note])
     ws["A1"].font = Font(bold=True)
-    ws.append(list(headers))
-    widths = [_display_width(h) for h in headers]
-    for row in rows:
-        ws.append(list(row))
+    widths = [_display_width(h) for h in _append(ws, headers)]
+    for values in rows:
+        row = _append(ws, values)
         for i, v in enumerate(row):
             widths[i] = max(widths[i], _display_width(v))
     fill = PatternFill("solid", fgColor="DDEBF7")

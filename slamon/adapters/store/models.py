@@ -252,6 +252,25 @@ class Exemption(SQLModel, table=True):
     at: dt.datetime
 
 
+class WebSessionRow(SQLModel, table=True):
+    """A dashboard login. The cookie carries a random token; only its SHA-256 is stored. Valid
+    while not revoked, not expired and ``credential`` still matches the user's line in the users
+    file (see slamon.service.web_sessions)."""
+
+    __tablename__ = "web_session"
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    user_name: str = Field(max_length=64, index=True)
+    credential: str = Field(max_length=64)
+    csrf: str = Field(max_length=64)
+    client: str = Field(max_length=64)
+    created_at: dt.datetime
+    expires_at: dt.datetime = Field(index=True)
+    revoked_at: dt.datetime | None = None
+    revoked_reason: str | None = Field(default=None, max_length=32)
+    flash: str | None = Field(default=None, sa_column=Column(Text))  # the next page's message
+
+
 class StoreDateTime(UTCDateTime):
     """An aware datetime stored in UTC (SQLModel's ``UTCDateTime``) to the microsecond on every
     store. MySQL and MariaDB ``DATETIME`` keeps whole seconds unless declared ``DATETIME(6)``: a

@@ -213,7 +213,46 @@ def requeue(conn: Connection, row_id: int, now: dt.datetime) -> str | None:
     return status
 
 
-def listing(conn: Connection, statuses: Sequence[str], limit: int = 500) -> list[dict[str, Any]]:
+def _attempted_between(since: dt.datetime, until: dt.datetime) -> Any:
+    """Rows whose last delivery attempt lies in [since, until]: sent then, or refused outright
+    (failed, no ``sent_at``) at their last claim."""
+    return or_(
+        OUTBOX.c.sent_at.between(since, until),
+        and_(
+            OUTBOX.c.sent_at.is_(None),
+            OUTBOX.c.refused.is_not(None),
+            OUTBOX.c.claimed_at.between(since, until),
+        ),
+    )
+
+
+def attempts_between(conn: Connection, since: dt.datetime, until: dt.datetime) -> list[dict]:
+    """Rows sent, or refused by every recipient, in [since, until]; ``attempted_at`` is when."""
+    cols = ("kind", "department", "unassigned", "recipients", "refused", "status")
+    rows = conn.execute(
+        select(*(OUTBOX.c[c] for c in cols), OUTBOX.c.sent_at, OUTBOX.c.claimed_at).where(
+            _attempted_between(since, until)
+        )
+    ).mappings()
+    return [
+        {
+            **{c: r[c] for c in cols},
+            "recipients": json.loads(r["recipients"]),
+            "refused": json.loads(r["refused"]) if r["refused"] else {},
+            "attempted_at": r["sent_at"] or r["claimed_at"],
+        }
+        for r in rows
+    ]
+
+
+def listing(
+    conn: Connection,
+    statuses: Sequence[str],
+    limit: int = 500,
+    refused_between: tuple[dt.datetime, dt.datetime] | None = None,
+) -> list[dict[str, Any]]:
+    """Rows in ``statuses``, and (with ``refused_between``) rows with a refused recipient whose
+    last attempt lies in that span, whatever their status."""
     cols = [
         OUTBOX.c[c]
         for c in (
@@ -237,11 +276,12 @@ def listing(conn: Connection, statuses: Sequence[str], limit: int = 500) -> list
             "message_id",
         )
     ]
+    wanted = OUTBOX.c.status.in_(statuses)
+    if refused_between is not None:
+        refused = and_(OUTBOX.c.refused.is_not(None), _attempted_between(*refused_between))
+        wanted = or_(wanted, refused)
     rows = conn.execute(
-        select(*cols)
-        .where(OUTBOX.c.status.in_(statuses))
-        .order_by(OUTBOX.c.not_before, OUTBOX.c.id)
-        .limit(limit)
+        select(*cols).where(wanted).order_by(OUTBOX.c.not_before, OUTBOX.c.id).limit(limit)
     ).mappings()
     return [dict(r) for r in rows]
 
