@@ -244,7 +244,7 @@ def test_backoff_doubles_and_is_capped() -> None:
 
 
 def test_a_long_notice_with_many_items_arrives_intact(smtp_server: Any, tmp_path: Path) -> None:
-    rt, engine = _env(tmp_path, smtp_server)
+    rt, engine = _env(tmp_path, smtp_server, notify={"max_items_per_mail": 300})  # all listed
     now = at("2024-10-08 10:00")
     recs = [
         record(f"SQ{i:04d}", "2024-09-24 10:00", resource_name="工程类_招标项目" * 20)

@@ -111,8 +111,11 @@ def daemon_setup(tmp_path, smtp_server):
 def test_health_json_gains_the_daemon_block_and_status_stays_a_list(run_cli, daemon_setup):
     daemon, clock, cfg, _ = daemon_setup
     now = "2024-10-14T10:00"
-    before = json.loads(run_cli(["health", "--now", now, "--json"], config=cfg).stdout)
-    assert before["ok"] is False
+    res = run_cli(["health", "--now", now, "--json"], config=cfg)
+    before = json.loads(res.stdout)
+    assert before["ok"] is False and res.exit_code == 1  # monitors read the exit code
+    res = run_cli(["health", "--now", now], config=cfg)
+    assert "状态：异常" in res.stdout and res.exit_code == 1
     assert before["daemon"]["lease_holder"] is None and before["daemon"]["last_poll"] is None
     assert daemon.poll() is not None
     res = run_cli(["health", "--now", "2024-10-14T10:00:30", "--json"], config=cfg)
@@ -127,13 +130,14 @@ def test_health_json_gains_the_daemon_block_and_status_stays_a_list(run_cli, dae
     assert h["outbox"].get("sent", 0) >= 1
     assert h["ok"] is True, h["problems"]
     # The lease lapses when the daemon stops renewing: health says so.
-    later = json.loads(
-        run_cli(["health", "--now", "2024-10-14T12:00", "--json"], config=cfg).stdout
-    )
+    res = run_cli(["health", "--now", "2024-10-14T12:00", "--json"], config=cfg)
+    later = json.loads(res.stdout)
     assert later["ok"] is False and later["daemon"]["lease_holder"] is None
+    assert res.exit_code == 1
     assert any("租约" in p for p in later["problems"])
-    text = run_cli(["health", "--now", "2024-10-14T10:00:30"], config=cfg).stdout
-    assert "租约持有者：host-a:1234" in text and "状态：正常" in text
+    res = run_cli(["health", "--now", "2024-10-14T10:00:30"], config=cfg)
+    text = res.stdout
+    assert "租约持有者：host-a:1234" in text and "状态：正常" in text and res.exit_code == 0
     status = json.loads(run_cli(["status", "--now", now, "--json"], config=cfg).stdout)
     assert isinstance(status, list) and {s["application_id"] for s in status} == {"GZ-1", "GZ-2"}
 

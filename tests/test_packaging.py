@@ -183,7 +183,6 @@ def test_every_command_runs_from_the_wheel_in_any_folder(installed: Path, elsewh
         ["poll", "--now", "2025-01-02T10:00", "--json"],
         ["status", "--now", "2025-01-02T10:00", "--xlsx", "status.xlsx"],
         ["outbox", "--json"],
-        ["health", "--json"],
         ["report", "monthly", "--month", "2024-12", "--format", "docx", "--output", "r.docx"],
         ["report", "monthly", "--month", "2024-12", "--format", "xlsx", "--output", "r.xlsx"],
         ["report", "problems", "--month", "2024-12"],
@@ -197,5 +196,7 @@ def test_every_command_runs_from_the_wheel_in_any_folder(installed: Path, elsewh
         assert (run_from / name).stat().st_size > 0, name
     assert (elsewhere / "state" / "slamon.db").is_file()
     assert not (run_from / "slamon.db").exists()
+    r = _run([slamon, *cfg, "health", "--json"], cwd=run_from)  # no daemon: 1, for monitors
+    assert r.returncode == 1 and json.loads(r.stdout)["ok"] is False, (r.stdout, r.stderr)
     r = _run([slamon, *cfg, "test-mail", "a@example.gov.cn"], cwd=run_from)
     assert r.returncode == 1 and r.stderr.startswith("错误：") and "127.0.0.1:9" in r.stderr

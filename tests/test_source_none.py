@@ -22,6 +22,7 @@ from slamon.adapters.store.db import open_store
 from slamon.config import load_settings
 from slamon.demo.platform import platform_query, platform_table
 from slamon.runtime import Runtime
+from slamon.service.delivery import deliver_due
 from slamon.service.jobs import poll_job
 from slamon.service.poll import run_poll_cycle
 
@@ -93,9 +94,10 @@ def test_import_then_poll_with_kind_none_queues_what_sql_would(
     expected = notices(by_sql.stdout)
     assert expected, "the rows must call for notices, or the comparison proves nothing"
     assert notices(by_import.stdout) == expected
-    assert json.loads(by_import.stdout)["delivery"]["sent"] >= 1
-    # The daemon's poll job does the same on an import-only site (the next day: a repeat due).
+    assert json.loads(by_import.stdout)["delivery"]["replay_not_sent"] is True  # --now: no mail
     rt = Runtime(load_settings(none_cfg, env={}))
+    assert deliver_due(rt.engine, rt, NOW, "test").sent >= 1  # what the daemon sends at NOW
+    # The daemon's poll job does the same on an import-only site (the next day: a repeat due).
     summary = poll_job(rt.engine, rt, NOW + dt.timedelta(days=2), "test")
     assert summary is not None and summary.evaluated > 0
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
 from slamon.cli.common import console, now_option, print_json, runtime
@@ -35,11 +37,9 @@ def health(
     now: str = typer.Option(None, "--now", help="按此时刻判断（默认当前时间）"),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
 ) -> None:
-    """守护进程健康状况：租约持有者、上次读取、上次发送、邮件队列（供运维监控）。"""
-    from slamon.core.vocabulary import (
-        OUTBOX_STATUS_NAMES,
-        RUN_OK,
-    )
+    """守护进程健康状况：租约持有者、上次读取、上次发送、邮件队列（供运维监控）。
+
+    退出码：0 正常，1 有问题（状态：异常），供监控程序判断。"""
     from slamon.service.health import daemon_health
 
     rt = runtime()
@@ -47,7 +47,15 @@ def health(
     h = daemon_health(rt.engine, rt, at)
     if as_json:
         print_json(h)
-        return
+    else:
+        _print_health(h, rt)
+    if not h["ok"]:
+        raise typer.Exit(1)
+
+
+def _print_health(h: dict, rt: Any) -> None:
+    from slamon.core.vocabulary import OUTBOX_STATUS_NAMES, RUN_OK
+
     d = h["daemon"]
 
     def when(v: object) -> str:

@@ -144,7 +144,8 @@ def digest(
             else f"{w.key} 周报此前已加入发件队列，不重复发送",
             markup=False,
         )
-        deliver_job(engine, rt, at, worker_id("cli"))
+        real_now = now_option(None) if now else None  # a replay: the real clock sends
+        deliver_job(engine, rt, at, worker_id("cli"), real_now=real_now)
         return
     _d, mail = rendered_digest(engine, rt, w, at)
     for warning in mail.warnings:

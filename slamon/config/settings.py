@@ -61,6 +61,7 @@ class NotifyConfig:
     escalate_after: int = 3
     max_attempts: int = 8
     templates_dir: Path | None = None
+    max_items_per_mail: int = 50  # applications listed in one mail; the rest are counted
 
 
 @dataclass(frozen=True)
@@ -288,6 +289,7 @@ def _notify(root: _Reader, base_dir: Path) -> NotifyConfig:
         escalate_after=notify_r.integer("escalate_after", d.escalate_after, 1, 60),
         max_attempts=notify_r.integer("max_attempts", d.max_attempts, 1, 100),
         templates_dir=notify_r.path("templates_dir", d.templates_dir, base_dir),
+        max_items_per_mail=notify_r.integer("max_items_per_mail", d.max_items_per_mail, 1, 1000),
     )
     if notify.window_end <= notify.window_start:
         raise notify_r.fail("window_end", "应晚于 notify.window_start")

@@ -208,3 +208,20 @@ def plan(
         )
     out.sort(key=lambda n: (n.kind, n.department))
     return out
+
+
+# -- listing -------------------------------------------------------------------------------------
+def unlisted_sentence(rest: int, listed: int, department: str, size_cap: str | None = None) -> str:
+    """THE line under a mail's list when ``rest`` applications were left out: how many, and
+    where to see them all (``slamon status --department`` and the web's department page).
+    ``size_cap`` (e.g. "1 MB"): the list was cut further to keep the mail under that size."""
+    why = (
+        f"为使邮件不超过 {size_cap}，本邮件只列出 {listed} 件"
+        if size_cap
+        else f"本邮件按超期时间由长到短只列出前 {listed} 件"
+    )
+    return (
+        f"其余 {rest} 件未在本邮件列出（{why}）；全部申请请用 "
+        f"slamon status --department {department} 查看，或打开监测网页中该部门的页面"
+        f"（/department?name={department}）。"
+    )

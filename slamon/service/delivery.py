@@ -26,6 +26,11 @@ The guarantee, exactly:
 
 Mail leaves only inside the sending window on working days; a retry time that falls outside it
 moves to the next opening.
+
+Two clocks: ``now`` decides which rows are due (a ``--now`` replay plans and looks at the outbox
+as of that instant); ``real_now`` (default: ``now``) is the instant mail really leaves at: the
+sending window, the claim, the recorded send time, the retry times and the ``Date`` header follow
+it, so a replay of a future instant never records a send time that has not happened yet.
 """
 
 from __future__ import annotations
@@ -49,7 +54,7 @@ from slamon.adapters.mail.mailer import (
     SendResult,
     make_mailer,
 )
-from slamon.adapters.mail.messages import notice_context, render
+from slamon.adapters.mail.messages import render_notice
 from slamon.adapters.store import applications, exemptions, outbox
 from slamon.core.vocabulary import OPEN_STAGES, PENDING
 from slamon.runtime import Runtime
@@ -87,7 +92,8 @@ class _Pass:
 
     engine: Engine
     rt: Runtime
-    now: dt.datetime
+    now: dt.datetime  # the real instant the pass started at (the send clock)
+    due_at: dt.datetime  # which rows are due: as of this instant (a replay's --now)
     worker: str
     claim_timeout: dt.timedelta
     backoff: dt.timedelta
@@ -105,6 +111,10 @@ class _Pass:
     def clock(self) -> dt.datetime:
         """The pass's ``now`` moved on by the time the pass has run."""
         return self.now + dt.timedelta(seconds=time.monotonic() - self.started)
+
+    def due_clock(self) -> dt.datetime:
+        """The instant rows are due by, moved on like :meth:`clock`."""
+        return self.due_at + (self.clock() - self.now)
 
     def record(self, fn: Callable[[Any], bool]) -> bool:
         """Run one store step in its own short transaction."""
@@ -129,15 +139,21 @@ def deliver_due(
     backoff: dt.timedelta = BACKOFF,
     max_backoff: dt.timedelta = MAX_BACKOFF,
     max_attempts: int | None = None,
+    real_now: dt.datetime | None = None,
 ) -> DeliveryReport:
-    """Send every due outbox row (up to ``limit``) as of ``now``; one short transaction per step."""
+    """Send every due outbox row (up to ``limit``) as of ``now``; one short transaction per step.
+
+    ``real_now``: the real clock when ``now`` is a replayed instant; the sending window, the
+    claims and the recorded send times follow it (see the module's docstring)."""
     s = rt.settings
-    if not rt.window.contains(now):
+    sending = real_now or now
+    if not rt.window.contains(sending):
         return DeliveryReport(outside_window=True)
     p = _Pass(
         engine=engine,
         rt=rt,
-        now=now,
+        now=sending,
+        due_at=now,
         worker=worker,
         claim_timeout=claim_timeout or claim_timeout_for(s.smtp.timeout_seconds),
         backoff=backoff,
@@ -147,7 +163,7 @@ def deliver_due(
         mailer=mailer,
     )
     with engine.connect() as conn:
-        ids = outbox.due_ids(conn, now, p.claim_timeout, limit)
+        ids = outbox.due_ids(conn, sending, p.claim_timeout, limit, due_at=now)
     try:
         for row_id in ids:
             if not deliver_one(p, row_id):
@@ -182,7 +198,9 @@ def _claim(p: _Pass, row_id: int) -> tuple[dict[str, Any], OutgoingMessage | Non
     """Claim a row and prepare its message in one transaction. None: another worker has it; no
     message: the row was settled here (held after a second unknown outcome, or cancelled)."""
     with p.engine.begin() as conn:
-        if not outbox.claim(conn, row_id, p.worker, p.clock(), p.claim_timeout):
+        if not outbox.claim(
+            conn, row_id, p.worker, p.clock(), p.claim_timeout, due_at=p.due_clock()
+        ):
             return None
         row = outbox.load(conn, row_id)
         assert row is not None
@@ -191,7 +209,7 @@ def _claim(p: _Pass, row_id: int) -> tuple[dict[str, Any], OutgoingMessage | Non
             p.report.held += 1
             log.error("notify.held id=%s key=%s", row_id, row["key"])
             return row, None
-        message = _prepare(conn, p.rt, row, p.worker)
+        message = _prepare(conn, p.rt, row, p.worker, p.clock())
         if message is None:
             p.report.cancelled += 1
         return row, message
@@ -323,9 +341,12 @@ def _on_unknown(p: _Pass, row: dict[str, Any], error: str) -> None:
         )
 
 
-def _prepare(conn: Any, rt: Runtime, row: dict[str, Any], worker: str) -> OutgoingMessage | None:
-    """The message to send for a claimed row; None when it was cancelled because every
-    application it lists has been answered since it was planned (then the row is marked)."""
+def _prepare(
+    conn: Any, rt: Runtime, row: dict[str, Any], worker: str, sending: dt.datetime | None = None
+) -> OutgoingMessage | None:
+    """The message to send for a claimed row, dated ``sending`` in the configured zone; None when
+    it was cancelled because every application it lists has been answered since it was planned
+    (then the row is marked)."""
     items = json.loads(row["items"] or "[]")
     subject, text, html = row["subject"], row["body_text"], row["body_html"]
     if items:
@@ -342,17 +363,14 @@ def _prepare(conn: Any, rt: Runtime, row: dict[str, Any], worker: str) -> Outgoi
             log.info("notify.cancelled id=%s key=%s", row["id"], row["key"])
             return None
         if len(keep) < len(items):
-            n = rt.settings.notify
-            ctx = notice_context(
+            r = render_notice(
                 row["kind"],
                 row["department"] or "",
                 row["working_day"],
                 keep,
                 unassigned=bool(row["unassigned"]),
-                repeat_every=n.repeat_overdue_every,
-                escalate_after=n.escalate_after,
+                notify=rt.settings.notify,
             )
-            r = render(row["kind"], ctx, n.templates_dir)
             subject, text, html = r.subject, r.text, r.html
             outbox.update_content(
                 conn,
@@ -369,5 +387,5 @@ def _prepare(conn: Any, rt: Runtime, row: dict[str, Any], worker: str) -> Outgoi
         text=text,
         html=html,
         message_id=row["message_id"],
-        date=None,
+        date=sending.astimezone(rt.tz) if sending else None,
     )

@@ -92,12 +92,21 @@ def _full_sync_due(engine: Engine, rt: Runtime, now: dt.datetime) -> bool:
         return full_sync_due(conn, rt.settings.source.full_sync, now, rt.tz)
 
 
-def deliver_job(engine: Engine, rt: Runtime, now: dt.datetime, worker: str) -> Any:
+def deliver_job(
+    engine: Engine,
+    rt: Runtime,
+    now: dt.datetime,
+    worker: str,
+    *,
+    real_now: dt.datetime | None = None,
+) -> Any:
+    """One delivery pass as of ``now``; ``real_now`` is the real clock when ``now`` is a replayed
+    instant (the window, the send times and the health record follow the real clock)."""
     from slamon.service.health import record_delivery_pass
     from slamon.service.notices import deliver_due
 
-    result = deliver_due(engine, rt, now, worker)
-    record_delivery_pass(engine, now)
+    result = deliver_due(engine, rt, now, worker, real_now=real_now)
+    record_delivery_pass(engine, real_now or now)
     return result
 
 

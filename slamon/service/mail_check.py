@@ -39,7 +39,7 @@ def send_test_mail(rt: Runtime, address: str, now: dt.datetime) -> Any:
         text=text,
         html="".join(f"<p>{html.escape(line)}</p>" for line in text.splitlines()),
         message_id=f"<slamon.test.{uuid.uuid4().hex}@{domain}>",
-        date=now,
+        date=now.astimezone(rt.tz),  # the Date header in the configured zone, like every notice
     )
     mailer = make_mailer(smtp)
     try:

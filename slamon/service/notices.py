@@ -21,7 +21,7 @@ import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from slamon.adapters.mail.messages import item_dicts, message_id, notice_context, render
+from slamon.adapters.mail.messages import item_dicts, message_id, render, render_notice
 from slamon.adapters.store import applications, exemptions, outbox
 from slamon.core.departments import canonical
 from slamon.core.notice_policy import (
@@ -121,16 +121,9 @@ def plan_notices(conn: Connection, rt: Runtime, now: dt.datetime) -> int:
             else for_escalation(s)
         )
         snapshots = cite(item_dicts(notice.items, tz), facts)
-        context = notice_context(
-            notice.kind,
-            notice.department,
-            day,
-            snapshots,
-            unassigned=rec.unassigned,
-            repeat_every=n.repeat_overdue_every,
-            escalate_after=n.escalate_after,
+        rendered = render_notice(
+            notice.kind, notice.department, day, snapshots, unassigned=rec.unassigned, notify=n
         )
-        rendered = render(notice.kind, context, n.templates_dir)
         key = notice_key(notice.department, notice.kind, day)
         row = _row(
             key,

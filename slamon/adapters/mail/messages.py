@@ -1,6 +1,10 @@
 """Rendering notices into mail: Chinese subject, a plain-text part and an HTML part, from Jinja2
 templates a site can override (``notify.templates_dir``). HTML templates autoescape every value.
 
+A notice or an escalation lists at most ``notify.max_items_per_mail`` applications (in the
+planner's order: the most overdue first) and counts the rest (``rest_note``); a message that
+would still be larger than :data:`MAX_MESSAGE_BYTES` on the wire lists fewer and says so.
+
 Template names (each kind has three): ``<kind>.subject.j2``, ``<kind>.txt.j2``, ``<kind>.html.j2``
 for the kinds ``notice``, ``escalation`` and ``stale_source``. A site folder only needs the files
 it overrides; the rest come from the built-in ``slamon/adapters/mail/templates``.
@@ -17,9 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from slamon.adapters.render.templating import template_environment
+from slamon.config import NotifyConfig
 from slamon.core.errors import ConfigError
 from slamon.core.evidence import overdue_phrase
 from slamon.core.formats import chinese_date_weekday, table_moment
+from slamon.core.notice_policy import unlisted_sentence
 from slamon.core.vocabulary import (
     DUE_SOON,
     OVERDUE,
@@ -28,6 +34,8 @@ from slamon.core.vocabulary import (
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parent / "templates"
 UNASSIGNED_MARK = "未配置联系人"
+MAX_MESSAGE_BYTES = 1_000_000  # on the wire (base64 parts): well below common relay limits
+SIZE_CAP_WORDS = "1 MB"
 
 
 @dataclass(frozen=True)
@@ -112,6 +120,44 @@ def item_dicts(planned: Sequence[Any], tz: dt.tzinfo) -> list[dict[str, Any]]:
     return out
 
 
+def wire_size(r: Rendered) -> int:
+    """About the size of the message on the wire: both parts in base64 (76-column lines), the
+    subject and a margin for the headers."""
+    body = len(r.text.encode("utf-8")) + len(r.html.encode("utf-8"))
+    return body * 4 // 3 * 78 // 76 + 2 * len(r.subject.encode("utf-8")) + 4096
+
+
+def render_notice(
+    kind: str,
+    department: str,
+    day: dt.date,
+    items: list[dict[str, Any]],
+    *,
+    unassigned: bool,
+    notify: NotifyConfig,
+    max_bytes: int = MAX_MESSAGE_BYTES,
+) -> Rendered:
+    """A notice or an escalation listing at most ``notify.max_items_per_mail`` of ``items``;
+    halved again while the message would exceed ``max_bytes`` (the mail then says so)."""
+    limit, size_cap = notify.max_items_per_mail, None
+    while True:
+        ctx = notice_context(
+            kind,
+            department,
+            day,
+            items,
+            unassigned=unassigned,
+            repeat_every=notify.repeat_overdue_every,
+            escalate_after=notify.escalate_after,
+            max_items=limit,
+            size_cap=size_cap,
+        )
+        r = render(kind, ctx, notify.templates_dir)
+        if wire_size(r) <= max_bytes or limit <= 1:
+            return r
+        limit, size_cap = max(1, min(limit, len(items)) // 2), SIZE_CAP_WORDS
+
+
 def notice_context(
     kind: str,
     department: str,
@@ -121,17 +167,27 @@ def notice_context(
     unassigned: bool,
     repeat_every: int,
     escalate_after: int,
+    max_items: int | None = None,
+    size_cap: str | None = None,
 ) -> dict[str, Any]:
+    """The template context: ``items``/``overdue``/``due_soon`` are the listed ones (the first
+    ``max_items`` in the planner's order), ``*_count`` count them all, ``rest_note`` the others."""
     citations = list(dict.fromkeys(i["citation"] for i in items if i.get("citation")))
+    listed = items[:max_items] if max_items else items
+    rest = len(items) - len(listed)
     overdue = [i for i in items if i["kind"] == OVERDUE]
-    due_soon = [i for i in items if i["kind"] == DUE_SOON]
     return {
         "kind": kind,
         "department": department,
         "day": day,
-        "items": items,
-        "overdue": overdue,
-        "due_soon": due_soon,
+        "items": listed,
+        "item_count": len(items),
+        "overdue": [i for i in listed if i["kind"] == OVERDUE],
+        "overdue_count": len(overdue),
+        "due_soon": [i for i in listed if i["kind"] == DUE_SOON],
+        "due_soon_count": sum(1 for i in items if i["kind"] == DUE_SOON),
+        "rest": rest,
+        "rest_note": unlisted_sentence(rest, len(listed), department, size_cap) if rest else "",
         "unassigned": unassigned,
         "unassigned_mark": UNASSIGNED_MARK,
         "repeat_every": repeat_every,

@@ -73,17 +73,24 @@ def _abandoned(now: dt.datetime, claim_timeout: dt.timedelta) -> Any:
     return and_(OUTBOX.c.status == SENDING, OUTBOX.c.claimed_at <= now - claim_timeout)
 
 
-def _claimable(now: dt.datetime, claim_timeout: dt.timedelta) -> Any:
-    return or_(_due(now), _abandoned(now, claim_timeout))
+def _claimable(now: dt.datetime, claim_timeout: dt.timedelta, due_at: dt.datetime) -> Any:
+    return or_(_due(due_at), _abandoned(now, claim_timeout))
 
 
 def due_ids(
-    conn: Connection, now: dt.datetime, claim_timeout: dt.timedelta, limit: int
+    conn: Connection,
+    now: dt.datetime,
+    claim_timeout: dt.timedelta,
+    limit: int,
+    *,
+    due_at: dt.datetime | None = None,
 ) -> list[int]:
+    """Rows to work on: due by ``due_at`` (default ``now``; a replay's instant), or claimed and
+    abandoned longer than ``claim_timeout`` before ``now`` (the real clock)."""
     return list(
         conn.execute(
             select(OUTBOX.c.id)
-            .where(_claimable(now, claim_timeout))
+            .where(_claimable(now, claim_timeout, due_at or now))
             .order_by(OUTBOX.c.not_before, OUTBOX.c.id)
             .limit(limit)
         ).scalars()
@@ -91,14 +98,20 @@ def due_ids(
 
 
 def claim(
-    conn: Connection, row_id: int, worker: str, now: dt.datetime, claim_timeout: dt.timedelta
+    conn: Connection,
+    row_id: int,
+    worker: str,
+    now: dt.datetime,
+    claim_timeout: dt.timedelta,
+    *,
+    due_at: dt.datetime | None = None,
 ) -> bool:
     """Take the row for sending at ``now`` (the moment of the claim); False when another worker
     has it (or it is no longer due). Taking over an abandoned ``sending`` row counts as an unknown
     outcome: the worker that held it may have handed the message to the server."""
     values = dict(status=SENDING, claimed_by=worker, claimed_at=now, attempts=OUTBOX.c.attempts + 1)
     won = conn.execute(
-        update(OUTBOX).where(OUTBOX.c.id == row_id, _due(now)).values(**values)
+        update(OUTBOX).where(OUTBOX.c.id == row_id, _due(due_at or now)).values(**values)
     ).rowcount
     if won == 1:
         return True
@@ -313,3 +326,17 @@ def planned_at(conn: Connection, created_at: dt.datetime) -> list[dict[str, Any]
 
 def set_attempts(conn: Connection, row_id: int, attempts: int) -> None:
     conn.execute(update(OUTBOX).where(OUTBOX.c.id == row_id).values(attempts=attempts))
+
+
+def sent_with_items(conn: Connection, kinds: Sequence[str], since: dt.date) -> list[dict[str, Any]]:
+    """Sent rows of ``kinds`` planned for ``since`` or later, with their item snapshots."""
+    cols = [
+        OUTBOX.c[c]
+        for c in ("id", "kind", "department", "working_day", "subject", "sent_at", "items")
+    ]
+    rows = conn.execute(
+        select(*cols)
+        .where(OUTBOX.c.kind.in_(kinds), OUTBOX.c.status == SENT, OUTBOX.c.working_day >= since)
+        .order_by(OUTBOX.c.working_day, OUTBOX.c.id)
+    ).mappings()
+    return [{**r, "items": json.loads(r["items"] or "[]")} for r in rows]
