@@ -86,7 +86,13 @@ class Daemon:
     def poll(self) -> Any:
         from slamon.service.jobs import poll_job
 
-        return self._as_leader("poll", lambda now: poll_job(self.engine, self.rt, now, self.holder))
+        def cycle(now: dt.datetime) -> Any:
+            # A calendar file imported or edited since the last cycle: this cycle (and the web
+            # dashboard, which shares the runtime) uses it, and the poll reports what moved.
+            self.rt.reload_calendar()
+            return poll_job(self.engine, self.rt, now, self.holder)
+
+        return self._as_leader("poll", cycle)
 
     def deliver(self) -> Any:
         from slamon.service.jobs import deliver_job

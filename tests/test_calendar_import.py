@@ -2,7 +2,7 @@
 
 tests/data/calendar-notices/ holds nine years' published notices (expected.json: what each says);
 tests/data/calendar-transcribed/ more years, and two a later notice revised (its README).
-The 2027 notice below is FICTITIOUS test data, consistent with itself: not the real schedule.
+The 2027 notice (calendarhelpers) is FICTITIOUS test data, consistent with itself: not the real schedule.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 import pytest
+from calendarhelpers import FICTITIOUS_2027
 
 from slamon.adapters.yaml_files import load_calendar, load_calendar_files
 
@@ -20,22 +21,6 @@ NOTICES = DATA / "calendar-notices"
 TRANSCRIBED = DATA / "calendar-transcribed"
 EXPECTED = json.loads((NOTICES / "expected.json").read_text(encoding="utf-8"))
 SHAPE = {"year", "official", "source", "source_detail", "holidays", "makeup_workdays"}
-
-FICTITIOUS_2027 = """\
-国务院办公厅关于2027年部分节假日安排的通知
-国办发明电〔2026〕99号
-（测试用虚构通知，并非真实安排）
-各省、自治区、直辖市人民政府，国务院各部委、各直属机构：
-经国务院批准，现将2027年元旦、春节、清明节、劳动节、端午节、中秋节和国庆节放假调休日期的具体安排通知如下。
-一、元旦：1月1日（周五）至3日（周日）放假，共3天。
-二、春节：2月6日（周六）至13日（周六）放假调休，共8天。1月31日（周日）、2月20日（周六）上班。
-三、清明节：4月3日（周六）至5日（周一）放假，共3天。
-四、劳动节：5月1日（周六）至5日（周三）放假调休，共5天。4月25日（周日）、5月8日（周六）上班。
-五、端午节：6月12日（周六）至14日（周一）放假，共3天。
-六、中秋节、国庆节：10月1日（周五）至7日（周四）放假调休，共7天。9月26日（周日）、10月9日（周六）上班。
-国务院办公厅
-2026年11月10日
-"""
 
 
 def one_error_line(stderr: str) -> str:

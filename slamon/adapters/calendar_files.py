@@ -30,6 +30,16 @@ _HEADER = (
 )
 
 
+def calendar_stamp(folder: Path) -> tuple[tuple[str, int, int], ...]:
+    """Name, size and modification time of every calendar file in ``folder``: it changes when a
+    file is written, edited, added or removed (one directory listing, no file read)."""
+    try:
+        paths = sorted(folder.glob("*.y*ml"))
+        return tuple((p.name, (st := p.stat()).st_size, st.st_mtime_ns) for p in paths)
+    except OSError:
+        return ()
+
+
 def read_notice(path: Path) -> str:
     """The text of a notice file (UTF-8 or GB18030)."""
     try:

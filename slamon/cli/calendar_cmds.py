@@ -189,7 +189,7 @@ def calendar_import(
 def _print_import(p: ImportPreview, written: Path | None) -> None:
     from rich.text import Text
 
-    from slamon.core.calendar_import import DAY_OFF, WORKDAY
+    from slamon.core.calendar_import import DAY_STATUS_NAMES
 
     n = p.notice
     issued = chinese_date(n.issued) if n.issued else None
@@ -206,19 +206,13 @@ def _print_import(p: ImportPreview, written: Path | None) -> None:
         table = Table(title=f"导入后的变化（{len(p.changes)} 天）")
         for col in ("日期", "星期", "现为", "导入后", "说明"):
             table.add_column(col)
-        kinds = {WORKDAY: "工作日", DAY_OFF: "休息日"}
         for c in p.changes:
-            weekend = c.day.weekday() >= 5
-            if c.now == WORKDAY:
-                note = "调休上班" if weekend else "不再放假"
-            else:
-                note = c.name or ("周末，不再调休上班" if weekend else "")
             table.add_row(
                 c.day.isoformat(),
                 f"周{WEEKDAYS[c.day.weekday()]}",
-                kinds[c.was],
-                kinds[c.now],
-                Text(note),  # a holiday's name as the notice writes it: no markup
+                DAY_STATUS_NAMES[c.was],
+                DAY_STATUS_NAMES[c.now],
+                Text(c.note()),  # a holiday's name as the notice writes it: no markup
             )
         console.print(table)
     if written is None:

@@ -18,6 +18,11 @@ from slamon.core.vocabulary import DUE_SOON, MAIL_KIND_NAMES, OVERDUE, field_nam
 if TYPE_CHECKING:
     from slamon.service.poll_summary import PollSummary
 
+REPLAY_NOT_SENT = (
+    "邮件：按 --now 指定的时刻重放，未发送邮件（通知已计划并留在发件队列）；"
+    "如需发送，请加 --send（按当前真实时间的发送时段发送），或由守护进程在发送时段发出"
+)
+
 
 def _print_errors(errors: list, limit: int = 50) -> None:
     if not errors:
@@ -87,15 +92,24 @@ def poll(
     full: bool = typer.Option(
         False, "--full", help="全量核对：重读全部记录，补齐增量遗漏，找出已从平台删除的申请"
     ),
+    send: bool = typer.Option(
+        False,
+        "--send",
+        help="与 --now 一起使用时也发送邮件（按当前真实时间的发送时段发送，记录真实发送时间）",
+    ),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
 ) -> None:
-    """运行一轮：读取数据源、入库、计算时限、计划并发送通知。"""
+    """运行一轮：读取数据源、入库、计算时限、计划并发送通知。
+
+    用 --now 按某一时刻重放时只计划通知、不发送邮件，除非同时给出 --send。"""
     from slamon.adapters.sources.base import ImportedOnly
     from slamon.adapters.sources.factory import make_source
     from slamon.service.delivery import worker_id
     from slamon.service.jobs import deliver_job
     from slamon.service.poll import default_planner, run_poll_cycle
 
+    if send and dry_run:
+        raise typer.BadParameter("--send 与 --dry-run 不能同时使用", param_hint="--send")
     rt = runtime()
     at = now_option(now)
     source = make_source(rt.settings) or ImportedOnly()  # kind none: what import loaded
@@ -115,7 +129,13 @@ def poll(
             full=full,
             progress=progress,
         )
-    delivery = None if dry_run else deliver_job(engine, rt, at, worker_id("cli"))
+    held_back = now is not None and not send and not dry_run  # a replay: nothing leaves
+    delivery = None
+    if not dry_run and not held_back:
+        real_now = now_option(None) if now is not None else None  # the real clock sends
+        delivery = deliver_job(engine, rt, at, worker_id("cli"), real_now=real_now)
+    if held_back:
+        delivery = REPLAY_NOT_SENT
     if as_json:
         print_json(_poll_json(summary, delivery, dry_run))
         return
@@ -130,6 +150,7 @@ def _poll_json(summary: PollSummary, delivery: Any, dry_run: bool) -> dict[str, 
         **summary.as_import_json(),
         "evaluated": summary.evaluated,
         "deadline_changes": summary.deadline_changes,
+        "deadline_update": summary.deadline_update,  # years changed, moves, mail sent before
         "data_issues": summary.data_issues,
         "issues_cleared": summary.issues_cleared,
         "planned": summary.planned,
@@ -141,7 +162,9 @@ def _poll_json(summary: PollSummary, delivery: Any, dry_run: bool) -> dict[str, 
         "notes": summary.notes,
         "planned_notices": summary.preview,
     }
-    if delivery is not None and hasattr(delivery, "as_json"):
+    if delivery is REPLAY_NOT_SENT:
+        data["delivery"] = {"sent": 0, "replay_not_sent": True, "note": REPLAY_NOT_SENT}
+    elif delivery is not None and hasattr(delivery, "as_json"):
         data["delivery"] = delivery.as_json()
     return data
 
@@ -154,11 +177,7 @@ def _print_poll(summary: PollSummary, delivery: Any, dry_run: bool) -> None:
     )
     if summary.data_issues:
         warn(f"{summary.data_issues} 件申请数据存疑，暂不判定、不催办（slamon status 查看原因）")
-    if summary.deadline_changes:
-        warn(
-            f"日历或规则已变化：{summary.deadline_changes} 件申请的答复期限随之改变（slamon status 查看）"
-        )
-    for note in summary.notes:
+    for note in summary.notes:  # deadlines moved by a calendar or rule change among them
         warn(note)
     _print_errors(summary.errors, limit=20)
     if dry_run:

@@ -14,6 +14,7 @@ list of ordinals, so "the n-th working day after d" is one bisect (see ARCHITECT
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -208,6 +209,23 @@ class WorkCalendar:
             info = self.years[year]
             yield f"{year}:{info.official}:{info.source}:{info.source_detail}"
         yield f"working:{len(self._working)}:{sum(self._working) % 1_000_000_007}"
+
+    def year_signatures(self) -> dict[int, str]:
+        """One short line per year that changes whenever that year's working days or its source
+        change: kept by the store so a later poll can name the years a calendar update changed."""
+        out = {}
+        for year, info in self.years.items():
+            lo = bisect_left(self._working, dt.date(year, 1, 1).toordinal())
+            hi = bisect_right(self._working, dt.date(year, 12, 31).toordinal())
+            days = ",".join(map(str, self._working[lo:hi]))
+            line = f"{info.official}:{info.source}:{info.source_detail}:{days}"
+            out[year] = hashlib.sha256(line.encode("utf-8")).hexdigest()[:12]
+        return out
+
+
+def changed_years(before: Mapping[int, str], after: Mapping[int, str]) -> list[int]:
+    """The years both signature maps cover whose signatures differ (see year_signatures)."""
+    return sorted(y for y in before.keys() & after.keys() if before[y] != after[y])
 
 
 def _package_year(year: int) -> tuple[dict[dt.date, str], set[dt.date], bool]:

@@ -37,12 +37,22 @@ DAY_OFF = "day_off"
 _LONGEST_EXTENSION = 31  # days looked back from "延长…至X月X日" for the holiday it extends
 
 
+DAY_STATUS_NAMES = {WORKDAY: "工作日", DAY_OFF: "休息日"}
+
+
 @dataclass(frozen=True)
 class DayChange:
     day: dt.date
     was: str  # WORKDAY or DAY_OFF in the calendar in force
     now: str  # WORKDAY or DAY_OFF after the import
     name: str  # the holiday's name after the import; "" when none
+
+    def note(self) -> str:
+        """What the change is, for a reader: 调休上班, 不再放假, the holiday's name, ..."""
+        weekend = self.day.weekday() >= 5
+        if self.now == WORKDAY:
+            return "调休上班" if weekend else "不再放假"
+        return self.name or ("周末，不再调休上班" if weekend else "")
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """SLA evaluation after a read: a batch's changed records, then the open and touched ones, or
-everything when the calendar or the rules changed (logging each deadline that moved)."""
+everything when the calendar or the rules changed (logging each deadline that moved, and reporting
+the moves in the poll's notes: see service/calendar_update.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from slamon.adapters.store import applications, data_issues, runs
 from slamon.core.records import ApplicationRecord
 from slamon.core.sla import SlaState, evaluate
 from slamon.runtime import Runtime
+from slamon.service.calendar_update import deadline_update, remember_calendar, update_notes
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -34,9 +36,10 @@ def evaluate_after_read(
     fingerprint = rt.fingerprint()
     previous = runs.get_meta(conn, "fingerprint")
     if previous is not None and previous != fingerprint:
-        summary.evaluated, summary.deadline_changes = reevaluate_all(
-            conn, rt, now, previous, fingerprint
-        )
+        summary.evaluated, moves = reevaluate_all(conn, rt, now, previous, fingerprint)
+        summary.deadline_changes = len(moves)
+        summary.deadline_update = deadline_update(conn, rt, moves)
+        summary.notes.extend(update_notes(summary.deadline_update, rt.tz))
         return
     targets = {r.application_id: r for r in changed}
     wanted = [
@@ -50,6 +53,7 @@ def evaluate_after_read(
     applications.save_sla(conn, states, existing, fingerprint, now)
     if previous is None:
         runs.set_meta(conn, "fingerprint", fingerprint)
+    remember_calendar(conn, rt, unless_known=True)
     summary.evaluated += len(states)
 
 
@@ -88,8 +92,9 @@ def reevaluate_all(
     now: dt.datetime,
     previous: str | None = None,
     fingerprint: str | None = None,
-) -> tuple[int, int]:
-    """Recompute every application's SLA state; return (evaluated, deadlines moved), logging each move."""
+) -> tuple[int, list[dict[str, Any]]]:
+    """Recompute every application's SLA state; return how many were evaluated and the deadlines
+    that moved (logging each move)."""
     fingerprint = fingerprint or rt.fingerprint()
     old = applications.load_sla(conn)
     issues = data_issues.open_issues(conn)
@@ -121,4 +126,4 @@ def reevaluate_all(
     applications.replace_all_sla(conn, states, fingerprint, now)
     applications.insert_deadline_changes(conn, moves)
     runs.set_meta(conn, "fingerprint", fingerprint)
-    return len(states), len(moves)
+    return len(states), moves

@@ -34,6 +34,9 @@ class PollSummary:
     errors: list[RowError] = field(default_factory=list)
     evaluated: int = 0
     deadline_changes: int = 0
+    # After a change of calendar or rules: the years changed, the deadlines moved and the mail
+    # already sent with an old deadline (service/calendar_update.deadline_update); else None.
+    deadline_update: dict[str, Any] | None = None
     data_issues: int = 0  # applications held back as doubtful by this read
     issues_cleared: int = 0  # applications a good row settled
     planned: int = 0

@@ -17,7 +17,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from slamon.runtime import Runtime
-from slamon.web import auth, evidence_pages, pages
+from slamon.web import auth, calendar_pages, evidence_pages, pages
 from slamon.web.context import WebContext
 from slamon.web.proxies import ForwardedHeaders, TrustedProxies
 from slamon.web.render import page as render
@@ -113,6 +113,7 @@ def routes() -> list[Any]:
         Route("/digest/view", pages.digest_view),
         Route("/quality", pages.quality),
         *evidence_pages.routes(),
+        *calendar_pages.routes(),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
 
