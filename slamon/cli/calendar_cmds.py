@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 from typer.core import TyperCommand, TyperGroup
 
-from slamon.cli.common import console, now_option, print_json, runtime, warn
+from slamon.cli.common import config_findings, console, now_option, print_json, runtime, warn
 from slamon.core.errors import InputError
 from slamon.core.formats import WEEKDAYS, chinese_date
 from slamon.core.vocabulary import SHARE_TYPE_NAMES, SHARE_TYPES, field_name
@@ -289,11 +289,13 @@ def check_config(
     from slamon.core.findings import ERROR, OK, WARN
     from slamon.service.checks import run_checks
 
-    rt = runtime()
-    at = now_option(now)
-    where = str(rt.settings.path) if rt.settings.path else "（无配置文件，使用默认值）"
-    console.print(f"配置文件：{where}", markup=False)
-    findings = run_checks(rt, at)
+    findings = config_findings()  # every configuration error at once; the checks need none
+    if not findings:
+        rt = runtime()
+        at = now_option(now)
+        where = str(rt.settings.path) if rt.settings.path else "（无配置文件，使用默认值）"
+        console.print(f"配置文件：{where}", markup=False)
+        findings = run_checks(rt, at)
     marks = {OK: "[green]通过[/green]", WARN: "[yellow]警告[/yellow]", ERROR: "[red]错误[/red]"}
     for f in findings:
         console.print(f"{marks[f.level]}  {f.item}：{f.message}", highlight=False)

@@ -10,7 +10,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from slamon.cli.common import console, now_option, print_json, runtime
+from slamon.cli.common import console, now_option, print_json, print_rule, runtime
 from slamon.core.errors import InputError
 from slamon.core.formats import WEEKDAYS, table_moment
 from slamon.core.vocabulary import (
@@ -24,10 +24,11 @@ from slamon.core.vocabulary import (
     REVIEW_NAMES,
     SHARE_TYPE_NAMES,
     START_EVENT_TEXT,
+    field_name,
 )
 
 if TYPE_CHECKING:
-    from slamon.service.explain import Evidence
+    from slamon.service.explain import Evidence, RejectedEvidence
 
 _KIND_STYLE = {"counted": "", "skipped": "dim", "late": "bold red", "late_off": "dim red"}
 
@@ -68,7 +69,7 @@ def _verdict(ev: Evidence) -> str:
 def _print_evidence(ev: Evidence) -> None:
     """``explain`` for one application: the record and its history, the rule and the count, the
     notes on the data, the verdict, the mail, the exemption."""
-    console.rule(f"申请 {ev.application_id} 的判定依据", style="bold")
+    print_rule(f"申请 {ev.application_id} 的判定依据", style="bold")
     console.print(_record_panel(ev))
     console.print(_history_table(ev))
     console.print(_rule_block(ev))
@@ -78,6 +79,10 @@ def _print_evidence(ev: Evidence) -> None:
     if ev.days:
         _print_walk(ev)
     _print_notes(ev)
+    open_rows = [r for r in ev.rejections if r["settled_at"] is None]
+    if open_rows:
+        console.print("此申请后来送来的行被拒绝，仍按已入库的记录判定：", markup=False)
+        console.print(_rejections_table(open_rows, ev.tz))
     console.print(Text(_verdict(ev), style="bold"))
     _print_mail(ev)
     _print_exemption(ev)
@@ -90,6 +95,37 @@ def _print_evidence(ev: Evidence) -> None:
         )
 
 
+def _print_rejected(ev: RejectedEvidence) -> None:
+    """An id only rejected rows carry: no record, no verdict; which row of which read was
+    refused, on which field, and why."""
+    print_rule(f"申请 {ev.application_id}：未入库", style="bold")
+    console.print(
+        f"存储库中没有申请 {ev.application_id} 的记录：数据源送来的含此编号的行被拒绝，"
+        "未入库，因此没有判定、不催办。平台改正后，下次读取即入库。",
+        markup=False,
+    )
+    console.print(_rejections_table(ev.rejections, ev.tz))
+
+
+def _rejections_table(rows: list[dict], tz) -> Table:  # noqa: ANN001
+    table = Table(title=f"被拒绝的行（{len(rows)} 行）", title_justify="left")
+    for col in ("来源", "行", "读取", "字段", "原因", "最近一次读到"):
+        table.add_column(col)
+    for r in rows:
+        read = f"第 {r['poll_run_id']} 次" if r["poll_run_id"] is not None else "—"
+        if r["run_started_at"] is not None:
+            read += f"（{table_moment(r['run_started_at'], tz)}）"
+        table.add_row(
+            r["source"],
+            r["row_ref"],
+            read,
+            field_name(r["field"]),
+            r["message"],
+            table_moment(r["last_seen_at"], tz),
+        )
+    return table
+
+
 def _record_panel(ev: Evidence) -> Panel:
     """The record as the store holds it now, one field a line."""
     rec = Table(show_header=False, box=None, padding=(0, 2))
@@ -99,7 +135,7 @@ def _record_panel(ev: Evidence) -> Panel:
         if name == "application_id":
             continue
         rec.add_row(FIELD_NAMES.get(name, name), _value(name, value, ev.tz))
-    return Panel(rec, title="申请记录（存储库当前内容）", title_align="left")
+    return Panel(rec, title="申请记录（存储库当前内容）", title_align="left", expand=False)
 
 
 def _history_table(ev: Evidence) -> Table:
@@ -140,6 +176,7 @@ def _rule_block(ev: Evidence) -> Panel | Text:
         ),
         title="适用规则",
         title_align="left",
+        expand=False,
     )
 
 
@@ -171,6 +208,7 @@ def _print_exemption(ev: Evidence) -> None:
                 title="已核实排除：不催办、不计入超期通报和排名",
                 title_align="left",
                 style="yellow",
+                expand=False,
             )
         )
     elif ev.exemption_history:
@@ -238,6 +276,7 @@ def explain(
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
 ) -> None:
     """逐日说明申请的判定依据：记录与变化、适用规则、起算、逐日计数、期限、答复、通知、排除。"""
+    from slamon.service.explain import RejectedEvidence
     from slamon.service.explain import explain as build
 
     rt = runtime()
@@ -247,7 +286,10 @@ def explain(
         print_json([e.as_json() for e in evidence])
         return
     for ev in evidence:
-        _print_evidence(ev)
+        if isinstance(ev, RejectedEvidence):
+            _print_rejected(ev)
+        else:
+            _print_evidence(ev)
 
 
 def exempt(

@@ -6,9 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from rich.table import Table
-
 from slamon.cli.common import console, warn
+from slamon.cli.fit import Col, Fitted, fit_table
 from slamon.core.formats import table_moment
 from slamon.core.vocabulary import (
     FLAG_NAMES,
@@ -26,35 +25,67 @@ if TYPE_CHECKING:
     from slamon.service.status import StatusItem, StatusReport
 
 
-def render_status(report: StatusReport, rt: Runtime, stages: tuple[str, ...] | None = None) -> None:
+def render_status(
+    report: StatusReport, rt: Runtime, stages: tuple[str, ...] | None = None, wide: bool = False
+) -> None:
     """Print a StatusReport as rich tables (shared by ``status`` and ``demo``); ``stages`` limits
-    the list of applications (default: every open one)."""
+    the list of applications (default: every open one). In a narrow terminal low-value columns
+    are left out (and said so) unless ``wide``; ids and department names are never cut."""
     tz = rt.tz
-    console.print(_department_table(report, tz))
-    _print_items(report, stages, tz)
+    _print(_department_table(report, tz, wide))
+    _print_items(report, stages, tz, wide)
     _print_reads(report, tz)
     if report.deadline_changes:
-        console.print(_deadline_changes_table(report.deadline_changes, tz))
+        _print(_deadline_changes_table(report.deadline_changes, tz, wide))
     if report.rejected:
-        console.print(_rejected_table(report.rejected))
+        _print(_rejected_table(report.rejected, wide))
 
 
-def _department_table(report: StatusReport, tz: dt.tzinfo) -> Table:
-    """Each provider department's applications by stage, the most overdue first."""
-    cols = tuple(c for c in STAGE_SEVERITY if c != NOT_APPLICABLE)
-    t = Table(title=f"各提供部门（{table_moment(report.now, tz)}）")
-    t.add_column("提供部门")
-    for c in cols:
-        t.add_column(STAGE_NAMES[c], justify="right")
-    for dept, counts in sorted(
-        report.by_department.items(), key=lambda kv: (-kv[1][OVERDUE], kv[0])
-    ):
-        t.add_row(dept, *(str(counts.get(c, 0)) for c in cols))
-    return t
+def _print(fitted: Fitted) -> None:
+    console.print(fitted.table, crop=False)
+    if fitted.dropped:
+        console.print(
+            f"（终端较窄，未显示：{'、'.join(fitted.dropped)}；加 --wide 显示全部列）",
+            markup=False,
+        )
+
+
+def _department_table(report: StatusReport, tz: dt.tzinfo, wide: bool) -> Fitted:
+    """Each provider department's applications by stage, the most overdue first; a narrow
+    terminal leaves out the stages no department has, the least severe first."""
+    stages = tuple(c for c in STAGE_SEVERITY if c != NOT_APPLICABLE)
+    rows = [
+        [dept, *(str(counts.get(c, 0)) for c in stages)]
+        for dept, counts in sorted(
+            report.by_department.items(), key=lambda kv: (-kv[1][OVERDUE], kv[0])
+        )
+    ]
+    cols = [Col("提供部门", squeeze=8)]
+    for n, c in enumerate(stages, start=1):
+        empty = all(r[n] == "0" for r in rows)
+        drop = len(stages) - n + 1 if empty else 0
+        cols.append(Col(STAGE_NAMES[c], drop=drop, floor=99, justify="right"))
+    title = f"各提供部门（{table_moment(report.now, tz)}）"
+    return fit_table(title, cols, rows, console.width, wide)
+
+
+_ITEM_COLUMNS = (
+    Col("申请编号", whole=True),
+    Col("提供部门", squeeze=8),
+    Col("资源名称", drop=2, squeeze=8),
+    Col("收到时间", drop=1, floor=16, squeeze=10),
+    Col("答复期限", floor=10, squeeze=10),
+    Col("阶段", floor=8),
+    Col("超期工作日", floor=4),
+)
 
 
 def _print_items(
-    report: StatusReport, stages: tuple[str, ...] | None, tz: dt.tzinfo, limit: int = 200
+    report: StatusReport,
+    stages: tuple[str, ...] | None,
+    tz: dt.tzinfo,
+    wide: bool,
+    limit: int = 200,
 ) -> None:
     """The applications in ``stages`` (default: the open and the held ones), ``limit`` at most."""
     listed = [
@@ -64,24 +95,25 @@ def _print_items(
         or (not stages and it.state.stage in HELD_STAGES)
     ]
     title = "、".join(STAGE_NAMES[s] for s in stages) if stages else "未办结及数据存疑"
-    t = Table(title=f"{title}申请（{len(listed)} 件）")
-    for c in ("申请编号", "提供部门", "资源名称", "收到时间", "答复期限", "阶段", "超期工作日"):
-        t.add_column(c)
+    rows = []
     for it in listed[:limit]:
         r, s = it.record, it.state
         due = s.deadline_date.isoformat() if s.deadline_date else "—"
         if s.extended_by:
             due += f"（已延期{s.extended_by}个工作日）"
-        t.add_row(
-            r.application_id,
-            r.provider_dept,
-            r.resource_name,
-            table_moment(s.started_at, tz),
-            due,
-            _stage_cell(it),
-            str(s.overdue_working_days) if s.stage == OVERDUE else "",
+        rows.append(
+            [
+                r.application_id,
+                r.provider_dept,
+                r.resource_name,
+                table_moment(s.started_at, tz),
+                due,
+                _stage_cell(it),
+                str(s.overdue_working_days) if s.stage == OVERDUE else "",
+            ]
         )
-    console.print(t)
+    title = f"{title}申请（{len(listed)} 件）"
+    _print(fit_table(title, _ITEM_COLUMNS, rows, console.width, wide))
     if len(listed) > limit:
         console.print(f"……另有 {len(listed) - limit} 件未列出（--json 输出全部）")
 
@@ -118,26 +150,32 @@ def _print_reads(report: StatusReport, tz: dt.tzinfo) -> None:
 
 
 def _deadline_changes_table(
-    changes: list[dict[str, Any]], tz: dt.tzinfo, limit: int = 100
-) -> Table:
-    t = Table(title=f"因日历或规则变化而改变的答复期限（{len(changes)} 件）")
-    for c in ("申请编号", "原期限", "新期限"):
-        t.add_column(c)
+    changes: list[dict[str, Any]], tz: dt.tzinfo, wide: bool, limit: int = 100
+) -> Fitted:
+    rows = []
     for ch in changes[:limit]:
         old, new = ch["old_deadline"], ch["new_deadline"]
-        t.add_row(
-            ch["application_id"],
-            f"{old.astimezone(tz):%Y-%m-%d}" if old else "—",
-            f"{new.astimezone(tz):%Y-%m-%d}" if new else "—",
+        rows.append(
+            [
+                ch["application_id"],
+                f"{old.astimezone(tz):%Y-%m-%d}" if old else "—",
+                f"{new.astimezone(tz):%Y-%m-%d}" if new else "—",
+            ]
         )
-    return t
+    cols = (Col("申请编号", whole=True), Col("原期限", floor=10), Col("新期限", floor=10))
+    title = f"因日历或规则变化而改变的答复期限（{len(changes)} 件）"
+    return fit_table(title, cols, rows, console.width, wide)
 
 
-def _rejected_table(rejected: list[dict[str, Any]], limit: int = 50) -> Table:
-    t = Table(title=f"被拒绝的行（{len(rejected)} 行）")
-    for c in ("来源", "行", "字段", "原因"):
-        t.add_column(c)
-    for r in rejected[:limit]:
-        reason = r["message"] + ("（已被后来的正确记录更正）" if r.get("settled_at") else "")
-        t.add_row(r["source"], r["row_ref"], field_name(r["field"]), reason)
-    return t
+def _rejected_table(rejected: list[dict[str, Any]], wide: bool, limit: int = 50) -> Fitted:
+    rows = [
+        [
+            r["source"],
+            r["row_ref"],
+            field_name(r["field"]),
+            r["message"] + ("（已被后来的正确记录更正）" if r.get("settled_at") else ""),
+        ]
+        for r in rejected[:limit]
+    ]
+    cols = (Col("来源", squeeze=8), Col("行", squeeze=8), Col("字段", squeeze=8), Col("原因"))
+    return fit_table(f"被拒绝的行（{len(rejected)} 行）", cols, rows, console.width, wide)

@@ -72,7 +72,7 @@ def import_file(
 
 
 @contextlib.contextmanager
-def _row_progress() -> Iterator[Callable[[int], None] | None]:
+def _row_progress(dry_run: bool = False) -> Iterator[Callable[[int], None] | None]:
     """Rows read so far, live on a terminal (nothing otherwise: the log has progress lines)."""
     if not console.is_terminal:
         yield None
@@ -83,7 +83,8 @@ def _row_progress() -> Iterator[Callable[[int], None] | None]:
         SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console
     ) as bar:
         task = bar.add_task("读取数据源……", total=None)
-        yield lambda rows: bar.update(task, description=f"已读取并入库 {rows:,} 行")
+        done = "已读取（试运行，未入库）" if dry_run else "已读取并入库"
+        yield lambda rows: bar.update(task, description=f"{done} {rows:,} 行")
 
 
 def poll(
@@ -118,7 +119,7 @@ def poll(
             "未配置数据源（source.kind 为 none），无法全量核对；请用 slamon import 导入文件"
         )
     engine = runtime().engine
-    with _row_progress() as progress:
+    with _row_progress(dry_run) as progress:
         summary = run_poll_cycle(
             engine,
             rt,
@@ -171,9 +172,13 @@ def _poll_json(summary: PollSummary, delivery: Any, dry_run: bool) -> dict[str, 
 
 def _print_poll(summary: PollSummary, delivery: Any, dry_run: bool) -> None:
     """The cycle in one line, its warnings on stderr, then the notices planned (and sent)."""
+    s = summary
+    counts = f"新增 {s.inserted}，更新 {s.updated}，未变 {s.unchanged}，拒绝 {s.rejected}"
+    if dry_run:  # the read is rolled back: what it would have stored, nothing stored
+        counts = f"未入库（试运行；入库将{counts}）"
     console.print(
-        f"数据源 {summary.source}：读取 {summary.fetched} 行，新增 {summary.inserted}，更新 {summary.updated}，"
-        f"未变 {summary.unchanged}，拒绝 {summary.rejected}；评估 {summary.evaluated} 件申请。"
+        f"数据源 {s.source}：读取 {s.fetched} 行，{counts}；评估 {s.evaluated} 件申请。",
+        markup=False,
     )
     if summary.data_issues:
         warn(f"{summary.data_issues} 件申请数据存疑，暂不判定、不催办（slamon status 查看原因）")
@@ -201,6 +206,7 @@ def status(
     xlsx: Path = typer.Option(
         None, "--xlsx", metavar="FILE", help="把申请列表和各部门统计写入 Excel 文件"
     ),
+    wide: bool = typer.Option(False, "--wide", help="终端较窄时也显示全部列（折行显示）"),
 ) -> None:
     """各部门及未办结申请的答复期限、阶段和超期工作日；上次成功读取；被拒绝的行。"""
     from slamon.service.status import build_status
@@ -219,7 +225,7 @@ def status(
     if as_json:
         print_json([it.as_json() for it in report.items])
         return
-    render_status(report, rt)
+    render_status(report, rt, wide=wide)
 
 
 def _department_notes(report) -> None:  # noqa: ANN001

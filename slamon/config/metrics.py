@@ -22,16 +22,10 @@ class MetricsConfig:
         return m["host"].strip("[]"), int(m["port"])
 
 
-def parse_metrics(data: Any) -> MetricsConfig:
-    """Validate ``metrics:``; each error names its key."""
-    if data is None:
-        return MetricsConfig()
-    if not isinstance(data, dict):
-        raise ConfigError("应为映射", key="metrics")
-    unknown = sorted(set(map(str, data)) - {"listen"})
-    if unknown:
-        raise ConfigError("未知配置项", key=f"metrics.{unknown[0]}")
-    listen = data.get("listen")
+def parse_metrics(metrics: Any) -> MetricsConfig:
+    """Validate ``metrics:`` from config's typed reader of the section (which refuses unknown
+    keys); each error names its key."""
+    listen = metrics.data.get("listen")
     if listen is not None:
         m = _LISTEN.match(listen.strip()) if isinstance(listen, str) else None
         if m is None or not 0 <= int(m["port"]) <= 65535:

@@ -1,7 +1,7 @@
 """Config sections parsed apart from :mod:`slamon.config.settings` (which stays small): the monthly
 document's issuer and distribution lines, and the known-department list.
 
-Each parser takes the section's reader (``slamon.config.settings._Reader``), so every error names the key.
+Each parser takes the section's reader (``slamon.config.reader.Reader``), so every error names the key.
 """
 
 from __future__ import annotations

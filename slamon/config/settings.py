@@ -9,21 +9,20 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from slamon.config.metrics import MetricsConfig, parse_metrics
+from slamon.config.reader import EMAIL, Reader
 from slamon.config.sections import ReportDocument, parse_departments, parse_report_document
 from slamon.config.source import SourceConfig, parse_source
+from slamon.config.web import KNOWN as WEB_KEYS
 from slamon.config.web import WebConfig, parse_web
 from slamon.core.errors import ConfigError, InputError
 from slamon.core.vocabulary import DEFAULT_WORDS, PlatformWords, site_words
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
-_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _SITE_RULES = "rules"  # the site folder under the config folder: rules, calendar
 
 
@@ -114,71 +113,6 @@ ROOT_KEYS = (
 )
 
 
-class _Reader:
-    """Typed access to one mapping of the YAML; every error names the full key."""
-
-    def __init__(self, data: Any, prefix: str, known: set[str]) -> None:
-        if data is None:
-            data = {}
-        if not isinstance(data, dict):
-            raise ConfigError("应为映射", key=prefix or "（根）")
-        unknown = set(map(str, data)) - known
-        if unknown:
-            key = sorted(unknown)[0]
-            raise ConfigError("未知配置项", key=f"{prefix + '.' if prefix else ''}{key}")
-        self.data, self.prefix = data, prefix
-
-    def key(self, name: str) -> str:
-        return f"{self.prefix}.{name}" if self.prefix else name
-
-    def fail(self, name: str, message: str) -> ConfigError:
-        return ConfigError(message, key=self.key(name), value=self.data.get(name))
-
-    def text(self, name: str, default: str | None) -> str | None:
-        v = self.data.get(name, default)
-        if v is None:
-            return None
-        if not isinstance(v, str) or not v.strip():
-            raise self.fail(name, "应为非空文本")
-        return v.strip()
-
-    def integer(self, name: str, default: int, lo: int, hi: int) -> int:
-        v = self.data.get(name, default)
-        if not isinstance(v, int) or isinstance(v, bool) or not lo <= v <= hi:
-            raise self.fail(name, f"应为 {lo} 到 {hi} 之间的整数")
-        return v
-
-    def boolean(self, name: str, default: bool) -> bool:
-        v = self.data.get(name, default)
-        if not isinstance(v, bool):
-            raise self.fail(name, "应为 true 或 false")
-        return v
-
-    def hhmm(self, name: str, default: dt.time) -> dt.time:
-        v = self.data.get(name, default.strftime("%H:%M"))
-        if not isinstance(v, str) or not _HHMM.match(v):
-            raise self.fail(name, "应为 HH:MM 格式的时间")
-        return dt.time.fromisoformat(v)
-
-    def emails(self, name: str, value: Any) -> tuple[str, ...]:
-        if value is None:
-            return ()
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list) or not all(
-            isinstance(e, str) and _EMAIL.match(e.strip()) for e in value
-        ):
-            raise ConfigError("应为邮箱地址列表", key=self.key(name), value=value)
-        return tuple(e.strip() for e in value)
-
-    def path(self, name: str, default: str | Path | None, base: Path) -> Path | None:
-        v = self.text(name, None if default is None else str(default))
-        if v is None:
-            return None
-        p = Path(v).expanduser()
-        return p if p.is_absolute() else base / p
-
-
 def _resolve_sqlite(url: str, base: Path) -> str:
     """Make a relative SQLite file path relative to the config folder."""
     prefix = "sqlite:///"
@@ -194,12 +128,7 @@ def _names(cls: type) -> set[str]:
     return {f.name for f in fields(cls)}
 
 
-def _section(root: _Reader, name: str, known: set[str]) -> _Reader:
-    """The reader of one top-level section; unknown keys are refused here."""
-    return _Reader(root.data.get(name), name, known)
-
-
-def _timezone(root: _Reader) -> str:
+def _timezone(root: Reader) -> str:
     """``timezone``: a zone name the time-zone database knows."""
     from slamon.core.times import zone
 
@@ -207,52 +136,58 @@ def _timezone(root: _Reader) -> str:
     try:
         zone(timezone)
     except InputError:
-        raise root.fail("timezone", "未知时区") from None
+        root.report(root.fail("timezone", "未知时区"))
+        return Settings.timezone
     return timezone
 
 
-def _store_url(root: _Reader, base_dir: Path, env: Mapping[str, str]) -> str:
+def _store_url(root: Reader, base_dir: Path, env: Mapping[str, str]) -> str:
     """``store.url``, overridden by ``SLAMON_STORE_URL``."""
-    store = _section(root, "store", {"url"})
+    store = root.section("store", {"url"})
     url = env.get("SLAMON_STORE_URL") or store.text("url", Settings.store_url) or ""
     return _resolve_sqlite(url, base_dir)
 
 
-def _rules(root: _Reader, base_dir: Path) -> tuple[tuple[str, ...], Path | None]:
+def _rules(root: Reader, base_dir: Path) -> tuple[tuple[str, ...], Path | None]:
     """``rules.active`` (one id or a list) and ``rules.dir`` (else ``./rules`` if it exists)."""
-    rules = _section(root, "rules", {"active", "dir"})
+    rules = root.section("rules", {"active", "dir"})
     active = rules.data.get("active", list(Settings.active_rules))
     if isinstance(active, str):
         active = [active]
     if not isinstance(active, list) or not active or not all(isinstance(a, str) for a in active):
-        raise rules.fail("active", "应为规则编号（rules/ 下的文件名）列表，至少一项")
+        rules.report(rules.fail("active", "应为规则编号（rules/ 下的文件名）列表，至少一项"))
+        active = list(Settings.active_rules)
     rules_dir = rules.path("dir", Settings.rules_dir, base_dir)
     if rules_dir is None and (base_dir / _SITE_RULES).is_dir():
         rules_dir = base_dir / _SITE_RULES
     return tuple(a.strip() for a in active), rules_dir
 
 
-def _aliases(root: _Reader) -> dict[str, str]:
+def _aliases(root: Reader) -> dict[str, str]:
     """``aliases``: {alias: standard department name}."""
     aliases = root.data.get("aliases") or {}
     if not isinstance(aliases, dict) or not all(
         isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in aliases.items()
     ):
-        raise root.fail("aliases", "应为 {别名: 标准部门名称} 映射")
+        root.report(root.fail("aliases", "应为 {别名: 标准部门名称} 映射"))
+        return {}
     return {k.strip(): v.strip() for k, v in aliases.items()}
 
 
-def _smtp(root: _Reader, base_dir: Path) -> SmtpConfig:
+def _smtp(root: Reader, base_dir: Path) -> SmtpConfig:
     """``smtp``; a ``password`` key is known only to be refused by name."""
-    smtp_r = _section(root, "smtp", _names(SmtpConfig) | {"password"})
+    smtp_r = root.section("smtp", _names(SmtpConfig) | {"password"})
     if "password" in smtp_r.data:
-        raise ConfigError(
-            "密码不得写在配置文件中，请用环境变量 SLAMON_SMTP_PASSWORD 或 smtp.password_file",
-            key="smtp.password",
+        smtp_r.report(
+            ConfigError(
+                "密码不得写在配置文件中，请用环境变量 SLAMON_SMTP_PASSWORD 或 smtp.password_file",
+                key="smtp.password",
+            )
         )
     sender = smtp_r.text("sender", SmtpConfig.sender) or ""
-    if not _EMAIL.match(sender):
-        raise smtp_r.fail("sender", "应为邮箱地址")
+    if not EMAIL.match(sender):
+        smtp_r.report(smtp_r.fail("sender", "应为邮箱地址"))
+        sender = SmtpConfig.sender
     smtp = SmtpConfig(
         host=smtp_r.text("host", SmtpConfig.host) or "",
         port=smtp_r.integer("port", SmtpConfig.port, 1, 65535),
@@ -264,21 +199,22 @@ def _smtp(root: _Reader, base_dir: Path) -> SmtpConfig:
         timeout_seconds=smtp_r.integer("timeout_seconds", SmtpConfig.timeout_seconds, 1, 600),
     )
     if smtp.ssl and smtp.starttls:
-        raise ConfigError("两者不能同时为 true", key="smtp.ssl / smtp.starttls")
+        smtp_r.report(ConfigError("两者不能同时为 true", key="smtp.ssl / smtp.starttls"))
     return smtp
 
 
-def _contacts(root: _Reader) -> dict[str, tuple[str, ...]]:
+def _contacts(root: Reader) -> dict[str, tuple[str, ...]]:
     """``contacts``: {department name: [email, ...]}."""
     contacts = root.data.get("contacts") or {}
     if not isinstance(contacts, dict):
-        raise root.fail("contacts", "应为 {部门名称: [邮箱, ...]} 映射")
+        root.report(root.fail("contacts", "应为 {部门名称: [邮箱, ...]} 映射"))
+        return {}
     return {str(k).strip(): root.emails(f"contacts.{k}", v) for k, v in contacts.items()}
 
 
-def _notify(root: _Reader, base_dir: Path) -> NotifyConfig:
+def _notify(root: Reader, base_dir: Path) -> NotifyConfig:
     """``notify``: the sending window, repeat and escalation counts, the templates folder."""
-    notify_r = _section(root, "notify", _names(NotifyConfig))
+    notify_r = root.section("notify", _names(NotifyConfig))
     d = NotifyConfig
     notify = NotifyConfig(
         window_start=notify_r.hhmm("window_start", d.window_start),
@@ -292,11 +228,11 @@ def _notify(root: _Reader, base_dir: Path) -> NotifyConfig:
         max_items_per_mail=notify_r.integer("max_items_per_mail", d.max_items_per_mail, 1, 1000),
     )
     if notify.window_end <= notify.window_start:
-        raise notify_r.fail("window_end", "应晚于 notify.window_start")
+        notify_r.report(notify_r.fail("window_end", "应晚于 notify.window_start"))
     return notify
 
 
-def _digest(digest_r: _Reader) -> DigestConfig:
+def _digest(digest_r: Reader) -> DigestConfig:
     """``digest``: the weekly digest's ISO weekday and time."""
     return DigestConfig(
         weekday=digest_r.integer("weekday", DigestConfig.weekday, 1, 7),
@@ -304,35 +240,57 @@ def _digest(digest_r: _Reader) -> DigestConfig:
     )
 
 
-def _log_format(daemon_r: _Reader) -> str:
+def _log_format(daemon_r: Reader) -> str:
     """``daemon.log_format``: text or json."""
     log_format = daemon_r.text("log_format", Settings.log_format)
     if log_format is None or log_format not in ("text", "json"):
-        raise daemon_r.fail("log_format", "应为 text 或 json")
+        daemon_r.report(daemon_r.fail("log_format", "应为 text 或 json"))
+        return Settings.log_format
     return log_format
 
 
+def _report(root: Reader, base_dir: Path) -> tuple[Path, ReportDocument]:
+    """``report``: the reports folder and the monthly document's issuer and closing lines."""
+    report_r = root.section("report", {"dir"} | _names(ReportDocument))
+    default = Settings.report_dir
+    report_dir = report_r.path("dir", default, base_dir) or base_dir / default
+    return report_dir, report_r.guard(lambda: parse_report_document(report_r), ReportDocument())
+
+
+def _daemon(root: Reader) -> tuple[int, str]:
+    """``daemon``: the lease and the log format."""
+    daemon_r = root.section("daemon", {"lease_seconds", "log_format"})
+    log_format = _log_format(daemon_r)
+    return daemon_r.integer("lease_seconds", Settings.lease_seconds, 5, 3600), log_format
+
+
 def parse_settings(
-    data: Any, path: Path | None, base_dir: Path, env: Mapping[str, str]
+    data: Any,
+    path: Path | None,
+    base_dir: Path,
+    env: Mapping[str, str],
+    errors: list[ConfigError] | None = None,
 ) -> Settings:
     """Validate config.yaml's data into Settings; a ConfigError names the first bad key.
 
-    Sections are checked in a fixed order, so with several mistakes the same one is named.
+    Sections are checked in a fixed order, so with several mistakes the same one is named. With
+    an ``errors`` list (``check-config``) nothing is raised: every problem is added to it and the
+    bad key (or section) keeps its default.
     """
-    root = _Reader(data, "", set(ROOT_KEYS.split()))
+    root = Reader(data, "", set(ROOT_KEYS.split()), errors)
+    g = root.guard
     timezone = _timezone(root)
     store_url = _store_url(root, base_dir, env)
-    active_rules, rules_dir = _rules(root, base_dir)
-    source = parse_source(_section(root, "source", _names(SourceConfig)), env, base_dir)
+    active_rules, rules_dir = g(lambda: _rules(root, base_dir), (Settings.active_rules, None))
+    source_r = root.section("source", _names(SourceConfig))
+    source = g(lambda: parse_source(source_r, env, base_dir), SourceConfig())
     aliases = _aliases(root)
     smtp = _smtp(root, base_dir)
     contacts = _contacts(root)
     notify = _notify(root, base_dir)
-    digest_r = _section(root, "digest", _names(DigestConfig))
-    report_r = _section(root, "report", {"dir"} | _names(ReportDocument))
-    daemon_r = _section(root, "daemon", {"lease_seconds", "log_format"})
-    log_format = _log_format(daemon_r)
-    report_dir = Settings.report_dir
+    digest = _digest(root.section("digest", _names(DigestConfig)))
+    report_dir, report_document = _report(root, base_dir)
+    lease_seconds, log_format = _daemon(root)
     return Settings(
         path=path,
         base_dir=base_dir,
@@ -342,20 +300,20 @@ def parse_settings(
         active_rules=active_rules,
         source=source,
         aliases=aliases,
-        words=site_words(root.data.get("vocabulary")),
+        words=g(lambda: site_words(root.data.get("vocabulary")), DEFAULT_WORDS),
         smtp=smtp,
         contacts=contacts,
         supervisors=root.emails("supervisors", root.data.get("supervisors")),
         operators=root.emails("operators", root.data.get("operators")),
         notify=notify,
-        digest=_digest(digest_r),
-        report_dir=report_r.path("dir", report_dir, base_dir) or base_dir / report_dir,
-        report_document=parse_report_document(report_r),
-        departments=parse_departments(root.data.get("departments")),
-        lease_seconds=daemon_r.integer("lease_seconds", Settings.lease_seconds, 5, 3600),
+        digest=digest,
+        report_dir=report_dir,
+        report_document=report_document,
+        departments=g(lambda: parse_departments(root.data.get("departments")), ()),
+        lease_seconds=lease_seconds,
         log_format=log_format,
-        web=parse_web(root.data.get("web"), base_dir),
-        metrics=parse_metrics(root.data.get("metrics")),
+        web=g(lambda: parse_web(root.section("web", WEB_KEYS), base_dir), WebConfig()),
+        metrics=g(lambda: parse_metrics(root.section("metrics", {"listen"})), MetricsConfig()),
     )
 
 
@@ -379,14 +337,28 @@ def load_settings(
     explicit: str | Path | None = None,
     env: Mapping[str, str] | None = None,
     cwd: Path | None = None,
+    errors: list[ConfigError] | None = None,
 ) -> Settings:
-    """Find, read and validate the configuration; defaults when there is no file at all."""
+    """Find, read and validate the configuration; defaults when there is no file at all. With
+    an ``errors`` list, every problem is collected there (see ``parse_settings``)."""
     env = os.environ if env is None else env
     cwd = cwd or Path.cwd()
     path = find_config(explicit, env, cwd)
     if path is None:
-        return parse_settings({}, None, cwd, env)
+        return parse_settings({}, None, cwd, env, errors)
     from slamon.adapters.yaml_files import load_yaml
 
     data = load_yaml(path, lambda problem: ConfigError(problem, path=path))
-    return parse_settings(data, path.resolve(), path.resolve().parent, env)
+    return parse_settings(data, path.resolve(), path.resolve().parent, env, errors)
+
+
+def configuration_errors(
+    explicit: str | Path | None = None,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> list[ConfigError]:
+    """Every problem of the configuration's keys at once (``check-config``); empty when it is
+    valid. A missing or unreadable file still raises its ConfigError: nothing in it is checked."""
+    errors: list[ConfigError] = []
+    load_settings(explicit, env, cwd, errors)
+    return errors

@@ -62,15 +62,10 @@ def _networks(value: Any) -> tuple[Network, ...]:
     return tuple(out)
 
 
-def parse_web(data: Any, base_dir: Path) -> WebConfig:
-    """Validate ``web:``; each error names its key."""
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise ConfigError("应为映射", key="web")
-    unknown = sorted(set(map(str, data)) - KNOWN)
-    if unknown:
-        raise ConfigError("未知配置项", key=f"web.{unknown[0]}")
+def parse_web(web: Any, base_dir: Path) -> WebConfig:
+    """Validate ``web:`` from config's typed reader of the section (which refuses unknown keys);
+    each error names its key."""
+    data = web.data
     listen = data.get("listen")
     if listen is not None:
         m = _LISTEN.match(str(listen).strip()) if isinstance(listen, str) else None

@@ -12,6 +12,7 @@ from types import MappingProxyType
 from typing import Any
 
 from slamon.core.errors import ConfigError
+from slamon.core.suggest import unknown_key
 
 # -- share types ------------------------------------------------------------------------------
 CONDITIONAL = "conditional"
@@ -313,7 +314,7 @@ def site_words(data: Any) -> PlatformWords:
     tables: dict[str, Mapping[str, str]] = {}
     for section, words in data.items():
         if section not in _SITE_SECTIONS:
-            raise ConfigError("未知配置项", key=f"vocabulary.{section}")
+            raise unknown_key("vocabulary", str(section), _SITE_SECTIONS)
         defaults, allowed = _SITE_SECTIONS[section]
         if words is None:
             continue

@@ -26,6 +26,7 @@ from slamon.core.vocabulary import (
     FLAG_NAMES,
     OVERDUE,
     ROUND_REASON_NAMES,
+    field_name,
 )
 from slamon.runtime import Runtime
 from slamon.service.exemptions import ExemptionFact, active_exemptions, history
@@ -61,6 +62,7 @@ class Evidence:
     exemption_history: list[ExemptionFact] = field(default_factory=list)
     data_issue: dict[str, Any] | None = None
     walk_truncated: bool = False
+    rejections: list[dict[str, Any]] = field(default_factory=list)  # later rows refused
 
     @property
     def stage(self) -> str:
@@ -186,6 +188,7 @@ class Evidence:
             "exempted": self.exemption is not None,
             "exemption": None if self.exemption is None else self.exemption.as_json(self.tz),
             "exemption_history": [f.as_json(self.tz) for f in self.exemption_history],
+            "rejected_rows": _rejections_json(self.rejections, self.tz),
             "data_issue": None
             if self.data_issue is None
             else {
@@ -196,6 +199,53 @@ class Evidence:
                 else self.data_issue["since"],
             },
         }
+
+
+@dataclass
+class RejectedEvidence:
+    """An id the store holds only as rejected rows: no record and no verdict, only which row of
+    which source and read was refused, on which field, and why."""
+
+    application_id: str
+    now: dt.datetime
+    tz: dt.tzinfo
+    rejections: list[dict[str, Any]]
+
+    def sentence(self) -> str:
+        """One line: the id was never stored, and the latest rejected row's field and reason."""
+        r = self.rejections[0]
+        more = f"等 {len(self.rejections)} 行" if len(self.rejections) > 1 else ""
+        return (
+            f"申请 {self.application_id} 未入库：数据源 {r['source']} 的{r['row_ref']}{more}被拒绝"
+            f"（{field_name(r['field'])}：{r['message']}）"
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "application_id": self.application_id,
+            "stored": False,
+            "rejected_rows": _rejections_json(self.rejections, self.tz),
+        }
+
+
+def _rejections_json(rows: list[dict[str, Any]], tz: dt.tzinfo) -> list[dict[str, Any]]:
+    def iso(v: dt.datetime | None) -> str | None:
+        return None if v is None else _aware(v).astimezone(tz).isoformat(timespec="seconds")
+
+    return [
+        {
+            "source": r["source"],
+            "row": r["row_ref"],
+            "field": r["field"],
+            "reason": r["message"],
+            "first_seen_at": iso(r["first_seen_at"]),
+            "last_seen_at": iso(r["last_seen_at"]),
+            "poll_run_id": r["poll_run_id"],
+            "read_started_at": iso(r["run_started_at"]),
+            "settled": r["settled_at"] is not None,
+        }
+        for r in rows
+    ]
 
 
 def _answer_text(a: Answer, tz: dt.tzinfo) -> str:
@@ -237,11 +287,17 @@ def _walk(
     return days, truncated
 
 
-def explain(engine: Engine, rt: Runtime, application_id: str, now: dt.datetime) -> Evidence:
-    """The evidence for one application's verdict at ``now``; InputError for an unknown id."""
+def explain(
+    engine: Engine, rt: Runtime, application_id: str, now: dt.datetime
+) -> Evidence | RejectedEvidence:
+    """The evidence for one application's verdict at ``now``; for an id only rejected rows
+    carry, why they were rejected; InputError for an id the store has never seen."""
     aid = application_id.strip()
     with engine.connect() as conn:
         record = applications.load_records(conn, [aid]).get(aid)
+        rejections = evidence_queries.rejections_of(conn, aid)
+        if record is None and rejections:
+            return RejectedEvidence(aid, now, rt.tz, rejections)
         if record is None:
             raise InputError(f"存储库中没有申请 {aid}")
         events = evidence_queries.events_of(conn, aid)
@@ -267,4 +323,5 @@ def explain(engine: Engine, rt: Runtime, application_id: str, now: dt.datetime) 
         exemption_history=facts,
         data_issue=issue,
         walk_truncated=truncated,
+        rejections=rejections,
     )

@@ -26,7 +26,7 @@ from slamon.core.vocabulary import (
     START_EVENT_TEXT,
 )
 from slamon.service.exemptions import ACTION_NAMES, active_ids, exempt, list_exemptions, revoke
-from slamon.service.explain import explain
+from slamon.service.explain import RejectedEvidence, explain
 from slamon.web.auth import Visitor, action, page, redirect_with_flash, take_flash, web
 from slamon.web.pages import context, error
 from slamon.web.render import page as render
@@ -50,6 +50,8 @@ def application(request: Request, v: Visitor) -> Response:
         ev = explain(ctx.engine, ctx.rt, aid, ctx.now())
     except InputError as exc:
         return error(request, v, str(exc), 404)
+    if isinstance(ev, RejectedEvidence):  # only rejected rows carry the id: say why
+        return error(request, v, ev.sentence(), 404)
     return render(
         "application.html.j2",
         context(

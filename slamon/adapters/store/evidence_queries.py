@@ -1,4 +1,5 @@
-"""The store's answers behind ``slamon explain``: an application's history and the mail about it."""
+"""The store's answers behind ``slamon explain``: an application's history, the mail about it and
+the rows of it a source delivered that were rejected."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from slamon.adapters.store.models import ApplicationEvent, Outbox
+from slamon.adapters.store.models import ApplicationEvent, Outbox, PollRun, RejectedRow
 
 EVENT = ApplicationEvent.__table__
 OUTBOX = Outbox.__table__
+REJECTED = RejectedRow.__table__
+RUN = PollRun.__table__
 
 
 def events_of(conn: Connection, application_id: str) -> list[dict[str, Any]]:
@@ -78,3 +81,26 @@ def mail_about(conn: Connection, application_id: str) -> list[dict[str, Any]]:
         del row["items"]
         out.append(row)
     return out
+
+
+def rejections_of(conn: Connection, application_id: str) -> list[dict[str, Any]]:
+    """The rejected rows carrying this application id, each with the read (poll run) that last
+    delivered it, the latest first."""
+    r = REJECTED
+    query = (
+        select(
+            r.c.source,
+            r.c.row_ref,
+            r.c.field,
+            r.c.message,
+            r.c.first_seen_at,
+            r.c.last_seen_at,
+            r.c.settled_at,
+            r.c.poll_run_id,
+            RUN.c.started_at.label("run_started_at"),
+        )
+        .select_from(r.outerjoin(RUN, RUN.c.id == r.c.poll_run_id))
+        .where(r.c.application_id == application_id)
+        .order_by(r.c.last_seen_at.desc(), r.c.id)
+    )
+    return [dict(row) for row in conn.execute(query).mappings()]
