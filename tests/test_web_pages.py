@@ -71,7 +71,8 @@ def test_overview_shows_the_late_department_first_with_its_counts(client) -> Non
     rows = html.split("<tbody>")[1].split("</tbody>")[0].split("<tr")[1:]
     assert LATE_DEPT in rows[0]
     # 2 open, 0 due soon, 2 overdue; 2024-10-10 → 10-15 is 4 working days late (makeup Sat 12 Oct): escalated
-    assert '<td class="n">2</td>' in rows[0] and '<span class="badge red">2</span>' in rows[0]
+    assert '<td class="n" data-label="未办结">2</td>' in rows[0]
+    assert '<span class="badge red">2</span>' in rows[0]
     nat = next(r for r in rows if "省自然资源厅" in r)
     assert '<span class="badge yellow">1</span>' in nat and "100%" in nat
     filtered = client.get("/", params={"q": "自然"}).text

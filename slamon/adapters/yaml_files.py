@@ -29,6 +29,39 @@ class _Loader(yaml.SafeLoader):
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
 
 
+# PyYAML's usual problems, and what an operator editing the file reads instead.
+_YAML_PROBLEMS = (
+    ("mapping values are not allowed", "此处不能出现“键: 值”，通常是缩进不对或值里的冒号未加引号"),
+    ("that cannot start any token", "有不能出现在此处的字符（例如制表符，缩进只能用空格）"),
+    ("could not find expected ':'", "缺少冒号“:”"),
+    ("did not find expected key", "缩进不一致，找不到预期的键"),
+    ("did not find expected", "缩进或括号不配对"),
+    ("found unexpected end of stream", "引号或括号没有闭合"),
+    ("found undefined alias", "引用了未定义的锚点（*名称）"),
+    ("found duplicate anchor", "锚点（&名称）重复"),
+    ("expected <block end>", "缩进不一致"),
+    ("expected ',' or ']'", "方括号列表没有闭合或缺少逗号"),
+    ("expected ',' or '}'", "花括号映射没有闭合或缺少逗号"),
+    ("unhashable", "键不能是列表或映射"),
+)
+_YAML_KINDS = {
+    "ScannerError": "词法错误",
+    "ParserError": "结构错误",
+    "ComposerError": "引用错误",
+    "ConstructorError": "无法识别的值",
+}
+
+
+def yaml_problem(exc: yaml.YAMLError) -> str:
+    """A PyYAML error in Chinese: its kind and, for the usual problems, what is wrong."""
+    kind = _YAML_KINDS.get(type(exc).__name__, "语法错误")
+    problem = str(getattr(exc, "problem", "") or "")
+    for english, chinese in _YAML_PROBLEMS:
+        if english in problem:
+            return f"{kind}：{chinese}"
+    return kind
+
+
 def load_yaml(path: Path, error: Callable[[str], Exception]) -> Any:
     """The parsed content of ``path``; a broken file raises ``error(problem)``, the problem
     naming the line where PyYAML knows it (the error itself names the file)."""
@@ -36,8 +69,8 @@ def load_yaml(path: Path, error: Callable[[str], Exception]) -> Any:
         return yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"第 {mark.line + 1} 行" if mark else ""
-        raise error(f"{where}不是有效的 YAML（{exc.__class__.__name__}）") from exc
+        where = f"第 {mark.line + 1} 行第 {mark.column + 1} 列" if mark else ""
+        raise error(f"{where}不是有效的 YAML（{yaml_problem(exc)}）") from exc
     except UnicodeDecodeError as exc:
         raise error("不是 UTF-8 编码的文本") from exc
     except OSError as exc:

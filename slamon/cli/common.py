@@ -6,19 +6,27 @@ import datetime as dt
 import json
 import sys
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from rich.cells import cell_len
 from rich.console import Console
+from rich.rule import Rule
 
 from slamon.config import load_settings
 from slamon.runtime import Runtime
+
+if TYPE_CHECKING:
+    from slamon.core.findings import Finding
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
 
 # Output that is not a terminal (a file, a pipe, a cron mail) is laid out this wide: tables keep
-# their natural width, so application ids and dates are never cut to fit 80 columns.
+# their natural width, so application ids and dates are never cut to fit 80 columns. What fills
+# the width instead of fitting its content (a rule) is bounded there by RULE_WIDTH; panels are
+# printed with expand=False.
 UNLIMITED_WIDTH = 10_000
+RULE_WIDTH = 80
 
 
 def fit_consoles_to_output() -> None:
@@ -50,6 +58,22 @@ def runtime() -> Runtime:
     return state.runtime
 
 
+def config_findings() -> list[Finding]:
+    """``check-config``'s first step: every error of the configuration's keys at once, each
+    named by its key (a misspelt key with the nearest known one); none when it is valid."""
+    from rich.markup import escape
+
+    from slamon.config import configuration_errors
+    from slamon.core.findings import ERROR, Finding
+
+    found = []
+    for e in configuration_errors(state.config_path):
+        item = f"配置项 {e.key}" if e.key else "配置"
+        message = e.sentence().removeprefix(f"{item}：")
+        found.append(Finding(ERROR, escape(item), escape(message)))  # printed as rich markup
+    return found
+
+
 def now_option(value: str | None) -> dt.datetime:
     """``--now`` as an aware datetime; the real clock when not given."""
     rt = runtime()
@@ -61,6 +85,15 @@ def now_option(value: str | None) -> dt.datetime:
         check_year(at.year, "时刻", value)  # year 1 or 9999: no week or month around it
         return at
     return dt.datetime.now(rt.tz)
+
+
+def print_rule(title: str, style: str = "") -> None:
+    """A headline rule: the terminal's width, or in a file or pipe RULE_WIDTH (wider only as
+    far as the title needs)."""
+    width = console.width
+    if not console.is_terminal:
+        width = min(width, max(RULE_WIDTH, cell_len(title) + 8))
+    console.print(Rule(title, style=style), width=width)
 
 
 def warn(message: str) -> None:

@@ -1,30 +1,71 @@
 """Typer/click in Chinese: help pages, usage lines and usage errors.
 
-typer (0.29, with its own copy of click) writes English and has no message catalogue, so the
-words are translated where they are written: a help formatter that writes 用法/选项/参数/命令,
-and :func:`usage_error_text`, which turns a usage error into the Chinese lines the user reads.
-The formatter is installed on every command of the tree by :func:`chinese_commands`, so commands
-added later are covered without registering them specially.
+typer (0.29) passes its own words through the stdlib ``gettext`` (``typer.core._``): section
+headings, ``default:``/``required``, "No such command". :func:`install_translations` puts a
+:class:`ChineseTranslations` catalogue in that hook, so those are Chinese at the source. The copy
+of click that typer 0.29 ships (``typer._click``) dropped click's gettext calls and builds its
+messages with f-strings, and typer appends "Did you mean …" the same way: those messages, which
+have no hook, are matched once where they are shown (:func:`translate_message`). The help
+formatter writes 用法/选项/参数 with a full-width colon and Chinese type placeholders; it is
+installed on every command of the tree by :func:`chinese_commands`, so commands added later are
+covered without registering them specially.
 """
 
 from __future__ import annotations
 
+import gettext
 import re
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import typer
 
-_HEADINGS = {"Options": "选项", "Arguments": "参数", "Commands": "命令", "Usage": "用法"}
+# typer's gettext msgids (typer/core.py) and what the user reads instead.
+_CATALOGUE = {
+    "Arguments": "参数",
+    "Options": "选项",
+    "Commands": "命令",
+    "default: {default}": "默认：{default}",
+    "required": "必填",
+    "env var: {var}": "环境变量：{var}",
+    "(dynamic)": "（动态）",
+    "Aborted!": "已中断",
+    "Missing command.": "缺少命令",
+    # No trailing full stop: typer strips "." before appending "Did you mean …".
+    "No such command {name!r}.": "没有命令 {name!r}",
+}
+
+
+class ChineseTranslations(gettext.NullTranslations):
+    """A message catalogue held in code: typer's msgids mapped to Chinese."""
+
+    def gettext(self, message: str) -> str:
+        return _CATALOGUE.get(message, message)
+
+
+def _cell_len(text: str) -> int:
+    from rich.cells import cell_len
+    from typer._click._compat import strip_ansi
+
+    return cell_len(strip_ansi(text))
+
+
+def install_translations() -> None:
+    """Route typer's gettext calls through :class:`ChineseTranslations` (idempotent).
+
+    The help formatter also measures terms in terminal cells, so a Chinese placeholder (two
+    cells a character) keeps the help column aligned.
+    """
+    import typer._click.formatting
+    import typer.core
+
+    typer.core._ = ChineseTranslations().gettext  # type: ignore[attr-defined]
+    typer._click.formatting.term_len = _cell_len  # type: ignore[attr-defined]
+
+
 _METAVARS = (("COMMAND [ARGS]...", "命令 [参数]..."), ("[OPTIONS]", "[选项]"))
-_HELP_WORDS = (
-    ("Show this message and exit.", "显示本帮助并退出。"),
-    ("[required]", "[必填]"),
-    ("[default: ", "[默认："),
-    ("(dynamic)", "（动态）"),
-    ("[env var: ", "[环境变量："),
-    ("(deprecated) ", "（已弃用）"),
-)
+# Built-in help texts of typer._click, which has no gettext hook.
+_HELP_WORDS = (("Show this message and exit.", "显示本帮助并退出。"),)
 _TYPE_NAMES = {
     "integer": "整数",
     "int": "整数",
@@ -37,6 +78,16 @@ _TYPE_NAMES = {
     "path": "路径",
 }
 _PATH_KINDS = {"File": "文件", "Directory": "目录", "Path": "路径"}
+_PLACEHOLDER = re.compile(r"<(list\[)?(\w+)\]?>")
+
+
+def translate_placeholders(term: str) -> str:
+    """``--rule <str>`` -> ``--rule <文本>``; ``<list[str]>`` -> ``<文本...>``."""
+
+    def zh(m: re.Match[str]) -> str:
+        return f"<{_TYPE_NAMES.get(m[2], m[2])}{'...' if m[1] else ''}>"
+
+    return _PLACEHOLDER.sub(zh, term)
 
 
 def _sub(pattern: str, make: Callable[[re.Match[str]], str]) -> tuple[re.Pattern[str], Any]:
@@ -73,6 +124,10 @@ _VALUE_PROBLEMS = (
 )
 
 _MESSAGES = (
+    _sub(
+        r"^(.+?)\. Did you mean (.+)\?$",
+        lambda m: f"{translate_message(m[1])}（您是否要找 {m[2]}？）",
+    ),
     _sub(r"^Missing option (\S+?)\.?$", lambda m: f"缺少选项 {m[1]}"),
     _sub(r"^Missing option (\S+?)\. (.+)$", lambda m: f"缺少选项 {m[1]}（{m[2]}）"),
     _sub(r"^Missing argument (\S+?)\.?$", lambda m: f"缺少参数 {m[1]}"),
@@ -128,7 +183,7 @@ class ChineseHelpFormatter(typer.Context.formatter_class):  # type: ignore[misc,
         )
 
     def write_heading(self, heading: str) -> None:
-        self.write(f"{'':>{self.current_indent}}{_HEADINGS.get(heading, heading)}：\n")
+        self.write(f"{'':>{self.current_indent}}{heading}：\n")
 
     def write_dl(
         self, rows: Sequence[tuple[str, str]], col_max: int = 30, col_spacing: int = 2
@@ -138,7 +193,8 @@ class ChineseHelpFormatter(typer.Context.formatter_class):  # type: ignore[misc,
                 text = text.replace(english, chinese)
             return text
 
-        super().write_dl([(term, zh(text)) for term, text in rows], col_max, col_spacing)
+        rows = [(translate_placeholders(term), zh(text)) for term, text in rows]
+        super().write_dl(rows, col_max, col_spacing)
 
 
 class ChineseContext(typer.Context):
@@ -152,7 +208,8 @@ def _walk(command: Any) -> Iterator[Any]:
 
 
 def chinese_commands(root: Any) -> Any:
-    """Install the Chinese help formatter on ``root`` and every command below it."""
+    """Install the Chinese catalogue, and the help formatter on ``root`` and every command."""
+    install_translations()
     for command in _walk(root):
         command.context_class = ChineseContext
     return root

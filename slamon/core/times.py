@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from calendar import monthrange
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -86,6 +87,23 @@ def from_epoch(number: float, per_second: int | None = None) -> dt.datetime:
     return UNIX_EPOCH + dt.timedelta(seconds=seconds)
 
 
+def out_of_range(  # noqa: PLR0913 - the six fields of a wall-clock moment
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> str:
+    """Why these fields are no moment, in Chinese (Python's ``month must be in 1..12``)."""
+    if not dt.MINYEAR <= year <= dt.MAXYEAR:
+        return f"年份 {year} 超出范围"
+    if not 1 <= month <= 12:
+        return f"月份 {month} 不在 1–12 之间"
+    last = monthrange(year, month)[1]
+    if not 1 <= day <= last:
+        return f"{year}年{month}月只有 {last} 天，没有 {day} 日"
+    for value, name, top in ((hour, "小时", 23), (minute, "分钟", 59), (second, "秒", 59)):
+        if not 0 <= value <= top:
+            return f"{name} {value} 不在 0–{top} 之间"
+    return "不是有效的日期时间"
+
+
 def parse_datetime(text: str, tz: dt.tzinfo) -> dt.datetime:
     """Parse ISO 8601, ``YYYY-MM-DD HH:MM[:SS]`` (also with ``/`` or ``.``, one-digit month, day
     and hour), ``YYYY年MM月DD日 HH时MM分``, a date alone, or epoch seconds/milliseconds.
@@ -122,8 +140,9 @@ def parse_datetime(text: str, tz: dt.tzinfo) -> dt.datetime:
         y, mo, d, mo2, d2, h, mi, s = (int(g) if g else 0 for g in m.groups())
         try:
             return dt.datetime(y, mo or mo2, d or d2, h, mi, s, tzinfo=tz)
-        except ValueError as exc:
-            raise InputError(f"无法识别的日期时间 {raw!r}：{exc}") from None
+        except ValueError:
+            reason = out_of_range(y, mo or mo2, d or d2, h, mi, s)
+            raise InputError(f"无法识别的日期时间 {raw!r}：{reason}", value=raw) from None
     raise InputError(
         f"无法识别的日期时间 {raw!r}，应为 YYYY-MM-DD[ HH:MM[:SS]] 或 YYYY/MM/DD[ HH:MM[:SS]]"
     )

@@ -35,7 +35,9 @@ def known_departments(rt: Runtime) -> tuple[set[str], str | None]:
         finally:
             engine.dispose()
     except Exception as exc:  # noqa: BLE001 - a check reports, it never raises
-        return names, f"无法读取存储库中的提供部门（{exc}）"
+        from slamon.adapters import driver_errors
+
+        return names, f"无法读取存储库中的提供部门（{driver_errors.reason(exc)}）"
     return names, None
 
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from slamon.adapters.render.digest import RenderedDigest, render_digest
 from slamon.adapters.store import data_issues, runs
-from slamon.adapters.store.report_queries import month_records, week_records
+from slamon.adapters.store.report_queries import first_submitted, month_records, week_records
 from slamon.core.digest_figures import Digest, weekly_digest
 from slamon.core.periods import IsoWeek, Month
 from slamon.core.report_figures import monthly_figures
@@ -63,6 +63,18 @@ def monthly_report(
         distribution=doc.distribution,
         printed_by=doc.printed_by,
     )
+
+
+def report_months(engine: Engine, rt: Runtime, now: dt.datetime) -> list[Month]:
+    """The months a report can be asked for, newest first: from the month of the earliest
+    stored application to the month of ``now`` (only that month when the store is empty)."""
+    newest = Month.of(now.astimezone(rt.tz).date())
+    first = first_submitted(engine)
+    oldest = Month.of(first.astimezone(rt.tz).date()) if first is not None else newest
+    months = [newest]
+    while months[-1] > oldest:
+        months.append(months[-1].previous())
+    return months
 
 
 def default_week(now: dt.datetime, tz: dt.tzinfo) -> IsoWeek:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
@@ -95,6 +96,25 @@ def server_error_page() -> Any:
     return render("error.html.j2", {"visitor": None, "message": message}, 500)
 
 
+# Starlette's own refusals (no route, wrong method), in the site's words and style.
+HTTP_ERROR_MESSAGES = {
+    404: "没有这个页面：地址可能有误，或该页面已不存在",
+    405: "此页面不接受这种请求方式（{method}）",
+}
+
+
+async def http_error_page(request: Request, exc: Exception) -> Any:
+    code = getattr(exc, "status_code", 500)
+    text = HTTP_ERROR_MESSAGES.get(code, "无法处理此请求（HTTP {code}）")
+    response = render(
+        "error.html.j2",
+        {"visitor": None, "message": text.format(method=request.method, code=code)},
+        code,
+    )
+    response.headers.update(getattr(exc, "headers", None) or {})  # 405's Allow
+    return response
+
+
 async def healthz(request: Request) -> JSONResponse:
     """For monitoring, without login: the process answers and the store opens."""
     return JSONResponse({"status": "ok"})
@@ -126,7 +146,7 @@ def create_app(
 ) -> Starlette:
     """The dashboard for ``rt`` (its store unless ``engine`` is given); ``clock`` for replays."""
     web = rt.settings.web
-    app = Starlette(routes=routes())
+    app = Starlette(routes=routes(), exception_handlers={HTTPException: http_error_page})
     app.state.web = WebContext(
         rt=rt,
         engine=engine if engine is not None else rt.engine,

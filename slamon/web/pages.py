@@ -23,7 +23,7 @@ from slamon.core.periods import IsoWeek, Month
 from slamon.core.report_wording import REPORT_TITLE
 from slamon.service import overview as overview_service
 from slamon.service.data_quality import data_quality
-from slamon.service.reports import default_week, monthly_report, rendered_digest
+from slamon.service.reports import default_week, monthly_report, rendered_digest, report_months
 from slamon.web.auth import Visitor, page, web
 from slamon.web.render import page as render
 
@@ -98,9 +98,10 @@ def report(request: Request, v: Visitor) -> Response:
         m, r = _report(request)
     except InputError as exc:
         return error(request, v, str(exc))
-    months = [Month.of(web(request).now().astimezone(web(request).rt.tz).date())]
-    for _ in range(11):
-        months.append(months[-1].previous())
+    ctx = web(request)
+    months = report_months(ctx.engine, ctx.rt, ctx.now())
+    if m not in months:  # a month outside the stored span is still shown as the one selected
+        months = sorted({*months, m}, reverse=True)
     return render(
         "report.html.j2",
         context(

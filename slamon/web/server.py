@@ -3,6 +3,7 @@ daemon (``slamon run`` with ``web.listen``), stopped cleanly on SIGTERM."""
 
 from __future__ import annotations
 
+import errno
 import logging
 import signal
 import socket
@@ -10,6 +11,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
+from slamon.adapters.driver_errors import os_reason
 from slamon.core.errors import InputError
 from slamon.runtime import Runtime
 from slamon.web.app import create_app
@@ -54,13 +56,25 @@ def serve(rt: Runtime, host: str, port: int) -> None:
     web = WebThread(rt, None, host, port)
     try:
         if not web.start():
-            raise InputError(f"无法在 {host}:{port} 上监听（端口已被占用或没有权限）")
+            raise InputError(f"无法在 {host}:{port} 上监听（{web.error or '服务未能启动'}）")
         while not stop.wait(1.0) and web.thread.is_alive():
             pass
     finally:
         web.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def bind_reason(exc: OSError, host: str) -> str:
+    """Why an address could not be bound, in Chinese: the cause, not a guess."""
+    # socket.create_server re-raises a resolver failure as a plain OSError with its EAI_* code
+    if isinstance(exc, socket.gaierror) or (exc.errno or 0) < 0:
+        return f"主机名 {host} 无法解析"
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return f"本机没有地址 {host}"
+    if exc.errno == errno.EACCES:
+        return "没有权限使用该端口（1024 以下的端口需要特权）"
+    return os_reason(exc)
 
 
 class WebThread:
@@ -77,6 +91,7 @@ class WebThread:
         self.host, self.port = host, port
         self.server = make_server(rt, self.host, self.port, engine)
         self.sockets: list[socket.socket] = []  # bound by start(), served by the thread
+        self.error: str | None = None  # why start() could not bind, in Chinese
         self.thread = threading.Thread(
             target=self.server.run, args=(self.sockets,), name="slamon-web", daemon=True
         )
@@ -89,6 +104,7 @@ class WebThread:
             self.sockets.append(socket.create_server((self.host, self.port), family=family))
         except OSError as exc:
             log.error("web.not_listening host=%s port=%d error=%s", self.host, self.port, exc)
+            self.error = bind_reason(exc, self.host)
             return False
         self.thread.start()
         deadline = time.monotonic() + wait_seconds

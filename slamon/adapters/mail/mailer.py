@@ -31,6 +31,7 @@ from email.mime.text import MIMEText
 from email.utils import format_datetime, formataddr
 from typing import Any, Protocol
 
+from slamon.adapters import driver_errors
 from slamon.config import SmtpConfig
 from slamon.core.errors import MailError
 
@@ -250,7 +251,7 @@ class YagmailMailer:
         except (smtplib.SMTPException, OSError) as exc:
             self._drop_connection()
             raise DeliveryError(
-                f"无法连接或发送到邮件服务器 {where}（{exc.__class__.__name__}: {exc}）",
+                f"无法连接或发送到邮件服务器 {where}（{driver_errors.reason(exc)}）",
                 connection=True,
             ) from exc
         refused = {a: _reason(code, resp) for a, (code, resp) in (result or {}).items()}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import smtplib
 import ssl
 
+from slamon.adapters import driver_errors
 from slamon.config import SmtpConfig
 
 
@@ -21,7 +22,7 @@ def probe_smtp(smtp: SmtpConfig, timeout: float = 5) -> tuple[str, str]:
     try:
         client = cls(smtp.host, smtp.port, timeout=timeout)
     except (OSError, smtplib.SMTPException) as exc:
-        return "warn", f"无法连接邮件服务器 {where}（{getattr(exc, 'strerror', None) or exc}）"
+        return "warn", f"无法连接邮件服务器 {where}（{driver_errors.reason(exc)}）"
     try:
         client.ehlo_or_helo_if_needed()
         if smtp.starttls:
@@ -49,7 +50,7 @@ def probe_smtp(smtp: SmtpConfig, timeout: float = 5) -> tuple[str, str]:
     except smtplib.SMTPResponseException as exc:
         return "error", f"邮件服务器 {where} 答复 {_said(exc.smtp_code, exc.smtp_error)}"
     except (OSError, smtplib.SMTPException) as exc:
-        return "warn", f"与邮件服务器 {where} 的会话中断（{exc.__class__.__name__}: {exc}）"
+        return "warn", f"与邮件服务器 {where} 的会话中断（{driver_errors.reason(exc)}）"
     finally:
         try:
             client.quit()

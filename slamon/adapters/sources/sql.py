@@ -18,6 +18,7 @@ from collections.abc import Container, Iterator, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from slamon.adapters import driver_errors
 from slamon.adapters.sources.base import FetchResult, RawRow, ReadState
 from slamon.adapters.sources.sql_guard import check_query, refusal_reason
 from slamon.adapters.sources.sql_session import begin_read_only, make_engine
@@ -138,16 +139,13 @@ class SqlSource:
         """A new read-only connection and the result of ``sql`` on it (streamed when ``stream``:
         a server-side cursor delivering that many rows at a time). The caller closes it."""
         from sqlalchemy import text
-        from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+        from sqlalchemy.exc import SQLAlchemyError
 
         engine = self.engine()
         try:
             conn = engine.connect()
-        except DBAPIError as exc:
-            reason = scrub(str(exc.orig), self.url)
-            raise SourceError(f"无法连接数据源 {self.masked_url}：{reason}") from None
         except (SQLAlchemyError, OSError, ValueError) as exc:  # drivers raise their own kinds too
-            reason = f"{exc.__class__.__name__}: {scrub(str(exc), self.url)}"
+            reason = driver_errors.reason(exc, self._scrub)
             raise SourceError(f"无法连接数据源 {self.masked_url}：{reason}") from None
         try:
             begin_read_only(conn, self.tz)
@@ -158,14 +156,16 @@ class SqlSource:
             conn.close()
             raise self._failure(exc) from None
 
+    def _scrub(self, text: str) -> str:
+        return scrub(text, self.url)
+
     def _failure(self, exc: Exception) -> SourceError:
         from sqlalchemy.exc import DBAPIError
 
         if isinstance(exc, DBAPIError):
-            reason = scrub(str(exc.orig), self.url).strip().replace("\n", " ")
-            refused = refusal_reason(reason)
-            if refused:
-                reason = f"{refused}（{reason}）"
+            raw = scrub(str(exc.orig), self.url).strip().replace("\n", " ")
+            refused = refusal_reason(raw)
+            reason = f"{refused}（{raw}）" if refused else driver_errors.reason(exc, self._scrub)
         else:
             reason = scrub(str(exc), self.url).strip().replace("\n", " ")
         return SourceError(f"数据源 {self.masked_url} {QUERY_FAILED}：{reason}")

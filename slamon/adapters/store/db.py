@@ -9,10 +9,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlmodel import SQLModel, create_engine
 
+from slamon.adapters import driver_errors
 from slamon.adapters.store import models
 from slamon.adapters.store.models import SCHEMA_VERSION, Meta, StoreDateTime
 from slamon.core.errors import StoreError
-from slamon.core.secrets import mask_url
+from slamon.core.secrets import mask_url, scrub
 
 log = logging.getLogger("slamon.store")
 
@@ -63,7 +64,7 @@ def open_store(url: str) -> Engine:
                 )
     except OperationalError as exc:
         raise StoreError(
-            f"无法打开存储库 {mask_url(url)}：{str(exc.orig).splitlines()[0]}"
+            f"无法打开存储库 {mask_url(url)}：{driver_errors.reason(exc, lambda t: scrub(t, url))}"
         ) from exc
     return engine
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from slamon.adapters import driver_errors
 from slamon.core.secrets import mask_url, scrub
 
 TIMEOUT_SECONDS = 5
@@ -49,7 +50,7 @@ def probe_store(url: str) -> tuple[bool, str]:
                     select(Meta.value).where(Meta.key == "schema_version")
                 ).scalar_one_or_none()
     except SQLAlchemyError as exc:
-        reason = scrub(str(getattr(exc, "orig", None) or exc), url)
+        reason = driver_errors.reason(exc, lambda t: scrub(t, url))
         return False, f"无法连接存储库 {shown}：{reason}"
     finally:
         engine.dispose()

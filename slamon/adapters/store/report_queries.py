@@ -106,3 +106,9 @@ def week_records(
     out = _open_or_decided_since(target, since, until)
     _with_history(target, out)
     return list(out.values())
+
+
+def first_submitted(engine: Engine) -> dt.datetime | None:
+    """When the earliest stored application was submitted (index on ``submitted_at``)."""
+    with engine.connect() as conn:
+        return conn.execute(select(func.min(APP.c.submitted_at))).scalar_one_or_none()
