@@ -190,7 +190,7 @@ def child(
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def main() -> None:
+def _arguments() -> argparse.Namespace:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=100_000)
     ap.add_argument("--platform-url", default=None)
@@ -209,6 +209,11 @@ def main() -> None:
     args = ap.parse_args()
     if args.smoke:
         args.rows = 2_000
+    return args
+
+
+def main() -> None:
+    args = _arguments()
     if args.child == "fetch":
         print(json.dumps(plain_fetch(args.platform_url, args.query)))
         return
