@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import create_engine, text
 
 from slamon.adapters.sources.base import FetchResult, RawRow
+from slamon.adapters.store.db import open_store
 from slamon.config import parse_settings
 from slamon.core.records import ApplicationRecord
 from slamon.runtime import Runtime
@@ -108,3 +109,21 @@ def ingest_records(
         now,
         planner=default_planner() if plan else None,
     )
+
+
+def store_config_with(
+    tmp_path: Path, write_config: Any, records: Sequence[ApplicationRecord], seen: dt.datetime
+) -> Path:
+    """A config for a SQLite store in ``tmp_path`` (no source, the repository's rules) that
+    already holds ``records``, stored as read at ``seen``."""
+    cfg = write_config(
+        {
+            "store": {"url": "sqlite:///store.db"},
+            "rules": {"dir": str(REPO_ROOT / "rules")},
+            "source": {"kind": "none"},
+        }
+    )
+    engine = open_store(f"sqlite:///{tmp_path / 'store.db'}")
+    ingest_records(engine, make_runtime(tmp_path), records, seen)
+    engine.dispose()
+    return cfg

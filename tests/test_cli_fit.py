@@ -11,9 +11,8 @@ import sys
 
 import pytest
 from rich.cells import cell_len
-from storehelpers import REPO_ROOT, at, ingest_records, make_runtime, record
+from storehelpers import at, record, store_config_with
 
-from slamon.adapters.store.db import open_store
 from slamon.cli.fit import Col, fit_table
 
 # Ids that agree in their first 10 characters, as a platform's numbering does: cut to fit they
@@ -26,18 +25,8 @@ ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 @pytest.fixture
 def store_config(tmp_path, write_config):
-    cfg = write_config(
-        {
-            "store": {"url": "sqlite:///store.db"},
-            "rules": {"dir": str(REPO_ROOT / "rules")},
-            "source": {"kind": "none"},
-        }
-    )
-    engine = open_store(f"sqlite:///{tmp_path / 'store.db'}")
     records = [record(aid, provider_dept=DEPT, resource_name=RESOURCE) for aid in IDS]
-    ingest_records(engine, make_runtime(tmp_path), records, at("2024-10-08 16:00"))
-    engine.dispose()
-    return cfg
+    return store_config_with(tmp_path, write_config, records, at("2024-10-08 16:00"))
 
 
 def _slamon(cfg, *argv: str, terminal: bool) -> str:

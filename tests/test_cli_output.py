@@ -14,9 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from storehelpers import REPO_ROOT, at, ingest_records, make_runtime, record
-
-from slamon.adapters.store.db import open_store
+from storehelpers import REPO_ROOT, at, record, store_config_with
 
 LONG_ID = "GZSJGX-2024092700000000012345"
 LONG_RESOURCE = "省公共资源交易中心工程建设项目招标投标全流程电子化交易数据（含评标专家抽取记录）"
@@ -31,22 +29,12 @@ def _subprocess_env() -> dict[str, str]:
 
 @pytest.fixture
 def store_config(tmp_path, write_config):
-    cfg = write_config(
-        {
-            "store": {"url": "sqlite:///store.db"},
-            "rules": {"dir": str(REPO_ROOT / "rules")},
-            "source": {"kind": "none"},
-        }
-    )
-    engine = open_store(f"sqlite:///{tmp_path / 'store.db'}")
-    ingest_records(
-        engine,
-        make_runtime(tmp_path),
+    return store_config_with(
+        tmp_path,
+        write_config,
         [record(LONG_ID, resource_name=LONG_RESOURCE), record("A2")],
         at("2024-10-08 16:00"),
     )
-    engine.dispose()
-    return cfg
 
 
 # -- tables off a terminal ----------------------------------------------------------------------

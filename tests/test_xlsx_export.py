@@ -7,26 +7,16 @@ import datetime as dt
 
 import pytest
 from openpyxl import load_workbook
-from storehelpers import REPO_ROOT, at, ingest_records, make_runtime, record
-
-from slamon.adapters.store.db import open_store
+from storehelpers import at, record, store_config_with
 
 LONG_ID = "000123450000000000012"  # all digits with leading zeros: must stay text
 
 
 @pytest.fixture
 def store_config(tmp_path, write_config):
-    cfg = write_config(
-        {
-            "store": {"url": "sqlite:///store.db"},
-            "rules": {"dir": str(REPO_ROOT / "rules")},
-            "source": {"kind": "none"},
-        }
-    )
-    engine = open_store(f"sqlite:///{tmp_path / 'store.db'}")
-    ingest_records(
-        engine,
-        make_runtime(tmp_path),
+    return store_config_with(
+        tmp_path,
+        write_config,
         [
             record(LONG_ID, resource_name="不动产登记信息（含抵押、查封、异议登记）"),
             record("A2", provider_dept="黔南州大数据局", received="2024-10-08 09:30"),
@@ -34,8 +24,6 @@ def store_config(tmp_path, write_config):
         ],
         at("2024-10-08 16:00"),
     )
-    engine.dispose()
-    return cfg
 
 
 def _rows(ws, first: int = 3) -> list[tuple]:

@@ -74,7 +74,6 @@ def _view(request: Request, v: Visitor, status: int = 200, **extra: Any) -> Resp
 
 @page
 def calendar_page(request: Request, v: Visitor) -> Response:
-
     return _view(request, v, message=take_flash(request, v))
 
 

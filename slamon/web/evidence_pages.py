@@ -41,7 +41,6 @@ VALUE_NAMES = {
 
 @page
 def application(request: Request, v: Visitor) -> Response:
-
     ctx = web(request)
     aid = request.query_params.get("id", "").strip()
     if not aid:
@@ -77,7 +76,6 @@ def _back(request: Request, v: Visitor, aid: str, message: str) -> Response:
 
 
 def _exempt(request: Request, v: Visitor, form: dict[str, Any]) -> Response:
-
     ctx = web(request)
     aid = form.get("id", "").strip()
     try:
@@ -89,7 +87,6 @@ def _exempt(request: Request, v: Visitor, form: dict[str, Any]) -> Response:
 
 
 def _revoke(request: Request, v: Visitor, form: dict[str, Any]) -> Response:
-
     ctx = web(request)
     aid = form.get("id", "").strip()
     try:
@@ -102,7 +99,6 @@ def _revoke(request: Request, v: Visitor, form: dict[str, Any]) -> Response:
 
 @page
 def exemptions(request: Request, v: Visitor) -> Response:
-
     ctx = web(request)
     month = request.query_params.get("month", "").strip() or None
     try:

@@ -46,7 +46,6 @@ def error(request: Request, v: Visitor, message: str, status: int = 400) -> Resp
 
 @page
 def overview(request: Request, v: Visitor) -> Response:
-
     ctx = web(request)
     search = request.query_params.get("q", "")
     only = request.query_params.get("only", "")
@@ -63,7 +62,6 @@ def overview(request: Request, v: Visitor) -> Response:
 
 @page
 def department(request: Request, v: Visitor) -> Response:
-
     ctx = web(request)
     name = request.query_params.get("name", "").strip()
     if not name:
@@ -93,7 +91,6 @@ def _report(request: Request):  # noqa: ANN202
 
 @page
 def report(request: Request, v: Visitor) -> Response:
-
     try:
         m, r = _report(request)
     except InputError as exc:
@@ -125,7 +122,6 @@ def report(request: Request, v: Visitor) -> Response:
 
 @page
 def report_download(request: Request, v: Visitor) -> Response:
-
     try:
         fmt = report_format(request.query_params.get("format", "docx"))
         m, r = _report(request)
@@ -146,7 +142,6 @@ def _week(request: Request) -> IsoWeek | None:
 
 @page
 def digest(request: Request, v: Visitor) -> Response:
-
     ctx = web(request)
     try:
         week = _week(request) or default_week(ctx.now(), ctx.rt.tz)
@@ -172,7 +167,6 @@ def digest_view(request: Request, v: Visitor) -> Response:
 
 @page
 def quality(request: Request, v: Visitor) -> Response:
-
     ctx = web(request)
     q = overview_service.quality_basics(ctx.engine, ctx.rt, ctx.now())
     note = data_quality(ctx.engine, ctx.rt, ctx.now())
