@@ -65,7 +65,7 @@ def test_a_submitted_at_rule_shows_one_start_everywhere(
 
         deliver_due(engine, rt, at("2024-12-16 09:00"), "w")
         (mail,) = smtp_server.messages
-        assert "提交申请 2024-12-02 09:00" in mail.part("plain")
+        assert "提交申请 2024年12月2日 09:00" in mail.part("plain")
         assert "收到申请 —" not in mail.part("plain")
 
         digest, rendered = rendered_digest(engine, rt, "2024-W50", at("2024-12-16 10:00"))

@@ -181,7 +181,7 @@ def test_as_of_in_the_future_or_after_the_last_read_warns(run_cli, store):
     )
     assert res.exit_code == 0, res.stderr
     assert "晚于当前时间" in res.stderr
-    assert "晚于最后一次成功读取平台数据（2024年10月16日10:00）" in res.stderr
+    assert "晚于最后一次成功读取平台数据（2024年10月16日 10:00）" in res.stderr
     assert "注意：统计截至时刻" in res.stdout
     ok = run_cli(
         [
@@ -204,8 +204,8 @@ def test_digest_says_what_it_rests_on(run_cli, store, tmp_path, write_config):
     run_cli(["exempt", "L1", "--reason", "已核实", "--now", "2024-10-17T09:00"], config=cfg)
     res = run_cli(["digest", "--week", "2024-W42", "--now", "2024-10-21T09:00"], config=cfg)
     assert res.exit_code == 0, res.stderr
-    assert "注意：统计截至时刻晚于最后一次成功读取平台数据（2024年10月16日10:00）" in res.stdout
-    assert "数据说明：本期数字依据截至2024年10月16日10:00成功读取的平台数据" in res.stdout
+    assert "注意：统计截至时刻晚于最后一次成功读取平台数据（2024年10月16日 10:00）" in res.stdout
+    assert "数据说明：本期数字依据截至2024年10月16日 10:00成功读取的平台数据" in res.stdout
     assert "经核实排除的申请1件" in res.stdout
     assert "L1" not in res.stdout  # exempted: not among the longest overdue
     empty = write_config(

@@ -15,10 +15,12 @@ from sqlalchemy import select
 from storehelpers import at, ingest_records, make_runtime, record
 
 from slamon.adapters.mail.messages import MAX_MESSAGE_BYTES, render_notice, wire_size
+from slamon.adapters.render.xlsx import XLSX_TYPE
 from slamon.adapters.store import outbox
 from slamon.adapters.store.db import open_store
 from slamon.config import NotifyConfig, parse_settings
 from slamon.core.errors import ConfigError
+from slamon.core.notice_policy import ATTACH_MAX_ITEMS, attaches_full_list
 from slamon.core.vocabulary import OVERDUE
 from slamon.service.delivery import deliver_due
 
@@ -98,6 +100,50 @@ def test_the_mail_on_the_wire_is_small(planned: tuple[Any, Any], smtp_server: An
         assert "件未在本邮件列出" in m.part("plain") and m.part("plain").count("申请编号") == 50
 
 
+def _attached_rows(m: Any) -> list[tuple[Any, ...]]:
+    """The rows of the one XLSX the received mail carries."""
+    import io
+
+    from openpyxl import load_workbook
+
+    files = [p for p in m.message.walk() if p.get_content_disposition() == "attachment"]
+    assert len(files) == 1
+    assert files[0].get_content_type() == XLSX_TYPE
+    assert files[0].get_filename() == f"{DEPT}-全部申请-2024-10-10.xlsx"
+    ws = load_workbook(io.BytesIO(files[0].get_payload(decode=True))).active
+    return [tuple(r) for r in ws.iter_rows(min_row=3, values_only=True)]
+
+
+def test_the_whole_list_goes_along_as_xlsx(planned: tuple[Any, Any], smtp_server: Any) -> None:
+    rt, engine = planned
+    assert deliver_due(engine, rt, NOW, "w").sent == 2
+    for m in smtp_server.messages:
+        kind = "escalation" if "督办" in m.subject else "notice"
+        items = json.loads(_row(engine, kind)["items"])
+        rows = _attached_rows(m)
+        # every application the row names, in the mail's order (the 50 listed ones first)
+        assert [r[1] for r in rows] == [i["application_id"] for i in items]
+        assert [r[0] for r in rows] == list(range(1, 201))
+        assert [r[6] for r in rows] == [i["overdue_working_days"] for i in items]
+        assert all(isinstance(r[5], dt.datetime) for r in rows)  # a date cell, not text
+        assert "全部 200 件见本邮件附件（XLSX 表格）" in m.part("plain")
+        assert "全部 200 件见本邮件附件（XLSX 表格）" in m.part("html")
+
+
+def test_a_list_too_long_to_attach_says_so() -> None:
+    r = render_notice(
+        "notice",
+        DEPT,
+        dt.date(2024, 10, 10),
+        _items(ATTACH_MAX_ITEMS + 1),
+        unassigned=False,
+        notify=NotifyConfig(),
+    )
+    assert f"全部申请（共 {ATTACH_MAX_ITEMS + 1} 件，过多不作附件）" in r.text
+    assert "附件（XLSX" not in r.text
+    assert attaches_full_list(ATTACH_MAX_ITEMS, 50) and not attaches_full_list(50, 50)
+
+
 def _items(n: int, name: str = "工程类_招标项目") -> list[dict[str, Any]]:
     return [
         {
@@ -159,6 +205,7 @@ def test_max_items_per_mail_is_configurable_and_validated(tmp_path: Path) -> Non
         "notice", DEPT, dt.date(2024, 10, 10), _items(10), unassigned=False, notify=s.notify
     )
     assert "其余" not in few.text and "未在本邮件列出" not in few.html
+    assert "附件" not in few.text  # all listed: nothing to attach
     assert parse_settings({}, None, tmp_path, {}).notify.max_items_per_mail == 50
     for bad in (0, "many"):
         with pytest.raises(ConfigError) as info:

@@ -23,11 +23,13 @@ def chinese_date_weekday(day: dt.date) -> str:
 
 
 def chinese_moment(at: dt.datetime, tz: dt.tzinfo) -> str:
-    """``2024年12月31日24时`` for the end of a day, else ``2025年1月2日10:00`` (reports)."""
+    """``2024年12月31日24时`` for the end of a day, else ``2025年1月2日 10:00``: THE moment in
+    reports, mails and the digest (one style per medium; tables and the CLI use
+    :func:`table_moment`)."""
     local = at.astimezone(tz)
     if local.time().replace(tzinfo=None) == END_OF_DAY:
         return f"{chinese_date(local.date())}24时"
-    return f"{chinese_date(local.date())}{local:%H:%M}"
+    return f"{chinese_date(local.date())} {local:%H:%M}"
 
 
 def table_moment(at: dt.datetime | None, tz: dt.tzinfo) -> str:

@@ -211,17 +211,39 @@ def plan(
 
 
 # -- listing -------------------------------------------------------------------------------------
-def unlisted_sentence(rest: int, listed: int, department: str, size_cap: str | None = None) -> str:
+ATTACH_MAX_ITEMS = (
+    2000  # a full list up to this many rows goes along as XLSX (≈60 KB); past it, none
+)
+
+
+def attaches_full_list(total: int, max_items_per_mail: int) -> bool:
+    """THE rule for a mail's XLSX attachment: the whole list goes along when the mail may not
+    list every application (``notify.max_items_per_mail``) and the list is short enough to keep
+    the mail small."""
+    return max_items_per_mail < total <= ATTACH_MAX_ITEMS
+
+
+def unlisted_sentence(
+    rest: int, listed: int, department: str, size_cap: str | None = None, attached: bool = False
+) -> str:
     """THE line under a mail's list when ``rest`` applications were left out: how many, and
-    where to see them all (``slamon status --department`` and the web's department page).
-    ``size_cap`` (e.g. "1 MB"): the list was cut further to keep the mail under that size."""
+    where to see them all (the XLSX attachment when :func:`attaches_full_list`, ``slamon status
+    --department`` and the web's department page). ``attached``: :func:`attaches_full_list`
+    said the whole list goes along. ``size_cap`` (e.g. "1 MB"): the list was cut
+    further to keep the mail under that size."""
     why = (
         f"为使邮件不超过 {size_cap}，本邮件只列出 {listed} 件"
         if size_cap
         else f"本邮件按超期时间由长到短只列出前 {listed} 件"
     )
+    total = rest + listed
+    where = (
+        f"全部 {total} 件见本邮件附件（XLSX 表格），也可用 "
+        if attached
+        else f"全部申请（共 {total} 件，过多不作附件）请用 "
+    )
     return (
-        f"其余 {rest} 件未在本邮件列出（{why}）；全部申请请用 "
+        f"其余 {rest} 件未在本邮件列出（{why}）；{where}"
         f"slamon status --department {department} 查看，或打开监测网页中该部门的页面"
         f"（/department?name={department}）。"
     )

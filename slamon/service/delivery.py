@@ -48,6 +48,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from slamon.adapters.mail.mailer import (
+    Attachment,
     DeliveryError,
     Mailer,
     OutgoingMessage,
@@ -56,6 +57,7 @@ from slamon.adapters.mail.mailer import (
 )
 from slamon.adapters.mail.messages import render_notice
 from slamon.adapters.store import applications, exemptions, outbox
+from slamon.core.notice_policy import attaches_full_list
 from slamon.core.vocabulary import OPEN_STAGES, PENDING
 from slamon.runtime import Runtime
 from slamon.service.delivery_report import DeliveryReport
@@ -381,6 +383,7 @@ def _prepare(
                 body_html=html,
                 items=json.dumps(keep, ensure_ascii=False),
             )
+            items = keep
     return OutgoingMessage(
         recipients=tuple(json.loads(row["recipients"])),
         subject=subject,
@@ -388,4 +391,17 @@ def _prepare(
         html=html,
         message_id=row["message_id"],
         date=sending.astimezone(rt.tz) if sending else None,
+        attachments=_full_list(rt, row, items),
     )
+
+
+def _full_list(rt: Runtime, row: dict[str, Any], items: list[dict[str, Any]]) -> tuple:
+    """The XLSX of every application the mail names, when it lists only the first ones."""
+    if not attaches_full_list(len(items), rt.settings.notify.max_items_per_mail):
+        return ()
+    from slamon.adapters.render.xlsx import XLSX_TYPE, notice_items_xlsx_bytes
+
+    department, day = row["department"] or "", row["working_day"]
+    day = dt.date.fromisoformat(str(day)[:10])
+    data = notice_items_xlsx_bytes(items, department, day)
+    return (Attachment(f"{department}-全部申请-{day.isoformat()}.xlsx", XLSX_TYPE, data),)

@@ -76,6 +76,14 @@ class Overview:
     data_issues: int = 0
     escalate_after: int = 3
     exempted: int = 0  # open applications exempted (核实排除): counted apart, never late
+    stale_minutes: int | None = None  # source.stale_minutes; None: no source is read (kind none)
+
+    @property
+    def source_stale(self) -> bool:
+        """The figures may lag the platform: the banner at the top of the overview."""
+        return self.stale_minutes is not None and is_stale(
+            self.now, self.last_read, self.stale_minutes
+        )
 
     @property
     def totals(self) -> DeptRow:
@@ -143,7 +151,18 @@ def overview(engine: Engine, rt: Runtime, now: dt.datetime, search: str | None =
         data_issues=held,
         escalate_after=escalate_after,
         exempted=exempted,
+        stale_minutes=None
+        if rt.settings.source.kind == "none"
+        else rt.settings.source.stale_minutes,
     )
+
+
+def is_stale(now: dt.datetime, last_read: dict[str, Any] | None, stale_minutes: int) -> bool:
+    """THE staleness of the dashboard's data: no successful read yet, or the last one finished
+    more than ``source.stale_minutes`` ago."""
+    if last_read is None or last_read.get("finished_at") is None:
+        return True
+    return now - last_read["finished_at"] > dt.timedelta(minutes=stale_minutes)
 
 
 @dataclass
@@ -220,10 +239,7 @@ class QualityBasics:
 
     @property
     def source_stale(self) -> bool:
-        if self.last_read is None or self.last_read.get("finished_at") is None:
-            return True
-        age = self.now - self.last_read["finished_at"]
-        return age > dt.timedelta(minutes=self.stale_minutes)
+        return is_stale(self.now, self.last_read, self.stale_minutes)
 
     @property
     def failing(self) -> bool:

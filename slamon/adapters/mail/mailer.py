@@ -39,6 +39,13 @@ SENDER_NAME = "数据共享申请时限监测"
 
 
 @dataclass(frozen=True)
+class Attachment:
+    filename: str  # what the reader sees (Chinese allowed: RFC 2231 encoded)
+    content_type: str  # "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    data: bytes
+
+
+@dataclass(frozen=True)
 class OutgoingMessage:
     recipients: tuple[str, ...]
     subject: str
@@ -46,23 +53,41 @@ class OutgoingMessage:
     html: str
     message_id: str
     date: dt.datetime | None = None
+    attachments: tuple[Attachment, ...] = ()
 
     def to_mime(self, sender: str) -> MIMEMultipart:
-        """multipart/alternative: a real text/plain part, then text/html (both UTF-8, base64).
+        """multipart/alternative: a real text/plain part, then text/html (both UTF-8, base64);
+        with attachments, that inside a multipart/mixed followed by each attachment.
 
         Built with the classic ``email.mime`` classes: header folding under the modern policy
         costs several milliseconds a message, which dominates a delivery pass.
         """
-        msg = MIMEMultipart("alternative")
+        body = MIMEMultipart("alternative")
+        body.attach(MIMEText(self.text, "plain", "utf-8"))
+        body.attach(MIMEText(self.html, "html", "utf-8"))
+        msg = _with_attachments(body, self.attachments)
         msg["From"] = formataddr((SENDER_NAME, sender), charset="utf-8")
         msg["To"] = ", ".join(self.recipients)
         msg["Subject"] = Header(self.subject, "utf-8")
         msg["Message-ID"] = self.message_id
         msg["Date"] = format_datetime(self.date or dt.datetime.now(dt.UTC))
         msg["Auto-Submitted"] = "auto-generated"
-        msg.attach(MIMEText(self.text, "plain", "utf-8"))
-        msg.attach(MIMEText(self.html, "html", "utf-8"))
         return msg
+
+
+def _with_attachments(body: MIMEMultipart, attachments: tuple[Attachment, ...]) -> MIMEMultipart:
+    if not attachments:
+        return body
+    from email.mime.application import MIMEApplication
+
+    mixed = MIMEMultipart("mixed")
+    mixed.attach(body)
+    for a in attachments:
+        part = MIMEApplication(a.data, _subtype=a.content_type.split("/", 1)[1])
+        part.replace_header("Content-Type", a.content_type)
+        part.add_header("Content-Disposition", "attachment", filename=("utf-8", "", a.filename))
+        mixed.attach(part)
+    return mixed
 
 
 @dataclass

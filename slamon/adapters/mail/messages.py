@@ -24,8 +24,8 @@ from slamon.adapters.render.templating import template_environment
 from slamon.config import NotifyConfig
 from slamon.core.errors import ConfigError
 from slamon.core.evidence import overdue_phrase
-from slamon.core.formats import chinese_date_weekday, table_moment
-from slamon.core.notice_policy import unlisted_sentence
+from slamon.core.formats import chinese_date_weekday, chinese_moment
+from slamon.core.notice_policy import attaches_full_list, unlisted_sentence
 from slamon.core.vocabulary import (
     DUE_SOON,
     OVERDUE,
@@ -70,10 +70,11 @@ def _day_filter(value: dt.date | str | None) -> str:
 
 
 def _moment_filter(value: dt.datetime | str | None) -> str:
-    """A snapshot's moment, already in the configured zone when it was planned."""
+    """A snapshot's moment, already in the configured zone when it was planned, in the mail's
+    one style (``2024年12月3日 10:08``, like the dates beside it)."""
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value)
-    return table_moment(value, value.tzinfo) if value is not None else "—"
+    return chinese_moment(value, value.tzinfo) if value is not None else "—"
 
 
 def render(kind: str, context: dict[str, Any], templates_dir: Path | None = None) -> Rendered:
@@ -151,6 +152,7 @@ def render_notice(
             escalate_after=notify.escalate_after,
             max_items=limit,
             size_cap=size_cap,
+            attached=attaches_full_list(len(items), notify.max_items_per_mail),
         )
         r = render(kind, ctx, notify.templates_dir)
         if wire_size(r) <= max_bytes or limit <= 1:
@@ -169,6 +171,7 @@ def notice_context(
     escalate_after: int,
     max_items: int | None = None,
     size_cap: str | None = None,
+    attached: bool = False,
 ) -> dict[str, Any]:
     """The template context: ``items``/``overdue``/``due_soon`` are the listed ones (the first
     ``max_items`` in the planner's order), ``*_count`` count them all, ``rest_note`` the others."""
@@ -187,7 +190,9 @@ def notice_context(
         "due_soon": [i for i in listed if i["kind"] == DUE_SOON],
         "due_soon_count": sum(1 for i in items if i["kind"] == DUE_SOON),
         "rest": rest,
-        "rest_note": unlisted_sentence(rest, len(listed), department, size_cap) if rest else "",
+        "rest_note": (
+            unlisted_sentence(rest, len(listed), department, size_cap, attached) if rest else ""
+        ),
         "unassigned": unassigned,
         "unassigned_mark": UNASSIGNED_MARK,
         "repeat_every": repeat_every,

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from slamon.core.formats import chinese_date, chinese_moment
 from slamon.core.vocabulary import SHARE_TYPE_NAMES, STAGE_NAMES
 
 MOMENT_FORMAT = "yyyy-mm-dd hh:mm"
@@ -185,9 +186,12 @@ def write_report_xlsx(report: Any, path: Path) -> Path:
 
 def report_xlsx_bytes(report: Any) -> bytes:
     """The same workbook as :func:`write_report_xlsx`, as the bytes of an .xlsx download."""
+    return _bytes(report_workbook(report))
+
+
+def _bytes(wb: Any) -> bytes:
     import io
 
-    wb = report_workbook(report)
     del wb[wb.sheetnames[0]]  # the empty default sheet
     buf = io.BytesIO()
     wb.save(buf)
@@ -222,6 +226,38 @@ def report_workbook(report: Any) -> Any:
                 )
             )
     as_of = f.as_of.astimezone(tz)
-    title = f"{f.month.label}超期未答复及超期答复的申请（截至 {as_of:%Y-%m-%d %H:%M}）"
+    title = f"{f.month.label}超期未答复及超期答复的申请（统计截至{chinese_moment(as_of, tz)}）"
     _sheet(wb, "附件 超期申请", title, APPENDIX_HEADERS, rows)
     return wb
+
+
+NOTICE_HEADERS = ("序号", "申请编号", "资源名称", "申请部门", "起算时间", "答复期限", "超期工作日")
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def notice_items_xlsx_bytes(
+    items: Sequence[dict[str, Any]], department: str, day: dt.date
+) -> bytes:
+    """Every application a notice or an escalation names (its outbox snapshots, in the mail's
+    order), as the bytes of the .xlsx attached to it when the mail lists only the first ones."""
+    from openpyxl import Workbook
+
+    def moment(value: str | None) -> dt.datetime | None:
+        return dt.datetime.fromisoformat(value).replace(tzinfo=None) if value else None
+
+    rows = [
+        (
+            n,
+            i["application_id"],
+            i.get("resource_name") or "",
+            i.get("applicant_dept") or "",
+            moment(i.get("received_at")),
+            dt.date.fromisoformat(i["deadline_date"]),
+            i.get("overdue_working_days") or None,
+        )
+        for n, i in enumerate(items, start=1)
+    ]
+    wb = Workbook()
+    note = f"{department}：{chinese_date(day)}邮件所列全部 {len(rows)} 件申请"
+    _sheet(wb, "全部申请", note, NOTICE_HEADERS, rows)
+    return _bytes(wb)
