@@ -48,7 +48,6 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from slamon.adapters.mail.mailer import (
-    Attachment,
     DeliveryError,
     Mailer,
     OutgoingMessage,
@@ -57,10 +56,10 @@ from slamon.adapters.mail.mailer import (
 )
 from slamon.adapters.mail.messages import render_notice
 from slamon.adapters.store import applications, exemptions, outbox
-from slamon.core.notice_policy import attaches_full_list
 from slamon.core.vocabulary import OPEN_STAGES, PENDING
 from slamon.runtime import Runtime
 from slamon.service.delivery_report import DeliveryReport
+from slamon.service.full_list import full_list
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -391,17 +390,5 @@ def _prepare(
         html=html,
         message_id=row["message_id"],
         date=sending.astimezone(rt.tz) if sending else None,
-        attachments=_full_list(rt, row, items),
+        attachments=full_list(rt, row, items),
     )
-
-
-def _full_list(rt: Runtime, row: dict[str, Any], items: list[dict[str, Any]]) -> tuple:
-    """The XLSX of every application the mail names, when it lists only the first ones."""
-    if not attaches_full_list(len(items), rt.settings.notify.max_items_per_mail):
-        return ()
-    from slamon.adapters.render.xlsx import XLSX_TYPE, notice_items_xlsx_bytes
-
-    department, day = row["department"] or "", row["working_day"]
-    day = dt.date.fromisoformat(str(day)[:10])
-    data = notice_items_xlsx_bytes(items, department, day)
-    return (Attachment(f"{department}-全部申请-{day.isoformat()}.xlsx", XLSX_TYPE, data),)
