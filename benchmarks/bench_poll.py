@@ -16,6 +16,13 @@ peak is its own plus its reader's (both at their peaks: an upper bound).
 Usage: python benchmarks/bench_poll.py [--rows N] [--platform-url URL] [--store postgresql]
 The last line is ``full_poll_ratio_vs_fetch=<poll s ÷ fetch s> peak_rss_mb=<poll + reader peak RSS>``
 (goals: ratio ≤ 3, peak RSS < 500 MB).
+
+``--incremental`` (default 1,000,000 rows): steady state on a store the first poll filled, each
+poll as the daemon runs it (mail planner included) in a child: an idle poll (goal < 0.5 s), a
+poll of 1,000 changed rows (900 answered or re-answered, 100 new; goal < 2 s) and the nightly
+``poll --full`` of the unchanged platform (goal ≤ 2× the plain fetch measured just before it).
+Each line says what the poll wrote (history events, SLA states); the last line is
+``idle_poll_s=… changed_poll_s=… full_repoll_ratio_vs_fetch=…``.
 """
 
 from __future__ import annotations
@@ -143,6 +150,89 @@ def full_poll(url: str, query: str, folder: str, store_url: str | None) -> dict[
     }
 
 
+STEADY_NOW = {  # the steady-state polls, minutes after the first one (the daemon's rhythm)
+    "idle": NOW + dt.timedelta(minutes=5),
+    "changed": NOW + dt.timedelta(minutes=10),
+    "full": NOW + dt.timedelta(minutes=15),
+}
+CHANGED_AT = NOW + dt.timedelta(minutes=7)  # when the platform records the 1,000 changes
+
+
+def steady_poll(url: str, query: str, folder: str, store_url: str | None, mode: str) -> dict:
+    """One poll of a store that already holds the platform, as the daemon runs it (the mail
+    planner included): ``idle`` (nothing changed since the last poll), ``changed`` (incremental,
+    after :func:`change_platform`), ``full`` (``poll --full``, a re-read of everything) or
+    ``first`` (the read that fills the store). What it wrote: history events and SLA rows
+    evaluated at its moment."""
+    from sqlalchemy import func, select
+
+    from slamon.adapters.sources.sql import SqlSource
+    from slamon.adapters.store.db import open_store
+    from slamon.adapters.store.models import ApplicationEvent, SlaStateRow
+    from slamon.config import parse_settings
+    from slamon.runtime import Runtime
+    from slamon.service.poll import default_planner, run_poll_cycle
+
+    rt = Runtime(parse_settings({"rules": {"dir": str(REPO / "rules")}}, None, Path(folder), {}))
+    rt.calendar, rt.rules  # noqa: B018 — loaded outside the timed region, as the daemon does
+    store = open_store(store_url or f"sqlite:///{Path(folder) / 'store.db'}")
+    source = SqlSource(url, query, tz=TZ)
+    now = STEADY_NOW.get(mode, NOW)
+    events = select(func.count()).select_from(ApplicationEvent.__table__)
+    with store.connect() as conn:
+        events_before = conn.execute(events).scalar_one()
+    planner = default_planner()
+    started, cpu = time.perf_counter(), time.process_time()
+    summary = run_poll_cycle(
+        store, rt, source, now, planner=planner, full=mode in ("full", "first")
+    )
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    sla = SlaStateRow.__table__
+    with store.connect() as conn:
+        events_written = conn.execute(events).scalar_one() - events_before
+        sla_written = conn.execute(
+            select(func.count()).select_from(sla).where(sla.c.evaluated_at == now)
+        ).scalar_one()
+    source.dispose()
+    store.dispose()
+    return {
+        "seconds": elapsed,
+        "cpu_seconds": cpu,
+        "rows": summary.fetched,
+        "inserted": summary.inserted,
+        "updated": summary.updated,
+        "unchanged": summary.unchanged,
+        "evaluated": summary.evaluated,
+        "events_written": events_written,
+        "sla_written": sla_written,
+    }
+
+
+def change_platform(url: str, table: str, updated: int, new: int) -> None:
+    """``updated`` applications answered (or their answer changed) and ``new`` ones submitted on
+    the platform at :data:`CHANGED_AT`: what a poll interval brings."""
+    from sqlalchemy import create_engine, select
+
+    from slamon.demo.platform import mutate_demo_platform, platform_table
+
+    changed = mutate_demo_platform(url, CHANGED_AT, updated, seed=11, table=table, tz=TZ)
+    if len(changed) != updated:
+        raise SystemExit(f"the platform could change {len(changed)} rows, not {updated}")
+    stamp = CHANGED_AT.replace(tzinfo=None)
+    t = platform_table(table)
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            models = conn.execute(select(t).order_by(t.c.apply_no).limit(new)).mappings().all()
+            fresh = {"share_mode": "有条件共享", "apply_time": stamp, "modify_time": stamp}
+            fresh |= dict.fromkeys(("audit_state", "audit_time", "receive_time"))
+            fresh |= dict.fromkeys(("approve_result", "approve_time"))
+            rows = [{**m, **fresh, "apply_no": f"NW{i:08d}"} for i, m in enumerate(models, start=1)]
+            conn.execute(t.insert(), rows)
+    finally:
+        engine.dispose()
+
+
 @contextmanager
 def store_database(kind: str, server: str) -> Iterator[str | None]:
     """None for a SQLite file in the run's folder; else a new PostgreSQL database on ``server``,
@@ -166,9 +256,10 @@ def store_database(kind: str, server: str) -> Iterator[str | None]:
 
 
 def child(
-    kind: str, url: str, query: str, folder: str, store_url: str | None = None
+    kind: str, url: str, query: str, folder: str, store_url: str | None = None, mode: str = ""
 ) -> dict[str, float]:
     store = ["--store-url", store_url] if store_url else []
+    store += ["--mode", mode] if mode else []
     out = subprocess.run(
         [
             sys.executable,
@@ -194,7 +285,13 @@ def _arguments() -> argparse.Namespace:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=100_000)
     ap.add_argument("--platform-url", default=None)
-    ap.add_argument("--child", choices=("fetch", "read", "poll"), default=None)
+    ap.add_argument("--child", choices=("fetch", "read", "poll", "steady"), default=None)
+    ap.add_argument("--mode", choices=(*STEADY_NOW, "first"), default=None, help=argparse.SUPPRESS)
+    ap.add_argument(
+        "--incremental",
+        action="store_true",
+        help="steady state on a filled store: an idle poll, 1,000 changed rows, poll --full",
+    )
     ap.add_argument("--query", default=None)
     ap.add_argument("--folder", default=None)
     ap.add_argument(
@@ -209,7 +306,84 @@ def _arguments() -> argparse.Namespace:
     args = ap.parse_args()
     if args.smoke:
         args.rows = 2_000
+    elif args.incremental and "--rows" not in sys.argv:
+        args.rows = 1_000_000
     return args
+
+
+def first_read(args: argparse.Namespace, url: str, query: str, tmp: str) -> None:
+    """The first full poll into a fresh store against the plain fetch (and slamon's read)."""
+    fetch = child("fetch", url, query, tmp)
+    print(
+        f"plain driver fetch: {fetch['seconds']:.2f} s for {fetch['rows']:,} rows, "
+        f"peak RSS {fetch['peak_rss_mb']:.0f} MB"
+    )
+    read = child("read", url, query, tmp)
+    print(
+        f"slamon's read alone (nothing stored): {read['seconds']:.2f} s "
+        f"(CPU {read['cpu_seconds']:.2f} s), peak RSS {read['peak_rss_mb']:.0f} MB"
+    )
+    with store_database(args.store, args.store_server) as store_url:
+        poll = child("poll", url, query, tmp, store_url)
+    # the poll's memory: its own process and its reader process together (both at peak)
+    peak = poll["peak_rss_mb"] + poll["reader_peak_rss_mb"]
+    print(
+        f"first full poll into {STORE_NAMES[args.store]}: {poll['seconds']:.2f} s "
+        f"(CPU {poll['cpu_seconds']:.2f} s, its reader process "
+        f"{poll['reader_cpu_seconds']:.2f} s) — "
+        f"fetched {poll['rows']:,}, inserted {poll['inserted']:,}, rejected "
+        f"{poll['rejected']:,}, evaluated {poll['evaluated']:,} "
+        f"({poll['rows'] / poll['seconds']:,.0f} rows/s), peak RSS "
+        f"{poll['peak_rss_mb']:.0f} MB + reader {poll['reader_peak_rss_mb']:.0f} MB"
+    )
+    if poll["rows"] != fetch["rows"]:
+        raise SystemExit(f"the poll read {poll['rows']} rows, the driver {fetch['rows']}")
+    ratio = poll["seconds"] / fetch["seconds"]
+    print(
+        f"goals: ratio ≤ 3 ({'met' if ratio <= 3 else 'NOT met'}), "
+        f"peak RSS < 500 MB ({'met' if peak < 500 else 'NOT met'})"
+    )
+    print(f"full_poll_ratio_vs_fetch={ratio:.2f} peak_rss_mb={peak:.0f}")
+
+
+def _steady_line(what: str, poll: dict, goal: str, met: bool) -> None:
+    print(
+        f"{what}: {poll['seconds']:.2f} s (CPU {poll['cpu_seconds']:.2f} s) — fetched "
+        f"{poll['rows']:,}, inserted {poll['inserted']:,}, updated {poll['updated']:,}, "
+        f"unchanged {poll['unchanged']:,}; wrote {poll['events_written']:,} history events, "
+        f"{poll['sla_written']:,} SLA states — goal {goal} ({'met' if met else 'NOT met'})"
+    )
+
+
+def steady_state(args: argparse.Namespace, url: str, query: str, table: str, tmp: str) -> None:
+    """``--incremental``: a store holding the platform, then an idle poll, a poll of 1,000
+    changed rows (900 answered or re-answered, 100 new) and the nightly ``poll --full`` of the
+    unchanged platform, against the plain fetch measured in the same run."""
+    updated, new = (900, 100) if args.rows >= 20_000 else (45, 5)
+    with store_database(args.store, args.store_server) as store_url:
+        first = child("steady", url, query, tmp, store_url, "first")
+        print(
+            f"store filled ({STORE_NAMES[args.store]}, {first['inserted']:,} applications) by "
+            f"a first poll in {first['seconds']:.1f} s"
+        )
+        idle = child("steady", url, query, tmp, store_url, "idle")
+        _steady_line("idle poll", idle, "< 0.5 s", idle["seconds"] < 0.5)
+        change_platform(url, table, updated, new)
+        changed = child("steady", url, query, tmp, store_url, "changed")
+        _steady_line(
+            f"poll of {updated + new:,} changed rows", changed, "< 2 s", changed["seconds"] < 2
+        )
+        fetch = child("fetch", url, query, tmp)
+        print(f"plain driver fetch: {fetch['seconds']:.2f} s for {fetch['rows']:,} rows")
+        full = child("steady", url, query, tmp, store_url, "full")
+    ratio = full["seconds"] / fetch["seconds"]
+    _steady_line("poll --full of the unchanged platform", full, "≤ 2× the fetch", ratio <= 2)
+    if (changed["inserted"], changed["updated"]) != (new, updated) or full["updated"]:
+        raise SystemExit(f"the polls saw other changes than made: {changed}, {full}")
+    print(
+        f"idle_poll_s={idle['seconds']:.3f} changed_poll_s={changed['seconds']:.3f} "
+        f"full_repoll_ratio_vs_fetch={ratio:.2f}"
+    )
 
 
 def main() -> None:
@@ -222,6 +396,10 @@ def main() -> None:
         return
     if args.child == "poll":
         print(json.dumps(full_poll(args.platform_url, args.query, args.folder, args.store_url)))
+        return
+    if args.child == "steady":
+        folder, store_url = args.folder, args.store_url
+        print(json.dumps(steady_poll(args.platform_url, args.query, folder, store_url, args.mode)))
         return
 
     from sqlalchemy import create_engine, text
@@ -239,37 +417,10 @@ def main() -> None:
             f"platform table {table}: {args.rows:,} rows built in {time.perf_counter() - t:.1f} s"
         )
         try:
-            fetch = child("fetch", url, query, tmp)
-            print(
-                f"plain driver fetch: {fetch['seconds']:.2f} s for {fetch['rows']:,} rows, "
-                f"peak RSS {fetch['peak_rss_mb']:.0f} MB"
-            )
-            read = child("read", url, query, tmp)
-            print(
-                f"slamon's read alone (nothing stored): {read['seconds']:.2f} s "
-                f"(CPU {read['cpu_seconds']:.2f} s), peak RSS {read['peak_rss_mb']:.0f} MB"
-            )
-            with store_database(args.store, args.store_server) as store_url:
-                poll = child("poll", url, query, tmp, store_url)
-            # the poll's memory: its own process and its reader process together (both at peak)
-            peak = poll["peak_rss_mb"] + poll["reader_peak_rss_mb"]
-            print(
-                f"first full poll into {STORE_NAMES[args.store]}: {poll['seconds']:.2f} s "
-                f"(CPU {poll['cpu_seconds']:.2f} s, its reader process "
-                f"{poll['reader_cpu_seconds']:.2f} s) — "
-                f"fetched {poll['rows']:,}, inserted {poll['inserted']:,}, rejected "
-                f"{poll['rejected']:,}, evaluated {poll['evaluated']:,} "
-                f"({poll['rows'] / poll['seconds']:,.0f} rows/s), peak RSS "
-                f"{poll['peak_rss_mb']:.0f} MB + reader {poll['reader_peak_rss_mb']:.0f} MB"
-            )
-            if poll["rows"] != fetch["rows"]:
-                raise SystemExit(f"the poll read {poll['rows']} rows, the driver {fetch['rows']}")
-            ratio = poll["seconds"] / fetch["seconds"]
-            print(
-                f"goals: ratio ≤ 3 ({'met' if ratio <= 3 else 'NOT met'}), "
-                f"peak RSS < 500 MB ({'met' if peak < 500 else 'NOT met'})"
-            )
-            print(f"full_poll_ratio_vs_fetch={ratio:.2f} peak_rss_mb={peak:.0f}")
+            if args.incremental:
+                steady_state(args, url, query, table, tmp)
+            else:
+                first_read(args, url, query, tmp)
         finally:
             if not url.startswith("sqlite"):
                 engine = create_engine(url)

@@ -19,11 +19,19 @@ def test_every_benchmark_is_listed() -> None:
     assert len(SCRIPTS) >= 6, SCRIPTS
 
 
-@pytest.mark.parametrize("script", SCRIPTS)
-def test_the_benchmark_runs_at_smoke_size(script: str) -> None:
+# The runs besides each benchmark's default one: (script, its other arguments).
+VARIANTS = [("bench_poll.py", ("--incremental",))]  # steady state: idle, changed, poll --full
+
+
+@pytest.mark.parametrize(
+    ("script", "extra"),
+    [(s, ()) for s in SCRIPTS] + VARIANTS,
+    ids=[*SCRIPTS, *(f"{s}{''.join(e)}" for s, e in VARIANTS)],
+)
+def test_the_benchmark_runs_at_smoke_size(script: str, extra: tuple[str, ...]) -> None:
     env = {**os.environ, "PYTHONPATH": str(BENCHMARKS)}
     done = subprocess.run(
-        [sys.executable, script, "--smoke"],
+        [sys.executable, script, "--smoke", *extra],
         cwd=BENCHMARKS,
         env=env,
         capture_output=True,

@@ -8,7 +8,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import inspect, text
+from sqlalchemy import create_engine, inspect, text
 from storehelpers import REPO_ROOT, at, ingest_records, make_runtime, record
 
 from slamon.adapters.render.text import render_text
@@ -17,6 +17,7 @@ from slamon.service.delivery import deliver_due
 from slamon.service.explain import explain
 from slamon.service.reports import monthly_report, rendered_digest
 from slamon.service.status import build_status
+from slamon.service.store_upgrade import upgrade_store
 
 DEPT, CONTACT = "省公共资源交易中心", "lianxiren@ggzy.example.gov.cn"
 
@@ -79,13 +80,18 @@ def test_a_submitted_at_rule_shows_one_start_everywhere(
 
 
 def test_a_store_made_before_gets_the_new_state_columns(tmp_path: Path) -> None:
-    """sla_state.started_at (and start_event, extended_by, flags) are added on open."""
+    """sla_state.started_at (and start_event, extended_by, flags) are added by
+    ``slamon store upgrade`` to a store made before migrations."""
+    from oldstores import make_old_store
+
     url = f"sqlite:///{tmp_path / 'store.db'}"
-    engine = open_store(url)
+    make_old_store(url, rows=False)
+    engine = create_engine(url)
     with engine.begin() as conn:
         for column in ("started_at", "start_event", "extended_by", "flags"):
             conn.execute(text(f"ALTER TABLE sla_state DROP COLUMN {column}"))
     engine.dispose()
+    upgrade_store(url)
     engine = open_store(url)
     try:
         with engine.connect() as conn:

@@ -4,8 +4,9 @@ Every import counts, at module level or inside a function (a late import is stil
 only imports under ``if TYPE_CHECKING:`` are left out, since they never run.
 
 - ``slamon/core`` is pure: it imports only the standard library, ``holidays`` and ``slamon.core``;
-- SQLModel is imported only by ``slamon/adapters/store``; SQLAlchemy only by the store, by the
-  SQL source that reads the platform's database, and by the demo that builds a demo platform;
+- SQLModel and Alembic are imported only by ``slamon/adapters/store``; SQLAlchemy only by the
+  store, by the SQL source that reads the platform's database, and by the demo that builds a demo
+  platform;
 - the driving adapters (``slamon/cli``, ``slamon/web``) reach the store only through the service
   layer; the driven adapters (``slamon/adapters``) never import the service layer or a driving one;
 - no function is over 80 lines;
@@ -107,7 +108,7 @@ def violations_database(imports: dict[str, set[str]]) -> list[str]:
     for mod, names in imports.items():
         for n in sorted(names):
             top = _top(n)
-            if top == "sqlmodel" and not mod.startswith("slamon.adapters.store"):
+            if top in ("sqlmodel", "alembic") and not mod.startswith("slamon.adapters.store"):
                 bad.append(f"{mod} imports {n}")
             if top == "sqlalchemy" and not mod.startswith(SQLALCHEMY_ALLOWED):
                 bad.append(f"{mod} imports {n}")

@@ -200,3 +200,33 @@ def test_every_command_runs_from_the_wheel_in_any_folder(installed: Path, elsewh
     assert r.returncode == 1 and json.loads(r.stdout)["ok"] is False, (r.stdout, r.stderr)
     r = _run([slamon, *cfg, "test-mail", "a@example.gov.cn"], cwd=run_from)
     assert r.returncode == 1 and r.stderr.startswith("错误：") and "127.0.0.1:9" in r.stderr
+
+
+def test_the_wheel_carries_the_store_migrations_and_upgrades_an_old_store(
+    installed: Path, elsewhere: Path
+) -> None:
+    """The revisions are in the wheel (no alembic.ini, no source tree) and ``store upgrade``
+    from it brings a store of the previous release (its tables from the saved DDL) to head."""
+    import sqlite3
+    import zipfile
+
+    (wheel,) = (installed.parent.parent / "dist").glob("slamon-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    shipped = sorted(
+        p.relative_to(REPO_ROOT).as_posix()
+        for p in (REPO_ROOT / "slamon" / "adapters" / "store" / "migrations").rglob("*.py")
+    )
+    assert len(shipped) >= 4 and set(shipped) <= names, set(shipped) - names
+
+    ddl = (REPO_ROOT / "tests" / "data" / "store-0.1.0" / "sqlite.sql").read_text("utf-8")
+    with sqlite3.connect(elsewhere / "slamon.db") as db:
+        db.executescript("\n".join(x for x in ddl.splitlines() if not x.startswith("--")))
+    (elsewhere / "config.yaml").write_text("source: {kind: none}\n", encoding="utf-8")
+    slamon = str(installed / "slamon")
+    refused = _run([slamon, "status"], cwd=elsewhere)
+    assert refused.returncode == 1 and "请先运行 slamon store upgrade" in refused.stderr
+    r = _run([slamon, "store", "upgrade"], cwd=elsewhere)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "已升级到结构版本" in r.stdout and (elsewhere / "slamon.db.bak-unversioned").is_file()
+    r = _run([slamon, "status"], cwd=elsewhere)
+    assert r.returncode == 0, r.stdout + r.stderr

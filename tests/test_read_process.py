@@ -43,8 +43,10 @@ def readers() -> list[int]:
     return found
 
 
-def in_process(source: Any, since: Any, now: Any, full: bool, checks: Any) -> Iterator[Any]:
-    """The same read validated in this process (what polls from a cursor do)."""
+def in_process(
+    source: Any, since: Any, now: Any, full: bool, checks: Any, store_url: Any = None
+) -> Iterator[Any]:
+    """The same read validated in this process (what polls from a cursor do: every row)."""
     for rows in source.batches(since, now=now, full=full):
         yield validate_batch(rows, checks)
 

@@ -12,6 +12,7 @@ from storehelpers import at, make_runtime, record
 from slamon.adapters.sources.base import FetchResult, RawRow
 from slamon.adapters.store.db import open_store
 from slamon.service.poll import apply_batches, default_planner
+from slamon.service.store_upgrade import upgrade_store
 
 NOW = at("2024-10-14 10:00") + dt.timedelta(microseconds=123456)  # a clock's now has them
 
@@ -48,7 +49,7 @@ def precision(conn, table: str, column: str) -> tuple[int, str]:
     ).one()
 
 
-def test_a_mariadb_store_of_whole_seconds_is_widened_when_opened(mysql_url):
+def test_a_mariadb_store_of_whole_seconds_is_widened_by_the_upgrade(mysql_url):
     from dbservers import unique_name
     from sqlalchemy.engine import make_url
 
@@ -58,7 +59,9 @@ def test_a_mariadb_store_of_whole_seconds_is_widened_when_opened(mysql_url):
         conn.execute(text(f"CREATE DATABASE {name} CHARACTER SET utf8mb4"))
     url = make_url(mysql_url).set(database=name).render_as_string(hide_password=False)
     try:
-        open_store(url).dispose()
+        from oldstores import make_old_store
+
+        make_old_store(url, rows=False)  # a store of slamon 0.1.0, made before migrations
         old = create_engine(url)  # as an earlier slamon made it: DATETIME, whole seconds
         with old.begin() as conn:
             conn.execute(text("ALTER TABLE poll_run MODIFY started_at DATETIME NOT NULL"))
@@ -71,6 +74,7 @@ def test_a_mariadb_store_of_whole_seconds_is_widened_when_opened(mysql_url):
                 )
             )
             assert precision(conn, "poll_run", "started_at") == (0, "NO")
+        upgrade_store(url)
         engine = open_store(url)
         with engine.begin() as conn:
             assert precision(conn, "poll_run", "started_at") == (6, "NO")

@@ -14,6 +14,7 @@ import typer
 
 from slamon.cli import (
     calendar_cmds,
+    dispute_cmds,
     evidence_cmds,
     mail_cmds,
     ops_cmds,
@@ -72,6 +73,7 @@ for _module in (
     mail_cmds,
     report_cmds,
     evidence_cmds,
+    dispute_cmds,
     web_cmds,
     ops_cmds,
 ):

@@ -91,8 +91,26 @@ def monthly(
     fmt: str = _FORMAT,
     output: Path = _OUTPUT,
     now: str = _NOW,
+    draft: bool = typer.Option(
+        False, "--draft", help="核实：把存在问题初稿分别发给涉及的部门（不加 --send 只显示）"
+    ),
+    send: bool = typer.Option(False, "--send", help="与 --draft 同用：加入发件队列并发送"),
+    by: str = typer.Option(None, "--by", metavar="NAME", help="与 --draft --send 同用：发起人"),
 ) -> None:
-    """月报各节：一、（一）数据调度情况；三、（一）数据申请响应情况；六、存在问题。"""
+    """月报各节：一、（一）数据调度情况；三、（一）数据申请响应情况；六、存在问题。
+    --draft：印发前的核实反馈，每个涉及的部门一封邮件，只列该部门的情况。"""
+    if send and not draft:
+        raise typer.BadParameter("--send 只能与 --draft 同用", param_hint="--send")
+    if draft:
+        from slamon.cli.feedback_view import run_draft
+
+        if as_of or output is not None or fmt not in ("text", "json"):
+            raise typer.BadParameter(
+                "--draft 按该月月末统计，只接受 --format text|json，不能与 --as-of、--output 同用",
+                param_hint="--draft",
+            )
+        run_draft(month, now, send, by, as_json=fmt == "json")
+        return
     _report(month, as_of, fmt, output, problems_only=False, now=now)
 
 
@@ -106,6 +124,42 @@ def problems(
 ) -> None:
     """只输出月报“六、存在问题”一节。"""
     _report(month, as_of, fmt, output, problems_only=True, now=now)
+
+
+@report_app.command("history")
+def history(
+    months: int = typer.Option(12, "--months", min=1, max=120, help="月数（含截止月份）"),
+    month: str = typer.Option(
+        None, "--month", metavar="YYYY-MM", help="截止月份（默认本月，统计到 --now）"
+    ),
+    now: str = typer.Option(None, "--now", metavar="T", help="按此时刻统计（默认当前时间）"),
+    as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
+) -> None:
+    """按月的历史：各部门收到、答复、按时、超期答复、平均用时、月末超期未答复（与各月月报同一口径）。"""
+    import json
+
+    from slamon.core.periods import Month
+    from slamon.service.trends import history as trend_history
+
+    rt = runtime()
+    at = now_option(now)
+    last = Month.parse(month) if month else None
+    t = trend_history(rt.engine, rt, at, months, last=last)
+    if as_json:
+        sys.stdout.write(json.dumps(t.as_json(rt.tz), ensure_ascii=False, indent=2) + "\n")
+        return
+    lines = []
+    for m in t.months:
+        lines.append(f"{m.month.label}（统计截至 {m.as_of.astimezone(rt.tz):%Y-%m-%d %H:%M}）")
+        for d in (m.province, *m.departments):
+            mean = "—" if d.mean_working_days is None else f"{d.mean_working_days:.1f}"
+            rate = "—" if d.on_time_rate is None else f"{d.on_time_rate * 100:.1f}%"
+            lines.append(
+                f"  {d.department}：收到{d.received}，答复{d.answered}，按时{d.on_time}，"
+                f"超期答复{d.late}，按时率{rate}，平均用时{mean}个工作日，"
+                f"月末超期未答复{d.open_overdue}" + ("；列入存在问题" if d.named else "")
+            )
+    sys.stdout.write("\n".join(lines) + "\n")
 
 
 def digest(
@@ -152,7 +206,7 @@ def digest(
         warn(f"警告：{warning}")
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(mail.html, encoding="utf-8")
+        output.write_text(mail.html_with_data_uris(), encoding="utf-8")
         console.print(f"已写入 {output}", markup=False)
         return
     sys.stdout.write(f"主题：{mail.subject}\n\n{mail.text}")

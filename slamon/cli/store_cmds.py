@@ -1,4 +1,5 @@
-"""Commands over the store: import, poll, status, run, demo. Heavy imports stay inside them."""
+"""Commands over the store: import, poll, status, run, demo, store upgrade. Heavy imports stay
+inside them."""
 
 from __future__ import annotations
 
@@ -281,7 +282,75 @@ def demo(
         console.print(f"  {path}", markup=False)
 
 
+store_app = typer.Typer(
+    help="存储库维护：slamon store upgrade 把存储库结构升级到本程序的版本。",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+_ADOPT_WORDS = {
+    "create_table": "新建表",
+    "add_column": "添加列",
+    "create_index": "补建索引",
+    "widen_datetime": "时间列改为微秒精度",
+}
+
+
+@store_app.command("upgrade")
+def store_upgrade(
+    dry_run: bool = typer.Option(False, "--dry-run", help="只显示将做的修改，不修改存储库"),
+) -> None:
+    """把存储库结构升级到本程序需要的版本（可重复运行；已是最新时不做任何修改）。
+
+    升级前请停止守护进程和看板；SQLite 存储库会先自动备份为 <文件>.bak-<版本>。"""
+    from slamon.service.store_upgrade import plan_store_upgrade, upgrade_store
+
+    url = runtime().settings.store_url
+    found = plan_store_upgrade(url)
+    state, plan = found.plan.state, found.plan
+    current = state.current or ("无（空库）" if state.empty else "迁移前（slamon 0.1.0 及更早）")
+    console.print(
+        f"存储库 {found.store}：当前结构版本 {current}，程序需要 {state.head}", markup=False
+    )
+    if not plan.needed:
+        console.print("结构已是最新，无需升级。", markup=False)
+        return
+    _print_upgrade_steps(plan)
+    backup = (
+        "SQLite 文件将先自动备份" if found.sqlite else "请先备份存储库（pg_dump / mariadb-dump）"
+    )
+    if dry_run:
+        console.print(
+            f"试运行：未做任何修改。升级前请先停止守护进程和看板；{backup}。", markup=False
+        )
+        return
+    if not found.sqlite and not state.empty:
+        console.print(f"提示：{backup}，并停止守护进程和看板。", markup=False)
+    done = upgrade_store(url)
+    if done.backup is not None:
+        console.print(f"已备份到 {done.backup}", markup=False)
+    console.print(f"已升级到结构版本 {done.plan.state.head}。", markup=False)
+
+
+def _print_upgrade_steps(plan: Any) -> None:
+    """What the upgrade applies: all tables of a new store, or the adoption of a store made
+    before migrations, then the revisions in order."""
+    if plan.state.empty:
+        console.print(f"将新建全部数据表（结构版本 {plan.state.head}）。", markup=False)
+        return
+    console.print("将执行：", markup=False)
+    if plan.adopt_as:
+        for step in plan.adopt:
+            names = f" {'、'.join(step.names)}" if step.names else ""
+            console.print(f"  {_ADOPT_WORDS[step.action]} {step.table}{names}", markup=False)
+        console.print(f"  记为结构版本 {plan.adopt_as}（接管迁移前建立的存储库）", markup=False)
+    for step in plan.revisions:
+        console.print(f"  {step.revision} {step.title}", markup=False)
+
+
 def register(app: typer.Typer) -> None:
+    app.add_typer(store_app, name="store")
     app.command("import")(import_file)
     app.command("poll")(poll)
     app.command("status")(status)

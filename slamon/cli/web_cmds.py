@@ -16,7 +16,8 @@ if TYPE_CHECKING:
     from slamon.service.web_sessions import WebSession
 
 user_app = typer.Typer(
-    help="看板用户：slamon user add NAME --role viewer|operator；user remove NAME；user sessions",
+    help="看板用户：slamon user add NAME --role viewer|operator|department [--department D]；"
+    "user remove NAME；user sessions",
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode=None,
@@ -60,20 +61,37 @@ def _read_password() -> str:
 @user_app.command("add")
 def user_add(
     name: str = typer.Argument(..., help="用户名"),
-    role: str = typer.Option(..., "--role", help="viewer（查看）或 operator（可核实排除）"),
+    role: str = typer.Option(
+        ..., "--role", help="viewer（查看）、operator（可核实排除）或 department（部门）"
+    ),
+    departments: list[str] = typer.Option(
+        None,
+        "--department",
+        metavar="DEPT",
+        help="部门账号所属的提供部门（数据中的名称或已配置的别名；可重复）",
+    ),
 ) -> None:
-    """添加看板用户或重设其角色和密码；密码从提示输入，标准输入不是终端时从标准输入读一行。"""
-    from slamon.web.users import ROLES, add_user, check_name
+    """添加看板用户或重设其角色、部门和密码；密码从提示输入，标准输入不是终端时从标准输入读一行。"""
+    from slamon.web.users import DEPARTMENT, ROLE_NAMES, ROLES, add_user, check_name
 
     rt = runtime()
     role = role.strip().lower()
     if role not in ROLES:
         raise typer.BadParameter(f"应为 {' / '.join(ROLES)} 之一", param_hint="--role")
     check_name(name)
+    chosen: tuple[str, ...] = ()
+    if role == DEPARTMENT:
+        from slamon.service.accounts import resolve_departments
+
+        chosen = resolve_departments(rt, departments or [])
+    elif departments:
+        raise InputError("只有部门账号（--role department）可以指定 --department")
     path = rt.settings.web.users_file
-    new = add_user(path, name, role, _read_password())
+    new = add_user(path, name, role, _read_password(), chosen)
+    scope = f"：{'、'.join(chosen)}" if chosen else ""
     console.print(
-        f"{'已添加' if new else '已更新'}用户 {name}（{role}），写入 {path}", markup=False
+        f"{'已添加' if new else '已更新'}用户 {name}（{ROLE_NAMES[role]}{scope}），写入 {path}",
+        markup=False,
     )
     _end_sessions(name, removed=False)
 

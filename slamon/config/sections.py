@@ -22,6 +22,24 @@ class ReportDocument:
     issuer: str = "贵州省信息中心"
     distribution: tuple[tuple[str, str], ...] = ()  # (报, 省大数据局), (送, 省直各部门) ...
     printed_by: str | None = None  # 印发机关 line at the very end, e.g. 贵州省信息中心办公室
+    charts: bool = False  # ``report.charts``: a trend figure in the DOCX appendix
+
+
+@dataclass(frozen=True)
+class FeedbackConfig:
+    """The 核实 round before the monthly report (``report.feedback_working_days``,
+    ``report.draft_day``)."""
+
+    working_days: int = 2  # the departments answer within this many working days of the mail
+    draft_day: int | None = None  # the daemon sends the draft on this working day of the next month
+
+
+def parse_feedback(reader: Any) -> FeedbackConfig:
+    """``report.feedback_working_days`` (1–20) and ``report.draft_day`` (null, or 1–20)."""
+    working_days = reader.integer("feedback_working_days", FeedbackConfig.working_days, 1, 20)
+    raw = reader.data.get("draft_day")
+    draft_day = None if raw is None else reader.integer("draft_day", 0, 1, 20) or None
+    return FeedbackConfig(working_days=working_days, draft_day=draft_day)
 
 
 def parse_report_document(reader: Any) -> ReportDocument:
@@ -43,7 +61,10 @@ def parse_report_document(reader: Any) -> ReportDocument:
         lines.append((key, value.strip()))
     lines.sort(key=lambda kv: DISTRIBUTION_KEYS.index(kv[0]))
     return ReportDocument(
-        issuer=issuer, distribution=tuple(lines), printed_by=reader.text("printed_by", None)
+        issuer=issuer,
+        distribution=tuple(lines),
+        printed_by=reader.text("printed_by", None),
+        charts=reader.boolean("charts", ReportDocument.charts),
     )
 
 

@@ -16,7 +16,13 @@ from typing import Any
 
 from slamon.config.metrics import MetricsConfig, parse_metrics
 from slamon.config.reader import EMAIL, Reader
-from slamon.config.sections import ReportDocument, parse_departments, parse_report_document
+from slamon.config.sections import (
+    FeedbackConfig,
+    ReportDocument,
+    parse_departments,
+    parse_feedback,
+    parse_report_document,
+)
 from slamon.config.source import SourceConfig, parse_source
 from slamon.config.web import KNOWN as WEB_KEYS
 from slamon.config.web import WebConfig, parse_web
@@ -88,6 +94,7 @@ class Settings:
     digest: DigestConfig = field(default_factory=DigestConfig)
     report_dir: Path = Path("reports")
     report_document: ReportDocument = field(default_factory=ReportDocument)
+    feedback: FeedbackConfig = field(default_factory=FeedbackConfig)  # the 核实 round
     departments: tuple[str, ...] = ()  # known department names besides contacts and aliases
     lease_seconds: int = 60
     log_format: str = "text"
@@ -249,12 +256,15 @@ def _log_format(daemon_r: Reader) -> str:
     return log_format
 
 
-def _report(root: Reader, base_dir: Path) -> tuple[Path, ReportDocument]:
-    """``report``: the reports folder and the monthly document's issuer and closing lines."""
-    report_r = root.section("report", {"dir"} | _names(ReportDocument))
+def _report(root: Reader, base_dir: Path) -> tuple[Path, ReportDocument, FeedbackConfig]:
+    """``report``: the reports folder, the monthly document's issuer and closing lines, and
+    the 核实 round (feedback_working_days, draft_day)."""
+    feedback_keys = {"feedback_working_days", "draft_day"}
+    report_r = root.section("report", {"dir"} | _names(ReportDocument) | feedback_keys)
     default = Settings.report_dir
     report_dir = report_r.path("dir", default, base_dir) or base_dir / default
-    return report_dir, report_r.guard(lambda: parse_report_document(report_r), ReportDocument())
+    document = report_r.guard(lambda: parse_report_document(report_r), ReportDocument())
+    return report_dir, document, parse_feedback(report_r)
 
 
 def _daemon(root: Reader) -> tuple[int, str]:
@@ -289,7 +299,7 @@ def parse_settings(
     contacts = _contacts(root)
     notify = _notify(root, base_dir)
     digest = _digest(root.section("digest", _names(DigestConfig)))
-    report_dir, report_document = _report(root, base_dir)
+    report_dir, report_document, feedback = _report(root, base_dir)
     lease_seconds, log_format = _daemon(root)
     return Settings(
         path=path,
@@ -309,6 +319,7 @@ def parse_settings(
         digest=digest,
         report_dir=report_dir,
         report_document=report_document,
+        feedback=feedback,
         departments=g(lambda: parse_departments(root.data.get("departments")), ()),
         lease_seconds=lease_seconds,
         log_format=log_format,

@@ -11,9 +11,13 @@ import datetime as dt
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from slamon.core.formats import chinese_date, chinese_moment
 from slamon.core.vocabulary import CALENDAR_NOTE, CALENDAR_UNOFFICIAL, FLAG_NAMES
+
+if TYPE_CHECKING:
+    from slamon.core.feedback import FeedbackRound
 
 
 @dataclass(frozen=True)
@@ -116,6 +120,7 @@ class DataQuality:
     flagged: tuple[tuple[str, int], ...] = ()
     unofficial: int = 0  # applications whose deadline was reckoned on an estimated calendar
     id_conflicts: tuple[tuple[str, ...], ...] = ()  # ids equal but for width or case
+    feedback: FeedbackRound | None = None  # the month's 核实 round, when one was run
 
     @staticmethod
     def from_flags(pairs: Iterable[tuple[str, str]]) -> dict[str, object]:
@@ -174,6 +179,8 @@ class DataQuality:
                 else f"经核实排除的申请{self.exempted}件"
             )
         text = "；".join(parts) + "。"
+        if self.feedback is not None:
+            text += self.feedback.sentence() + "。"
         if self.exemptions:
             text += "核实排除的申请及理由见附表。"
         if self.id_conflicts:

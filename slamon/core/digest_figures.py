@@ -85,6 +85,7 @@ class WeekFigures:
     as_of: dt.datetime
     departments: dict[str, DeptWeek] = field(default_factory=dict)
     overdue_items: list[OverdueItem] = field(default_factory=list)
+    open: int = 0  # applications awaiting the answer at as_of (the trend chart's backlog)
 
     def dept(self, name: str) -> DeptWeek:
         d = self.departments.get(name)
@@ -169,6 +170,7 @@ def week_figures(
         if s.rule_id is None:
             continue
         d = out.dept(r.provider_dept)
+        out.open += s.is_open
         if r.decision == RETURNED and r.decided_at is not None and start <= r.decided_at:
             d.returned += 1
         if start <= clock <= as_of:

@@ -121,9 +121,34 @@ class StoreError(SlamonError):
     """The store cannot be opened or has a schema this code does not know."""
 
 
+class StoreSchemaError(StoreError):
+    """The store's schema revision is not the one this code needs. ``found`` is the store's
+    revision (None: made before versioned migrations), ``needed`` the code's; ``newer`` when the
+    store was made by a later slamon (then only upgrading the program helps)."""
+
+    def __init__(self, found: str | None, needed: str, *, newer: bool) -> None:
+        super().__init__("存储库结构版本与程序不符")
+        self.found, self.needed, self.newer = found, needed, newer
+
+    def sentence(self) -> str:
+        if self.newer:
+            return f"存储库由更新版本的 slamon 创建（{self.found}），请升级程序"
+        found = self.found or "迁移前（slamon 0.1.0 及更早）"
+        return f"存储库结构版本为 {found}，程序需要 {self.needed}：请先运行 slamon store upgrade"
+
+
 class SourceError(SlamonError):
     """A source of application records failed."""
 
 
 class MailError(SlamonError):
     """The mail configuration or the SMTP server refused to work."""
+
+
+class FontError(SlamonError):
+    """No font with Chinese glyphs was found, so a chart cannot be drawn. ``package``: the OS
+    package that provides one; ``searched``: where it was looked for."""
+
+    def __init__(self, package: str, searched: tuple[str, ...] = ()) -> None:
+        super().__init__(f"找不到中文字体，无法绘制图表：请安装字体包（apt-get install {package}）")
+        self.package, self.searched = package, searched

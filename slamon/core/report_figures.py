@@ -8,6 +8,7 @@ exactly from today's records. SLA stages come from the engine (:func:`slamon.cor
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
@@ -166,6 +167,11 @@ class MonthlyFigures:
     # judged by the rule (a doubtful extension not applied, an answer rewritten, an estimated start)
     flagged: tuple[tuple[str, str], ...] = field(default=())
     id_conflicts: tuple[tuple[str, ...], ...] = field(default=())  # see conflicting_ids
+    # every provider's answers in the month (the ranking keeps those with MIN_ANSWERS), by name
+    answers: tuple[Timeliness, ...] = field(default=())
+    received: tuple[tuple[str, int], ...] = field(
+        default=()
+    )  # applications of the month by provider
 
     @property
     def timeliness_top(self) -> list[str]:
@@ -249,12 +255,13 @@ def rank_timeliness(stats: dict[str, list[int]]) -> tuple[Timeliness, ...]:
 
 
 @dataclass
-class _Tally:
+class MonthTally:
     """What :func:`monthly_figures` gathers, application by application."""
 
     start: dt.datetime
     end: dt.datetime
     answered_until: dt.datetime
+    as_of: dt.datetime
     in_month: list[ApplicationRecord] = field(default_factory=list)
     late: list[LateItem] = field(default_factory=list)
     exempted: list[LateItem] = field(default_factory=list)
@@ -289,11 +296,70 @@ class _Tally:
         if not s.calendar_official:
             self.flagged.append((r.application_id, CALENDAR_UNOFFICIAL))
 
+    def add(
+        self,
+        raw: ApplicationRecord,
+        rules: RuleSet,
+        calendar: WorkCalendar,
+        tz: dt.tzinfo,
+        held: Collection[str],
+        exempt: Collection[str],
+        judge: bool = True,
+    ) -> None:
+        """One stored record (not seen before, submitted by ``as_of``) as it stood at ``as_of``.
+        ``judge=False``: only its place among the month's applications (a caller that knows no
+        active rule binds its share type, so judging it could add nothing but a held id)."""
+        r = as_of_view(raw, self.as_of)
+        if self.start <= r.submitted_at <= self.end:
+            self.in_month.append(r)
+        if r.application_id in held:
+            self.left_out.append(r.application_id)
+            return
+        if not judge or raw.decision == WITHDRAWN:  # withdrawn (even later): never an accusation
+            return
+        s = evaluate(r, self.as_of, rules, calendar, tz)
+        if s.stage == DATA_ISSUE:  # the record contradicts itself: held, never judged
+            if self.in_period(r):
+                self.left_out.append(r.application_id)
+            return
+        if s.rule_id is None and not s.stages:  # bound by no active rule
+            return
+        if self.in_period(r):
+            self.flags(r, s)
+        self.judged(r, s, r.application_id in exempt)
+
+    def figures(self, month: Month, rules: RuleSet) -> MonthlyFigures:
+        """The month's figures from what was added."""
+        t = self
+        used = {i.rule_id for i in t.late}
+        order = [*rules.active_ids, *(rid for rid in rules.rules if rid not in rules.active_ids)]
+        return MonthlyFigures(
+            month=month,
+            as_of=t.as_of,
+            dispatch=dispatch_counts(t.in_month),
+            ranking=rank_timeliness(t.stats),
+            late=group_late(t.late),
+            rule_ids=tuple(rid for rid in order if rid in used),
+            held=tuple(sorted(t.left_out)),
+            exempted=tuple(sorted(t.exempted, key=lambda i: (i.submitted_at, i.application_id))),
+            withdrawn=sum(1 for r in t.in_month if r.decision == WITHDRAWN),
+            flagged=tuple(t.flagged),
+            id_conflicts=conflicting_ids(r.application_id for r in t.in_month),
+            answers=tuple(Timeliness(d, *t.stats[d]) for d in sorted(t.stats)),
+            received=tuple(sorted(Counter(r.provider_dept for r in t.in_month).items())),
+        )
+
     def in_period(self, r: ApplicationRecord) -> bool:
         """Submitted in the month, or open, or answered in it: what its note speaks of."""
         return self.start <= r.submitted_at <= self.end or (
             r.decided_at is None or self.start <= r.decided_at <= self.answered_until
         )
+
+
+def month_tally(month: Month, as_of: dt.datetime, tz: dt.tzinfo) -> MonthTally:
+    """An empty tally of ``month`` as of ``as_of``: :meth:`MonthTally.add` each record once."""
+    start, end = month.start(tz), month.end(tz)
+    return MonthTally(start, end, min(end, as_of), as_of)
 
 
 def monthly_figures(
@@ -313,43 +379,11 @@ def monthly_figures(
     (核实排除): counted in the dispatch figures, never in ``late`` or the ranking; those that
     would have been late are kept in ``exempted`` so the report can say what was left out.
     """
-    start, end = month.start(tz), month.end(tz)
-    t = _Tally(start, end, min(end, as_of))
+    t = month_tally(month, as_of, tz)
     seen: set[str] = set()
     for raw in records:
         if raw.application_id in seen or raw.submitted_at > as_of:
             continue
         seen.add(raw.application_id)
-        r = as_of_view(raw, as_of)
-        if start <= r.submitted_at <= end:
-            t.in_month.append(r)
-        if r.application_id in held:
-            t.left_out.append(r.application_id)
-            continue
-        if raw.decision == WITHDRAWN:  # withdrawn (even later than as_of): never an accusation
-            continue
-        s = evaluate(r, as_of, rules, calendar, tz)
-        if s.stage == DATA_ISSUE:  # the record contradicts itself: held, never judged
-            if t.in_period(r):
-                t.left_out.append(r.application_id)
-            continue
-        if s.rule_id is None and not s.stages:  # bound by no active rule
-            continue
-        if t.in_period(r):
-            t.flags(r, s)
-        t.judged(r, s, r.application_id in exempt)
-    used = {i.rule_id for i in t.late}
-    order = [*rules.active_ids, *(rid for rid in rules.rules if rid not in rules.active_ids)]
-    return MonthlyFigures(
-        month=month,
-        as_of=as_of,
-        dispatch=dispatch_counts(t.in_month),
-        ranking=rank_timeliness(t.stats),
-        late=group_late(t.late),
-        rule_ids=tuple(rid for rid in order if rid in used),
-        held=tuple(sorted(t.left_out)),
-        exempted=tuple(sorted(t.exempted, key=lambda i: (i.submitted_at, i.application_id))),
-        withdrawn=sum(1 for r in t.in_month if r.decision == WITHDRAWN),
-        flagged=tuple(t.flagged),
-        id_conflicts=conflicting_ids(r.application_id for r in t.in_month),
-    )
+        t.add(raw, rules, calendar, tz, held, exempt)
+    return t.figures(month, rules)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from slamon.core.data_quality import DataQuality
 from slamon.core.report_figures import MIN_ANSWERS, TOP_N, LateProvider, MonthlyFigures
 from slamon.core.rules import Rule, RuleSet
+from slamon.core.trends import Comparison, Trends, on_time_rate
 from slamon.core.vocabulary import (
     CONDITIONAL,
     SHARE_TYPE_NAMES,
@@ -38,6 +39,7 @@ class MonthlyReport:
     issuer: str | None = None  # 发文机关
     distribution: tuple[tuple[str, str], ...] = ()  # (报, 省大数据局), (送, …), (发, …)
     printed_by: str | None = None  # 印发机关
+    trend: Trends | None = None  # the months up to this one: the appendix figure (report.charts)
 
     def as_json(self) -> dict[str, object]:
         """The ``report monthly --format json`` shape of docs/CONTRACT.md §2 (plus ``details`` per provider)."""
@@ -50,7 +52,13 @@ class MonthlyReport:
             "late": [g.as_dict(self.tz) for g in f.late],
             "problems_text": self.problems_text,
             "data_quality": None if self.quality is None else self.quality.as_json(self.tz),
+            "feedback_round": self.feedback_json(),
         }
+
+    def feedback_json(self) -> dict[str, object] | None:
+        """The month's 核实 round (docs/CONTRACT.md §2), None when none was run."""
+        fb = self.quality.feedback if self.quality is not None else None
+        return None if fb is None else fb.as_json(self.tz)
 
     def sections(self, problems_only: bool = False) -> tuple[Section, ...]:
         """THE report's sections, in order: every renderer (text, Markdown, DOCX, web) follows
@@ -164,24 +172,60 @@ def provider_sentence(g: LateProvider) -> str:
     )
 
 
-def problems_paragraph(f: MonthlyFigures, rules: RuleSet, tz: dt.tzinfo) -> str:
-    """六、存在问题: the governing rule(s), then one sentence per late provider (or nobody late)."""
+def streak_sentence(months: int) -> str:
+    """A department named in 存在问题 for ``months`` consecutive months (≥ 2) up to this one."""
+    return f"该部门已连续{months}个月未按时完成审批。" if months >= 2 else ""
+
+
+def _pct(rate: float) -> str:
+    return f"{rate * 100:.2f}%"
+
+
+def change_sentence(current: float | None, previous: float | None) -> str:
+    """环比: the province's on-time rate of answers against the month before ("" when either
+    month had no answers or the month before is not known)."""
+    if current is None or previous is None:
+        return ""
+    points = round((current - previous) * 100, 2)
+    head = f"本月数据提供部门按时完成审批率为{_pct(current)}，"
+    if points > 0:
+        return head + f"较上月上升{points:.2f}个百分点。"
+    if points < 0:
+        return head + f"较上月下降{-points:.2f}个百分点。"
+    return head + "与上月持平。"
+
+
+def problems_paragraph(
+    f: MonthlyFigures, rules: RuleSet, tz: dt.tzinfo, earlier: Comparison | None = None
+) -> str:
+    """六、存在问题: the governing rule(s), then one sentence per late provider (or nobody late);
+    with ``earlier`` (the months before, from the history): a department late month after
+    month is said to be, and the on-time rate is compared with the month before (环比)."""
     parts = [citation_sentence(r) for r in governing_rules(f, rules)]
     if f.late:
-        parts.extend(provider_sentence(g) for g in f.late)
+        told: set[str] = set()
+        for g in f.late:
+            parts.append(provider_sentence(g))
+            if earlier is not None and g.provider_dept not in told:
+                told.add(g.provider_dept)
+                parts.append(streak_sentence(earlier.streak(g.provider_dept)))
     else:
         whole = f.as_of >= f.month.end(tz)
         parts.append(
             f"{'本月' if whole else '截至统计时，本月'}各数据提供部门均在规定时限内完成审批。"
         )
+    if earlier is not None:
+        parts.append(change_sentence(on_time_rate(f), earlier.previous_rate))
     return "".join(parts)
 
 
-def build_report(f: MonthlyFigures, rules: RuleSet, tz: dt.tzinfo) -> MonthlyReport:
+def build_report(
+    f: MonthlyFigures, rules: RuleSet, tz: dt.tzinfo, earlier: Comparison | None = None
+) -> MonthlyReport:
     return MonthlyReport(
         figures=f,
         dispatch_text=dispatch_sentence(f),
         timeliness_text=timeliness_sentence(f),
-        problems_text=problems_paragraph(f, rules, tz),
+        problems_text=problems_paragraph(f, rules, tz, earlier),
         tz=tz,
     )

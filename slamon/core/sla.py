@@ -244,3 +244,27 @@ def _stage(
     if is_due_soon(today, d.deadline_date, rules.get(d.rule_id).due_soon_working_days, calendar):
         return SlaState(stage=DUE_SOON, **common)
     return SlaState(stage=PENDING, **common)
+
+
+def still_holds(
+    rule_id: str | None,
+    deadline: dt.datetime | None,
+    evaluated_at: dt.datetime,
+    now: dt.datetime,
+    rules: RuleSet,
+    tz: dt.tzinfo,
+) -> bool:
+    """Whether a state :func:`evaluate` gave at ``evaluated_at`` is the state at ``now`` too,
+    for the same record, data issue, rules and calendar. Time enters a state only through
+    whether ``now`` lies after the deadline and through the local date of ``now`` (working days
+    late, due soon); a staged rule judges each stage at ``now`` on its own, so never for one.
+    ``rule_id``: the state's governing rule (None: no clock, then any active staged rule)."""
+    if rule_id is None:
+        staged = any(len(r.stages) > 1 for r in rules.active)
+    else:
+        staged = rule_id not in rules.rules or len(rules.rules[rule_id].stages) > 1
+    if staged or evaluated_at > now:
+        return False
+    if evaluated_at.astimezone(tz).date() != now.astimezone(tz).date():
+        return False
+    return deadline is None or not evaluated_at <= deadline < now

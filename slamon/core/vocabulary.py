@@ -171,11 +171,13 @@ NOTICE = "notice"  # one message to a department's contacts listing its due-soon
 ESCALATION = "escalation"  # one message to the supervisors per late department
 STALE_SOURCE = "stale_source"
 DIGEST = "digest"
+FEEDBACK = "feedback"  # one message per department named in a month's draft 存在问题 (核实)
 MAIL_KIND_NAMES = {
     NOTICE: "催办通知",
     ESCALATION: "督办",
     STALE_SOURCE: "数据源告警",
     DIGEST: "周报",
+    FEEDBACK: "核实反馈",
 }
 
 # -- outbox ---------------------------------------------------------------------------------------

@@ -60,6 +60,7 @@ from slamon.core.vocabulary import OPEN_STAGES, PENDING
 from slamon.runtime import Runtime
 from slamon.service.delivery_report import DeliveryReport
 from slamon.service.full_list import full_list
+from slamon.service.inline_images import images_of
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -371,6 +372,7 @@ def _prepare(
                 keep,
                 unassigned=bool(row["unassigned"]),
                 notify=rt.settings.notify,
+                base_url=rt.settings.web.public_url,
             )
             subject, text, html = r.subject, r.text, r.html
             outbox.update_content(
@@ -391,4 +393,5 @@ def _prepare(
         message_id=row["message_id"],
         date=sending.astimezone(rt.tz) if sending else None,
         attachments=full_list(rt, row, items),
+        inline=images_of(conn, row["key"]) if row["kind"] == "digest" else (),
     )

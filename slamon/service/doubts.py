@@ -61,7 +61,7 @@ def settle_issues(
     ``hashes`` the content hash of each valid record. Returns the ids whose issue opened or closed.
     """
     conflicts = dict(conflicts)
-    valid = {r.application_id for r in records}
+    valid = set(hashes)  # the records' ids and those of rows unchanged since stored
     rejected_ids: dict[str, str] = {}
     for raw, err in rejections:
         aid = raw_application_id(raw.data)

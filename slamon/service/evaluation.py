@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from slamon.adapters.store import applications, data_issues, runs
 from slamon.core.records import ApplicationRecord
-from slamon.core.sla import SlaState, evaluate
+from slamon.core.sla import SlaState, evaluate, still_holds
 from slamon.runtime import Runtime
 from slamon.service.calendar_update import deadline_update, remember_calendar, update_notes
 
@@ -32,7 +32,9 @@ def evaluate_after_read(
 ) -> None:
     """Evaluate changed and open applications, and those whose data issue opened or closed
     (open ones already evaluated at ``evaluated_at``, batch by batch in this read, are not
-    evaluated again unless touched); everything when the calendar or rules changed."""
+    evaluated again unless touched, nor those whose stored state still holds at ``now``: see
+    :func:`slamon.core.sla.still_holds`; only states that moved are written); everything when
+    the calendar or rules changed."""
     fingerprint = rt.fingerprint()
     previous = runs.get_meta(conn, "fingerprint")
     if previous is not None and previous != fingerprint:
@@ -42,19 +44,28 @@ def evaluate_after_read(
         summary.notes.extend(update_notes(summary.deadline_update, rt.tz))
         return
     targets = {r.application_id: r for r in changed}
-    wanted = [
-        *applications.open_application_ids(conn, not_evaluated_at=evaluated_at),
-        *(touched or ()),
-    ]
+    open_states = applications.open_sla(conn, not_evaluated_at=evaluated_at)
+    wanted = [*_stale(open_states, rt, fingerprint, now), *(touched or ())]
     missing = [i for i in dict.fromkeys(wanted) if i not in targets]
     targets.update(applications.load_records(conn, missing))
-    existing = set(applications.load_sla(conn, list(targets)).keys()) if targets else set()
+    stored = applications.load_sla(conn, list(targets)) if targets else {}
     states = _evaluate_all(targets.values(), rt, now, data_issues.open_issues(conn))
-    applications.save_sla(conn, states, existing, fingerprint, now)
+    applications.save_sla(conn, states, set(stored), fingerprint, now, stored)
     if previous is None:
         runs.set_meta(conn, "fingerprint", fingerprint)
     remember_calendar(conn, rt, unless_known=True)
     summary.evaluated += len(states)
+
+
+def _stale(states: Any, rt: Runtime, fingerprint: str, now: dt.datetime) -> list[str]:
+    """The open applications (:func:`applications.open_sla`) whose stored state may not be their
+    state at ``now``; the others are neither loaded nor evaluated: an idle poll costs little."""
+    rules, tz = rt.rules, rt.tz
+    return [
+        aid
+        for aid, rule_id, deadline, fp, at in states
+        if fp != fingerprint or not still_holds(rule_id, deadline, at, now, rules, tz)
+    ]
 
 
 def evaluate_records(

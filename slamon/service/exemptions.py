@@ -96,6 +96,19 @@ def exempt(
     now: dt.datetime,
 ) -> ExemptionResult:
     """Exempt ``ids`` (核实排除) for ``reason``; those already exempted are left as they are."""
+    with engine.begin() as conn:
+        return exempt_in(conn, ids, reason, by, now)
+
+
+def exempt_in(
+    conn: Connection,
+    ids: list[str] | tuple[str, ...],
+    reason: str,
+    by: str | None,
+    now: dt.datetime,
+) -> ExemptionResult:
+    """:func:`exempt` inside the caller's transaction (an accepted 情况说明 and the exemption it
+    makes are written together)."""
     wanted = _clean_ids(ids)
     reason = (reason or "").strip()
     if not reason:
@@ -104,12 +117,11 @@ def exempt(
         raise InputError(f"理由过长（最多 {MAX_REASON} 字）")
     who = (by or "").strip() or DEFAULT_BY
     result = ExemptionResult(EXEMPT)
-    with engine.begin() as conn:
-        _check_known(conn, wanted)
-        current = store.active(conn)
-        result.unchanged = [i for i in wanted if i in current]
-        result.recorded = [i for i in wanted if i not in current]
-        store.record_facts(conn, result.recorded, EXEMPT, reason, who, now)
+    _check_known(conn, wanted)
+    current = store.active(conn)
+    result.unchanged = [i for i in wanted if i in current]
+    result.recorded = [i for i in wanted if i not in current]
+    store.record_facts(conn, result.recorded, EXEMPT, reason, who, now)
     return result
 
 

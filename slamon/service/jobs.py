@@ -111,9 +111,12 @@ def deliver_job(
 
 
 def periodic_job(engine: Engine, rt: Runtime, now: dt.datetime) -> Any:
-    """Monthly report files on the first working day of a month; the weekly digest when due."""
+    """The 核实 round on ``report.draft_day``; monthly report files on the first working day of
+    a month (after the round's feedback deadline); the weekly digest when due."""
+    from slamon.service.feedback_round import queue_round_if_due
     from slamon.service.reports import queue_weekly_digest_if_due, write_monthly_reports_if_due
 
+    queue_round_if_due(engine, rt, now)
     written = write_monthly_reports_if_due(engine, rt, now)
     queued = queue_weekly_digest_if_due(engine, rt, now)
     return written, queued

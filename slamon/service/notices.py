@@ -6,7 +6,8 @@ Public functions (signatures are relied on by the poll cycle, the daemon, the de
 - ``plan_notices(conn, rt, now) -> int``: called inside the poll transaction after SLA evaluation;
   returns the number of outbox rows it inserted (0 when everything was already planned).
 - ``queue_message(target, rt, now, *, key, kind, recipients, subject, text, html, department=None,
-  working_day=None) -> bool``: queue one message under a unique ``key``; False when the key exists.
+  working_day=None, unassigned=False) -> bool``: queue one message under a unique ``key``; False
+  when the key exists.
   ``target`` is a Connection (joins the caller's transaction) or an Engine (own transaction).
 - ``notify_stale_source(engine, rt, now, message, source=None) -> bool``: mail the operators (or
   the supervisors) once per working day per source (key ``stale|<source>|<day>``).
@@ -122,7 +123,13 @@ def plan_notices(conn: Connection, rt: Runtime, now: dt.datetime) -> int:
         )
         snapshots = cite(item_dicts(notice.items, tz), facts)
         rendered = render_notice(
-            notice.kind, notice.department, day, snapshots, unassigned=rec.unassigned, notify=n
+            notice.kind,
+            notice.department,
+            day,
+            snapshots,
+            unassigned=rec.unassigned,
+            notify=n,
+            base_url=s.web.public_url,
         )
         key = notice_key(notice.department, notice.kind, day)
         row = _row(
@@ -206,6 +213,7 @@ def queue_message(
     html: str,
     department: str | None = None,
     working_day: dt.date | None = None,
+    unassigned: bool = False,
 ) -> bool:
     """Queue one ready-made message (Chinese subject, plain text and HTML) under a unique ``key``.
 
@@ -229,6 +237,7 @@ def queue_message(
         s.smtp.sender,
         not_before,
         now,
+        unassigned=unassigned,
         problem=problem,
     )
     done = outbox.insert_if_absent(target, row)

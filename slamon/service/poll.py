@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from slamon.adapters.sources.base import FetchResult, RawRow, Source
-from slamon.adapters.store import applications, bulk_load, histories, outbox, runs
+from slamon.adapters.store import applications, bulk_load, contents, histories, outbox, runs
 from slamon.adapters.store.bulk import StampMemo
 from slamon.adapters.store.read_scratch import ReadScratch
 from slamon.core.cursors import cursor_text, parse_cursor
@@ -76,6 +76,7 @@ def run_poll_cycle(
     with engine.connect() as conn:
         raw_since = runs.get_meta(conn, key) if incremental and not full else None
         imported = runs.imported_hashes(conn)
+        filled = contents.has_applications(conn)
     since = parse_cursor(raw_since)
     if hasattr(source, "batches"):  # a database: streamed, knows the clock, can read in full
         db: Any = source
@@ -91,7 +92,10 @@ def run_poll_cycle(
             )
 
         if from_start:  # the whole table: in a reader process
-            batches: Iterable[Any] = validated_batches(db, since, now, full, row_checks(rt))
+            store_url = _shared_url(engine) if filled else None
+            batches: Iterable[Any] = validated_batches(
+                db, since, now, full, row_checks(rt), store_url
+            )
         else:
             batches = db.batches(since, now=now, full=full)
         return apply_batches(
@@ -115,6 +119,14 @@ def run_poll_cycle(
     return apply_fetch(
         engine, rt, source.name, fetched, now, dry_run=dry_run, planner=planner, cursor=key
     )
+
+
+def _shared_url(engine: Engine) -> str | None:
+    """The store's URL for another process (None for a SQLite database in memory)."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        return None
+    return url.render_as_string(hide_password=False)
 
 
 def apply_fetch(
@@ -221,8 +233,8 @@ class _Read:
         earlier = remember_batch(self.scratch, hashes, rejections)
         # Into an empty store, only what this read delivered before can be stored.
         stored = [a for a in hashes if a in earlier] if self.fresh else list(hashes)
-        changed, new = _upsert(conn, records, hashes, stored, self.source, part, now)
-        _store_rejections(conn, self.source, records, batch.refs, rejections, part, now)
+        changed, new = _upsert(conn, batch, stored, self.source, part, now)
+        _store_rejections(conn, self.source, list(hashes), batch.refs, rejections, part, now)
         self.touched |= settle_issues(
             conn, records, rejections, batch.conflicts, part, now, self.scratch, earlier, hashes
         )
@@ -284,29 +296,38 @@ def row_checks(rt: Runtime) -> RowChecks:
 
 def _upsert(
     conn: Connection,
-    records: list[ApplicationRecord],
-    hashes: dict[str, str],
+    batch: ValidatedBatch,
     maybe_stored: list[str],
     source: str,
     summary: PollSummary,
     now: dt.datetime,
 ) -> tuple[list[ApplicationRecord], set[str]]:
     """Insert new and update changed applications with their history; return those touched and
-    the ids of the new ones. ``maybe_stored``: the ids that may already be in the store."""
-    stored = applications.existing_hashes(conn, maybe_stored)
-    new, changed = [], []
+    the ids of the new ones. ``maybe_stored``: the ids that may already be in the store. Rows
+    the reader found unchanged (their raw digest stored) are not looked at; an unchanged record
+    read from another row keeps its content and takes the row's digest. (An id the reader found
+    unchanged after an earlier batch of the same read changed it keeps that batch's content; it
+    is held as conflicting rows either way: see service.doubts.)"""
+    records, hashes, digests = batch.records, batch.hashes, batch.digests
+    wanted = [a for a in maybe_stored if a not in batch.unchanged]
+    stored = contents.stored_contents(conn, wanted)
+    new, changed, restamp = [], [], {}
     for r in records:
-        old_hash = stored.get(r.application_id)
-        if old_hash is None:
+        aid = r.application_id
+        before = stored.get(aid)
+        if before is None:
             new.append(r)
-        elif old_hash != hashes[r.application_id]:
+        elif before[1] != hashes[aid]:
             changed.append(r)
+        elif before[0] != digests.get(aid) and aid in digests:
+            restamp[aid] = digests[aid]
     summary.inserted, summary.updated = len(new), len(changed)
-    summary.unchanged = len(records) - len(new) - len(changed)
+    summary.unchanged = len(records) - len(new) - len(changed) + len(batch.unchanged)
     old = applications.load_records(conn, [r.application_id for r in changed])
     memo = StampMemo()  # datetimes converted once for both inserts
-    applications.insert_applications(conn, new, hashes, source, now, memo)
-    applications.update_applications(conn, changed, hashes, source, now)
+    applications.insert_applications(conn, new, hashes, source, now, memo, digests)
+    applications.update_applications(conn, changed, hashes, source, now, digests)
+    contents.set_digests(conn, restamp)
     applications.insert_events(conn, new + changed, old, summary.run_id, now, memo)
     changed = _remember(conn, changed, old, now)
     return new + changed, {r.application_id for r in new}
@@ -335,7 +356,7 @@ def _remember(
 def _store_rejections(
     conn: Connection,
     source: str,
-    records: list[ApplicationRecord],
+    valid: list[str],
     refs: Sequence[str],
     rejections: list[tuple[RawRow, RowError]],
     summary: PollSummary,
@@ -365,9 +386,7 @@ def _store_rejections(
     # A good row settles earlier rejected rows of its application (any file, any source) unless
     # the same read also brought a bad row for it (then it is doubtful: see service.doubts).
     rejected_now = {raw_application_id(raw.data) for raw, _e in rejections}
-    runs.settle_rejections(
-        conn, [r.application_id for r in records if r.application_id not in rejected_now], now
-    )
+    runs.settle_rejections(conn, [a for a in valid if a not in rejected_now], now)
 
 
 def _log_failed_run(engine: Engine, source: str, now: dt.datetime, exc: BaseException) -> None:

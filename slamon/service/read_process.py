@@ -22,12 +22,14 @@ import os
 import pickle
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import slamon
+from slamon.adapters.sources.base import RawRow
 from slamon.core.errors import SourceError
+from slamon.core.records import raw_application_id
 from slamon.core.secrets import mask_secrets
 from slamon.service.batch_validation import RowChecks, ValidatedBatch, validate_batch
 from slamon.service.garbage_collector import fewer_collections
@@ -42,9 +44,14 @@ def validated_batches(
     now: dt.datetime,
     full: bool,
     checks: RowChecks,
+    store_url: str | None = None,
 ) -> Iterator[ValidatedBatch]:
     """The batches of ``source.batches(since, now=now, full=full)``, validated by a reader
-    process; ``source.last_read`` is the reader's final state once they are all delivered."""
+    process; ``source.last_read`` is the reader's final state once they are all delivered.
+    ``store_url``: a store holding applications, which the reader reads (its committed state,
+    on a connection of its own) to leave rows whose raw digest is stored unvalidated and send
+    only their ids: a re-read of an unchanged platform is little more than the fetch. Never a
+    store the poll's transaction locks (a first read into an empty one defers its indexes)."""
     env = dict(os.environ)  # the reader imports this very slamon, wherever it was imported from
     here = str(Path(slamon.__file__).resolve().parent.parent)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (here, env.get("PYTHONPATH")) if p)
@@ -58,7 +65,7 @@ def validated_batches(
     finished = False
     try:
         with contextlib.suppress(BrokenPipeError):  # a reader that could not start: see _next
-            pickle.dump((source, since, now, full, checks), reader.stdin, _PROTOCOL)
+            pickle.dump((source, since, now, full, checks, store_url), reader.stdin, _PROTOCOL)
             reader.stdin.close()
         while True:
             kind, payload = _next(reader.stdout, reader)
@@ -102,14 +109,16 @@ def _read(
     full: bool,
     checks: RowChecks,
     channel: BinaryIO,
+    store_url: str | None = None,
 ) -> None:
     """The reader process: fetch, validate, send; then the read's state, or its error. The pipe
     holds what the poll has not taken yet: a full pipe makes the reader wait (bounded memory)."""
     try:
         try:
-            with fewer_collections():
+            with fewer_collections(), _stored_contents(store_url) as stored:
                 for rows in source.batches(since, now=now, full=full):
-                    pickle.dump(("batch", validate_batch(rows, checks)), channel, _PROTOCOL)
+                    batch = validate_batch(rows, checks, stored(rows))
+                    pickle.dump(("batch", batch), channel, _PROTOCOL)
             pickle.dump(("done", source.last_read), channel, _PROTOCOL)
         except BrokenPipeError:
             raise
@@ -122,6 +131,33 @@ def _read(
         dispose = getattr(source, "dispose", None)
         if dispose is not None:
             dispose()
+
+
+@contextlib.contextmanager
+def _stored_contents(
+    store_url: str | None,
+) -> Iterator[Callable[[Sequence[RawRow]], dict[str, tuple[str | None, str]] | None]]:
+    """What the store holds for a batch's ids (raw digest, content hash), read on one
+    connection of the reader's own (one snapshot: the store as the poll began); nothing
+    without a store."""
+    if store_url is None:
+        yield lambda _rows: None
+        return
+    from slamon.adapters.store import contents
+    from slamon.adapters.store.db import make_engine
+
+    engine = make_engine(store_url)
+    try:
+        with engine.connect() as conn:
+
+            def stored(rows: Sequence[RawRow]) -> dict[str, tuple[str | None, str]]:
+                ids = [a for a in (raw_application_id(r.data) for r in rows) if a is not None]
+                return contents.stored_contents(conn, ids)
+
+            yield stored
+            conn.rollback()
+    finally:
+        engine.dispose()
 
 
 def _portable(exc: BaseException) -> BaseException:
@@ -141,8 +177,8 @@ def main() -> None:
     (anything else printed goes to stderr, so the answers stay intact)."""
     channel = sys.stdout.buffer
     sys.stdout = sys.stderr
-    source, since, now, full, checks = pickle.load(sys.stdin.buffer)
-    _read(source, since, now, full, checks, channel)
+    source, since, now, full, checks, store_url = pickle.load(sys.stdin.buffer)
+    _read(source, since, now, full, checks, channel, store_url)
     with contextlib.suppress(BrokenPipeError):
         channel.close()
 

@@ -23,6 +23,7 @@ from slamon.core.report_figures import monthly_figures
 from slamon.core.report_wording import MonthlyReport, build_report
 from slamon.runtime import Runtime
 from slamon.service.exemptions import active_ids
+from slamon.service.trends import history, report_comparison
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -39,9 +40,11 @@ def monthly_report(
     month: str | Month,
     as_of: dt.datetime | None = None,
     now: dt.datetime | None = None,
+    with_feedback: bool = True,
 ) -> MonthlyReport:
     """The month's report as of ``as_of`` (default: 24:00 of the month's last day), made at
-    ``now`` (default: the real clock): the figures, the sentences and what they rest on."""
+    ``now`` (default: the real clock): the figures, the sentences and what they rest on;
+    ``with_feedback``: and what the month's 核实 round came to (False: the draft itself)."""
     from slamon.service.data_quality import data_quality
 
     m = Month.parse(month)
@@ -52,16 +55,22 @@ def monthly_report(
     exempt = active_ids(engine)
     figures = monthly_figures(records, m, at, rt.rules, rt.calendar, rt.tz, held, exempt)
     quality = data_quality(engine, rt, made, m, figures)
+    if with_feedback:
+        from slamon.service.feedback_record import with_round
+
+        quality = with_round(engine, m, quality)
     for warning in quality.warnings:
         log.warning("report.warning month=%s %s", m.key, warning)
     doc = rt.settings.report_document
+    earlier = report_comparison(engine, rt, figures)  # 存在问题's repeats and 环比
     return dataclasses.replace(
-        build_report(figures, rt.rules, rt.tz),
+        build_report(figures, rt.rules, rt.tz, earlier),
         quality=quality,
         issued_on=made.astimezone(rt.tz).date(),
         issuer=doc.issuer,
         distribution=doc.distribution,
         printed_by=doc.printed_by,
+        trend=history(engine, rt, at, last=m) if doc.charts else None,
     )
 
 
@@ -99,10 +108,13 @@ def _held(engine: Engine) -> set[str]:
 def rendered_digest(
     engine: Engine, rt: Runtime, week: str | IsoWeek | None, now: dt.datetime
 ) -> tuple[Digest, RenderedDigest]:
+    from slamon.adapters.render.trend_charts import overview_charts
     from slamon.service.data_quality import week_quality
+    from slamon.service.trends import digest_trends
 
     d = digest(engine, rt, week, now)
-    return d, render_digest(d, rt.tz, week_quality(engine, rt, now, d))
+    charts = overview_charts(digest_trends(engine, rt, d.week, now))
+    return d, render_digest(d, rt.tz, week_quality(engine, rt, now, d), charts)
 
 
 # -- files -----------------------------------------------------------------------------------
@@ -136,7 +148,8 @@ def first_working_day(month: Month, rt: Runtime) -> dt.date:
 
 
 def write_monthly_reports_if_due(engine: Engine, rt: Runtime, now: dt.datetime) -> list[Path]:
-    """From the first working day of a month on: the previous month's report files, once."""
+    """From the first working day of a month on (with a 核实 round, from the working day after
+    its feedback deadline): the previous month's report files, once."""
     today = now.astimezone(rt.tz).date()
     current = Month.of(today)
     if today < first_working_day(current, rt):
@@ -146,6 +159,11 @@ def write_monthly_reports_if_due(engine: Engine, rt: Runtime, now: dt.datetime) 
     with engine.connect() as conn:
         if runs.get_meta(conn, key) is not None:
             return []
+    from slamon.service.feedback_record import final_report_day
+
+    wait = final_report_day(target, rt, engine)  # a 核实 round: after its feedback deadline
+    if wait is not None and today < wait:
+        return []
     report = monthly_report(engine, rt, target, now=now)
     paths = write_report_files(report, rt.settings.report_dir)
     with engine.begin() as conn:
@@ -167,20 +185,25 @@ def digest_due_at(week: IsoWeek, rt: Runtime) -> dt.datetime:
 def queue_digest(engine: Engine, rt: Runtime, week: str | IsoWeek, now: dt.datetime) -> bool:
     """Render the digest of ``week`` and put it in the outbox for the supervisors (key
     ``digest|<YYYY-Www>``). False when it was queued before."""
+    from slamon.service.inline_images import keep_images
     from slamon.service.notices import queue_message
 
     d, mail = rendered_digest(engine, rt, week, now)
-    return queue_message(
+    key = f"digest|{d.week.key}"
+    queued = queue_message(
         engine,
         rt,
         now,
-        key=f"digest|{d.week.key}",
+        key=key,
         kind=DIGEST_KIND,
         recipients=list(rt.settings.supervisors),
         subject=mail.subject,
         text=mail.text,
         html=mail.html,
     )
+    if queued:
+        keep_images(engine, key, mail.images, mail.week)
+    return queued
 
 
 def queue_weekly_digest_if_due(engine: Engine, rt: Runtime, now: dt.datetime) -> bool:
@@ -214,7 +237,7 @@ def write_digest_files(
     d, mail = rendered_digest(engine, rt, week, now)
     base = Path(folder) / f"digest-{d.week.key}"
     return [
-        _atomic_write(base.with_suffix(".html"), mail.html),
+        _atomic_write(base.with_suffix(".html"), mail.html_with_data_uris()),
         _atomic_write(base.with_suffix(".txt"), f"主题：{mail.subject}\n\n{mail.text}"),
     ]
 

@@ -18,7 +18,14 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from slamon.runtime import Runtime
-from slamon.web import auth, calendar_pages, evidence_pages, pages
+from slamon.web import (
+    auth,
+    calendar_pages,
+    dispute_pages,
+    evidence_pages,
+    feedback_pages,
+    pages,
+)
 from slamon.web.context import WebContext
 from slamon.web.proxies import ForwardedHeaders, TrustedProxies
 from slamon.web.render import page as render
@@ -98,7 +105,7 @@ def server_error_page() -> Any:
 
 # Starlette's own refusals (no route, wrong method), in the site's words and style.
 HTTP_ERROR_MESSAGES = {
-    404: "没有这个页面：地址可能有误，或该页面已不存在",
+    404: auth.NOT_FOUND,
     405: "此页面不接受这种请求方式（{method}）",
 }
 
@@ -133,6 +140,8 @@ def routes() -> list[Any]:
         Route("/digest/view", pages.digest_view),
         Route("/quality", pages.quality),
         *evidence_pages.routes(),
+        *feedback_pages.routes(),
+        *dispute_pages.routes(),
         *calendar_pages.routes(),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]

@@ -1,6 +1,10 @@
 """Who is asking: the session cookie, the login and logout endpoints, and the guards every page
 (login required) and every action (operator role and CSRF token required) goes through.
 
+A department user (role ``department``) sees only what it is let into: a page answers it 404
+unless the page is marked ``departments=True`` (and then scopes what it shows itself), so a
+page added later is closed to departments until someone decides otherwise.
+
 A cookie opens a page only while its session is live in the store (slamon.service.web_sessions)
 and the user's credential in the users file is still the one it logged in with. A message after
 an action (a flash) is kept in the session, never carried by the URL."""
@@ -9,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, quote
 
@@ -23,10 +27,20 @@ from slamon.web.context import WebContext
 from slamon.web.render import page as render_page
 from slamon.web.sessions import COOKIE, csrf_ok
 from slamon.web.throttle import MAX_KEY
-from slamon.web.users import OPERATOR, User
+from slamon.web.users import DEPARTMENT, OPERATOR, User
 
 log = logging.getLogger("slamon.web")
 MAX_FORM_BYTES = 64 * 1024
+NOT_FOUND = "没有这个页面：地址可能有误，或该页面已不存在"
+ROLE_REFUSALS = {OPERATOR: "只有操作员可以执行此操作", DEPARTMENT: "只有部门账号可以执行此操作"}
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file from a multipart form, read whole (its size is bounded before it is read)."""
+
+    filename: str
+    data: bytes = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -102,11 +116,48 @@ async def read_form(request: Request) -> dict[str, str]:
     return {k: v[0] for k, v in parsed.items()}
 
 
+async def read_upload(request: Request, limit: int) -> dict[str, Any] | None:
+    """A multipart form of at most ``limit`` bytes: fields as text, a file as :class:`Upload`
+    (an empty file field is left out); None when the body is larger (read no further)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            return None
+    request._body = bytes(body)  # noqa: SLF001 — Starlette parses the form from the kept body
+    out: dict[str, Any] = {}
+    try:
+        form = await request.form(max_files=1, max_fields=20)
+    except Exception:  # noqa: BLE001 — a malformed body is no form at all
+        return {}
+    for key, value in form.multi_items():
+        if isinstance(value, str):
+            out.setdefault(key, value)
+        elif value.filename:
+            out.setdefault(key, Upload(value.filename, await value.read()))
+    await form.close()
+    return out
+
+
 Handler = Callable[..., Response]
 
 
-def page(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
-    """A GET page: login required; the handler runs in a worker thread (services block)."""
+def not_found(request: Request, v: Visitor) -> Response:
+    """The 404 a department user gets for what is not its own: the words of any missing page."""
+    ctx = web(request)
+    return render_page(
+        "error.html.j2",
+        {"visitor": v, "csrf": v.session.csrf, "active": "", "tz": ctx.rt.tz, "message": NOT_FOUND},
+        404,
+    )
+
+
+def page(handler: Handler, departments: bool = False) -> Callable[[Request], Awaitable[Response]]:
+    """A GET page: login required; the handler runs in a worker thread (services block). A
+    department user gets 404 unless ``departments`` (the handler then scopes the page)."""
 
     async def endpoint(request: Request) -> Response:
         v = await run_in_threadpool(visitor, request)
@@ -115,26 +166,52 @@ def page(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
                 f"/login?next={quote(_target(request), safe='')}", status_code=303
             )
         request.state.user = v.user.name
+        if v.user.is_department and not departments:
+            return not_found(request, v)
         return await run_in_threadpool(handler, request, v)
 
     return endpoint
 
 
-def action(handler: Handler, role: str = OPERATOR) -> Callable[[Request], Awaitable[Response]]:
-    """A POST: login, a valid CSRF token and ``role`` required, in that order."""
+def department_page(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+    """A page a department user may open: the handler shows it only its own departments."""
+    return page(handler, departments=True)
+
+
+def _role_refused(v: Visitor, role: str) -> bool:
+    if role == OPERATOR:
+        return not v.user.is_operator
+    if role == DEPARTMENT:
+        return not v.user.is_department
+    return False  # any logged-in user
+
+
+def action(
+    handler: Handler,
+    role: str = OPERATOR,
+    upload_limit: Callable[[Request], int] | None = None,
+) -> Callable[[Request], Awaitable[Response]]:
+    """A POST: login, a valid CSRF token and ``role`` required, in that order. With
+    ``upload_limit`` the body is a multipart form of at most that many bytes (413 beyond)."""
 
     async def endpoint(request: Request) -> Response:
         v = await run_in_threadpool(visitor, request)
         if v is None:
             return PlainTextResponse("需要登录", status_code=401)
         request.state.user = v.user.name
-        form = await read_form(request)
+        if upload_limit is None:
+            form: dict[str, Any] | None = await read_form(request)
+        else:
+            form = await read_upload(request, upload_limit(request))
+        if form is None:
+            log.warning("web.upload_too_large user=%s path=%s", v.user.name, request.url.path)
+            return PlainTextResponse("提交的内容过大（附件超出大小限制）", status_code=413)
         if not csrf_ok(v.session.csrf, form.get("csrf")):
             log.warning("web.csrf_refused user=%s path=%s", v.user.name, request.url.path)
             return PlainTextResponse("请求无效（CSRF 校验失败），请刷新页面后重试", status_code=403)
-        if role == OPERATOR and not v.user.is_operator:
+        if _role_refused(v, role):
             log.warning("web.role_refused user=%s path=%s", v.user.name, request.url.path)
-            return PlainTextResponse("只有操作员可以执行此操作", status_code=403)
+            return PlainTextResponse(ROLE_REFUSALS[role], status_code=403)
         return await run_in_threadpool(handler, request, v, form)
 
     return endpoint

@@ -23,7 +23,7 @@ from slamon.service.calendar_import import (
     preview_notice,
     replace_refusal,
 )
-from slamon.web.auth import Visitor, action, page, redirect_with_flash, take_flash, web
+from slamon.web.auth import Visitor, action, department_page, redirect_with_flash, take_flash, web
 from slamon.web.pages import context
 from slamon.web.render import page as render
 
@@ -72,7 +72,7 @@ def _view(request: Request, v: Visitor, status: int = 200, **extra: Any) -> Resp
     )
 
 
-@page
+@department_page  # the official calendar names no application: department users see it too
 def calendar_page(request: Request, v: Visitor) -> Response:
     return _view(request, v, message=take_flash(request, v))
 

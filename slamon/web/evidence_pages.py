@@ -25,9 +25,20 @@ from slamon.core.vocabulary import (
     SHARE_TYPE_NAMES,
     START_EVENT_TEXT,
 )
+from slamon.service.accounts import can_see
 from slamon.service.exemptions import ACTION_NAMES, active_ids, exempt, list_exemptions, revoke
 from slamon.service.explain import RejectedEvidence, explain
-from slamon.web.auth import Visitor, action, page, redirect_with_flash, take_flash, web
+from slamon.web.auth import (
+    Visitor,
+    action,
+    department_page,
+    not_found,
+    page,
+    redirect_with_flash,
+    take_flash,
+    web,
+)
+from slamon.web.dispute_pages import dispute_context
 from slamon.web.pages import context, error
 from slamon.web.render import page as render
 
@@ -39,7 +50,7 @@ VALUE_NAMES = {
 }
 
 
-@page
+@department_page
 def application(request: Request, v: Visitor) -> Response:
     ctx = web(request)
     aid = request.query_params.get("id", "").strip()
@@ -48,7 +59,12 @@ def application(request: Request, v: Visitor) -> Response:
     try:
         ev = explain(ctx.engine, ctx.rt, aid, ctx.now())
     except InputError as exc:
-        return error(request, v, str(exc), 404)
+        return not_found(request, v) if v.user.is_department else error(request, v, str(exc), 404)
+    if v.user.is_department and (  # another department's, or unknown: the same 404
+        isinstance(ev, RejectedEvidence)
+        or not can_see(ctx.rt, v.user.departments, ev.record.provider_dept)
+    ):
+        return not_found(request, v)
     if isinstance(ev, RejectedEvidence):  # only rejected rows carry the id: say why
         return error(request, v, ev.sentence(), 404)
     return render(
@@ -67,6 +83,7 @@ def application(request: Request, v: Visitor) -> Response:
             mail_kinds=MAIL_KIND_NAMES,
             outbox_statuses=OUTBOX_STATUS_NAMES,
             message=take_flash(request, v),  # never from the URL: a link cannot put words here
+            **dispute_context(request, v, ev),
         ),
     )
 

@@ -18,13 +18,16 @@ from slamon.adapters.render.text import (
     subtitle,
     warnings,
 )
+from slamon.adapters.render.trend_charts import department_chart, overview_charts
 from slamon.core.errors import InputError
 from slamon.core.periods import IsoWeek, Month
 from slamon.core.report_wording import REPORT_TITLE
 from slamon.service import overview as overview_service
+from slamon.service import trends
+from slamon.service.accounts import can_see, scope_overview
 from slamon.service.data_quality import data_quality
 from slamon.service.reports import default_week, monthly_report, rendered_digest, report_months
-from slamon.web.auth import Visitor, page, web
+from slamon.web.auth import Visitor, department_page, not_found, page, take_flash, web
 from slamon.web.render import page as render
 
 
@@ -44,32 +47,42 @@ def error(request: Request, v: Visitor, message: str, status: int = 400) -> Resp
     return render("error.html.j2", context(request, v, "", message=message), status)
 
 
-@page
+@department_page
 def overview(request: Request, v: Visitor) -> Response:
     ctx = web(request)
     search = request.query_params.get("q", "")
     only = request.query_params.get("only", "")
     o = overview_service.overview(ctx.engine, ctx.rt, ctx.now(), search)
+    if v.user.is_department:  # its own rows only, and its own trend (see department_charts)
+        o = scope_overview(ctx.rt, o, v.user.departments, search)
     rows = o.rows
     if only == "late":
         rows = [r for r in rows if r.overdue]
     elif only == "attention":
         rows = [r for r in rows if r.overdue or r.due_soon]
+    history = trends.history(ctx.engine, ctx.rt, ctx.now(), weeks=trends.WEEKS)
+    charts = overview_charts(history)
+    if v.user.is_department:
+        charts = [department_chart(history, d) for d in v.user.departments]
     return render(
-        "overview.html.j2", context(request, v, "overview", o=o, rows=rows, q=search, only=only)
+        "overview.html.j2",
+        context(request, v, "overview", o=o, rows=rows, q=search, only=only, charts=charts),
     )
 
 
-@page
+@department_page
 def department(request: Request, v: Visitor) -> Response:
     ctx = web(request)
     name = request.query_params.get("name", "").strip()
     if not name:
         return error(request, v, "未指定部门")
+    if v.user.is_department and not can_see(ctx.rt, v.user.departments, name):
+        return not_found(request, v)
     d = overview_service.department(ctx.engine, ctx.rt, name, ctx.now())
     if not d.known:
         return error(request, v, f"没有找到提供部门“{name}”的申请", 404)
-    return render("department.html.j2", context(request, v, "overview", d=d))
+    chart = department_chart(trends.history(ctx.engine, ctx.rt, ctx.now()), d.department)
+    return render("department.html.j2", context(request, v, "overview", d=d, chart=chart))
 
 
 def _month(request: Request) -> tuple[Month, Any]:
@@ -116,6 +129,11 @@ def report(request: Request, v: Visitor) -> Response:
             exemption_title=EXEMPTION_TITLE,
             exemption_headers=EXEMPTION_HEADERS,
             exemption_rows=exemption_rows(r),
+            # 发起核实 (web/feedback_pages.py): a finished month with departments to ask
+            round_departments=len({g.provider_dept for g in r.figures.late}),
+            round_open=ctx.now() >= m.end(ctx.rt.tz),
+            feedback_days=ctx.rt.settings.feedback.working_days,
+            message=take_flash(request, v),
         ),
     )
 
@@ -162,7 +180,7 @@ def digest_view(request: Request, v: Visitor) -> Response:
         _, mail = rendered_digest(ctx.engine, ctx.rt, _week(request), ctx.now())
     except InputError as exc:
         return error(request, v, str(exc))
-    return HTMLResponse(mail.html)
+    return HTMLResponse(mail.html_with_data_uris())
 
 
 @page

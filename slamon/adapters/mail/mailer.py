@@ -46,6 +46,16 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class InlineImage:
+    """A picture the HTML shows by ``src="cid:<content_id>"`` (multipart/related): it shows in
+    clients that block remote images (Outlook, Foxmail, webmail)."""
+
+    content_id: str  # without the angle brackets
+    filename: str
+    data: bytes  # PNG
+
+
+@dataclass(frozen=True)
 class OutgoingMessage:
     recipients: tuple[str, ...]
     subject: str
@@ -54,6 +64,7 @@ class OutgoingMessage:
     message_id: str
     date: dt.datetime | None = None
     attachments: tuple[Attachment, ...] = ()
+    inline: tuple[InlineImage, ...] = ()
 
     def to_mime(self, sender: str) -> MIMEMultipart:
         """multipart/alternative: a real text/plain part, then text/html (both UTF-8, base64);
@@ -65,7 +76,7 @@ class OutgoingMessage:
         body = MIMEMultipart("alternative")
         body.attach(MIMEText(self.text, "plain", "utf-8"))
         body.attach(MIMEText(self.html, "html", "utf-8"))
-        msg = _with_attachments(body, self.attachments)
+        msg = _with_attachments(_with_inline(body, self.inline), self.attachments)
         msg["From"] = formataddr((SENDER_NAME, sender), charset="utf-8")
         msg["To"] = ", ".join(self.recipients)
         msg["Subject"] = Header(self.subject, "utf-8")
@@ -73,6 +84,22 @@ class OutgoingMessage:
         msg["Date"] = format_datetime(self.date or dt.datetime.now(dt.UTC))
         msg["Auto-Submitted"] = "auto-generated"
         return msg
+
+
+def _with_inline(body: MIMEMultipart, images: tuple[InlineImage, ...]) -> MIMEMultipart:
+    """multipart/related: the alternative parts, then each picture with its Content-ID."""
+    if not images:
+        return body
+    from email.mime.image import MIMEImage
+
+    related = MIMEMultipart("related")
+    related.attach(body)
+    for image in images:
+        part = MIMEImage(image.data, _subtype="png")
+        part.add_header("Content-ID", f"<{image.content_id}>")
+        part.add_header("Content-Disposition", "inline", filename=image.filename)
+        related.attach(part)
+    return related
 
 
 def _with_attachments(body: MIMEMultipart, attachments: tuple[Attachment, ...]) -> MIMEMultipart:

@@ -25,6 +25,7 @@ from slamon.config import NotifyConfig
 from slamon.core.errors import ConfigError
 from slamon.core.evidence import overdue_phrase
 from slamon.core.formats import chinese_date_weekday, chinese_moment
+from slamon.core.links import application_url, department_url
 from slamon.core.notice_policy import attaches_full_list, unlisted_sentence
 from slamon.core.vocabulary import (
     DUE_SOON,
@@ -137,9 +138,11 @@ def render_notice(
     unassigned: bool,
     notify: NotifyConfig,
     max_bytes: int = MAX_MESSAGE_BYTES,
+    base_url: str | None = None,
 ) -> Rendered:
     """A notice or an escalation listing at most ``notify.max_items_per_mail`` of ``items``;
-    halved again while the message would exceed ``max_bytes`` (the mail then says so)."""
+    halved again while the message would exceed ``max_bytes`` (the mail then says so).
+    ``base_url`` (``web.public_url``): the items and the department link to the dashboard."""
     limit, size_cap = notify.max_items_per_mail, None
     while True:
         ctx = notice_context(
@@ -153,6 +156,7 @@ def render_notice(
             max_items=limit,
             size_cap=size_cap,
             attached=attaches_full_list(len(items), notify.max_items_per_mail),
+            base_url=base_url,
         )
         r = render(kind, ctx, notify.templates_dir)
         if wire_size(r) <= max_bytes or limit <= 1:
@@ -172,11 +176,14 @@ def notice_context(
     max_items: int | None = None,
     size_cap: str | None = None,
     attached: bool = False,
+    base_url: str | None = None,
 ) -> dict[str, Any]:
     """The template context: ``items``/``overdue``/``due_soon`` are the listed ones (the first
     ``max_items`` in the planner's order), ``*_count`` count them all, ``rest_note`` the others."""
     citations = list(dict.fromkeys(i["citation"] for i in items if i.get("citation")))
     listed = items[:max_items] if max_items else items
+    if base_url:  # copies: the stored snapshots never carry a link
+        listed = [{**i, "url": application_url(base_url, i["application_id"])} for i in listed]
     rest = len(items) - len(listed)
     overdue = [i for i in items if i["kind"] == OVERDUE]
     return {
@@ -200,4 +207,5 @@ def notice_context(
         "max_overdue": max((i["overdue_working_days"] for i in overdue), default=0),
         # the governing rules' sentences (根据《…》规定，…5个工作日内予以答复。), in order
         "citations": citations,
+        "department_url": department_url(base_url, department),  # None without web.public_url
     }

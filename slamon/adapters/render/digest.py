@@ -8,12 +8,14 @@ mail clients on a government network show it as is. This module lays the figures
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from slamon.adapters.render.templating import template_environment
+from slamon.adapters.render.trend_charts import Chart
 from slamon.core.data_quality import DataQuality
 from slamon.core.digest_figures import (
     DeptWeek,
@@ -45,6 +47,33 @@ class RenderedDigest:
     text: str
     html: str
     warnings: tuple[str, ...] = ()  # also said in the text: the CLI repeats them on stderr
+    # trend charts the HTML shows as inline images (``src="cid:…"``, see :func:`content_id`)
+    images: tuple[Chart, ...] = ()
+    week: str = ""
+
+    def html_with_data_uris(self) -> str:
+        """The HTML with each ``cid:`` image as a data: URI (a browser, a saved file)."""
+        html = self.html
+        for c in self.images:
+            html = html.replace(f'src="cid:{content_id(c, self.week)}"', f'src="{c.data_uri}"')
+        return html
+
+
+def content_id(chart: Chart, week: str) -> str:
+    """The Content-ID (without angle brackets) of a chart in the digest of ``week``."""
+    return f"{chart.key}.{week}@slamon"
+
+
+def charts_text(charts: Sequence[Chart]) -> list[str]:
+    """The charts' numbers as text lines (the plain-text part has no pictures)."""
+    lines: list[str] = []
+    for i, c in enumerate(charts):
+        lines += ["", f"{_CN_ORDINALS[3 + i]}、{c.title}", "｜".join(c.headers)]
+        lines += ["｜".join(r) for r in c.rows]
+    return lines
+
+
+_CN_ORDINALS = "一二三四五六七八九十"
 
 
 def _rate(v: float | None) -> str:
@@ -88,7 +117,9 @@ def _lifecycle_lines(c: DeptWeek) -> list[str]:
     return lines
 
 
-def render_digest_text(d: Digest, tz: dt.tzinfo, quality: DataQuality | None = None) -> str:
+def render_digest_text(
+    d: Digest, tz: dt.tzinfo, quality: DataQuality | None = None, charts: Sequence[Chart] = ()
+) -> str:
     c, p = d.total.current, d.total.previous
     lines = [
         f"{TITLE}",
@@ -125,6 +156,7 @@ def render_digest_text(d: Digest, tz: dt.tzinfo, quality: DataQuality | None = N
             f"{chinese_date(item.started_at.astimezone(tz).date())}{_started(item)}，答复期限{chinese_date(item.deadline_date)}，"
             f"{overdue_phrase(item.overdue_working_days)}。"
         )
+    lines += charts_text(charts)
     note = [f"数据说明：{quality.note(tz)}"] if quality else []
     lines += ["", *note, RULE_NOTE, "本邮件由 slamon 自动发送。"]
     return "\n".join(lines) + "\n"
@@ -243,7 +275,9 @@ def _template() -> Template:
     )
 
 
-def render_digest_html(d: Digest, tz: dt.tzinfo, quality: DataQuality | None = None) -> str:
+def render_digest_html(
+    d: Digest, tz: dt.tzinfo, quality: DataQuality | None = None, charts: Sequence[Chart] = ()
+) -> str:
     """The HTML part: templates/digest.html.j2 with the week's figures laid out for it."""
     max_overdue = max([r.current.overdue for r in d.rows] + [1])
     max_days = max([i.overdue_working_days for i in d.longest_overdue] + [1])
@@ -259,14 +293,20 @@ def render_digest_html(d: Digest, tz: dt.tzinfo, quality: DataQuality | None = N
         overdue_rows=[_late_line(i, max_days, tz) for i in d.longest_overdue],
         note=quality.note(tz) if quality else None,
         rule_note=RULE_NOTE,
+        charts=[{"chart": c, "src": f"cid:{content_id(c, d.week.key)}"} for c in charts],
     )
 
 
-def render_digest(d: Digest, tz: dt.tzinfo, quality: DataQuality | None = None) -> RenderedDigest:
-    """The digest mail; with ``quality``, the warnings on top and the data note at the end."""
+def render_digest(
+    d: Digest, tz: dt.tzinfo, quality: DataQuality | None = None, charts: Sequence[Chart] = ()
+) -> RenderedDigest:
+    """The digest mail; with ``quality``, the warnings on top and the data note at the end;
+    with ``charts``, the trend pictures (inline, by Content-ID) each with its numbers."""
     return RenderedDigest(
         subject(d),
-        render_digest_text(d, tz, quality),
-        render_digest_html(d, tz, quality),
+        render_digest_text(d, tz, quality, charts),
+        render_digest_html(d, tz, quality, charts),
         quality.warnings if quality else (),
+        tuple(c for c in charts if c.png),
+        d.week.key,
     )

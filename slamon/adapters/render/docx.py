@@ -161,13 +161,30 @@ def build_docx(r: MonthlyReport, problems_only: bool = False) -> Any:
     exempted = exemption_rows(r, compact=True)
     if exempted:
         appendices.append((EXEMPTION_TITLE, EXEMPTION_HEADERS, exempted, parts.EXEMPTION_COLUMNS))
+    chart = _trend_chart(r) if not problems_only else None
+    if chart is not None:
+        appendices.append((f"附：{chart.title}", chart.headers, chart.rows, parts.CHART_COLUMNS))
     for n, (title, headers, rows, columns) in enumerate(appendices, start=1):
         label = title.replace("附：", f"附{n}：") if len(appendices) > 1 else title
         parts.appendix_heading(doc, label, first=n == 1)
+        if chart is not None and headers == chart.headers:
+            if chart.png:
+                parts.figure(doc, chart.png)
+            else:
+                _body(doc, chart.problem or "")
         parts.table(doc, headers, rows, columns)
     parts.record_lines(doc, r.distribution, r.printed_by, r.issued_on)
     parts.core_properties(doc, f"{REPORT_TITLE}（{r.figures.month.label}）", r.issuer, r.issued_on)
     return doc
+
+
+def _trend_chart(r: MonthlyReport):  # noqa: ANN202
+    """The appendix figure (``report.charts``): the on-time rate of the months up to this one."""
+    if r.trend is None:
+        return None
+    from slamon.adapters.render.trend_charts import ontime_chart
+
+    return ontime_chart(r.trend)
 
 
 def write_docx(r: MonthlyReport, path: Path, problems_only: bool = False) -> Path:

@@ -139,6 +139,26 @@ def table(
     return t
 
 
+def figure(doc: Any, png: bytes, width_cm: float = 15.5) -> Any:
+    """A picture centred on its own line, kept with the table that follows (its numbers)."""
+    import io
+
+    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+    from docx.shared import Cm
+
+    doc.add_picture(io.BytesIO(png), width=Cm(width_cm))
+    p = doc.paragraphs[-1]
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    p.paragraph_format.first_line_indent = 0
+    # the body's exact line height would show a one-line strip of the picture
+    p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+    p.paragraph_format.keep_with_next = True
+    return p
+
+
+CHART_COLUMNS = ((3.5, True), (3.0, True), (3.0, True), (3.5, True))
+
+
 def appendix_heading(doc: Any, text: str, first: bool) -> Any:
     """附 headings in 黑体 at the left margin; the first one starts a new page."""
     from docx.shared import Pt

@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, inspect, or_, select, update
 
-from slamon.adapters.store import histories
-from slamon.adapters.store.bulk import CHUNK, StampMemo, chunks, insert_rows
+from slamon.adapters.store import contents, histories
+from slamon.adapters.store.bulk import StampMemo, chunks, insert_rows
 from slamon.adapters.store.models import (
     Application,
     ApplicationEvent,
@@ -62,17 +62,7 @@ def record_from_row(row: Any) -> ApplicationRecord:
 
 def existing_hashes(conn: Connection, ids: Sequence[str]) -> dict[str, str]:
     """application_id → content_hash for those of ``ids`` already stored."""
-    if len(ids) > 20 * CHUNK:  # a big batch: one scan beats many IN lists
-        wanted = set(ids)
-        rows = conn.execute(select(APP.c.application_id, APP.c.content_hash))
-        return {a: h for a, h in rows if a in wanted}
-    out: dict[str, str] = {}
-    for part in chunks(ids):
-        rows = conn.execute(
-            select(APP.c.application_id, APP.c.content_hash).where(APP.c.application_id.in_(part))
-        )
-        out.update({a: h for a, h in rows})
-    return out
+    return contents.by_id(conn, ids, APP.c.content_hash)
 
 
 def load_records(conn: Connection, ids: Sequence[str]) -> dict[str, ApplicationRecord]:
@@ -98,17 +88,19 @@ def iter_all_records(conn: Connection) -> Iterator[ApplicationRecord]:
     return records_of(conn, select(*(APP.c[f] for f in FIELDS)))
 
 
-def open_application_ids(
+def open_sla(
     conn: Connection, not_evaluated_at: dt.datetime | None = None
-) -> list[str]:
-    """Applications in an open stage (leaving out those evaluated at ``not_evaluated_at``)."""
-    query = select(SLA.c.application_id).where(SLA.c.stage.in_(OPEN_STAGES))
+) -> list[tuple[str, str | None, dt.datetime | None, str, dt.datetime]]:
+    """(application_id, rule_id, deadline, fingerprint, evaluated_at) of the applications in an
+    open stage (leaving out those evaluated at ``not_evaluated_at``)."""
+    cols = (SLA.c.application_id, SLA.c.rule_id, SLA.c.deadline, SLA.c.fingerprint)
+    query = select(*cols, SLA.c.evaluated_at).where(SLA.c.stage.in_(OPEN_STAGES))
     if not_evaluated_at is not None:
         query = query.where(SLA.c.evaluated_at != not_evaluated_at)
-    return list(conn.execute(query).scalars())
+    return [tuple(row) for row in conn.execute(query)]
 
 
-APP_KEYS = (*FIELDS, "content_hash", "source", "first_seen_at", "last_changed_at")
+APP_KEYS = (*FIELDS, "content_hash", "source", "first_seen_at", "last_changed_at", "raw_digest")
 
 
 def insert_applications(
@@ -118,8 +110,13 @@ def insert_applications(
     source: str,
     now: dt.datetime,
     memo: StampMemo | None = None,
+    digests: dict[str, str] | None = None,
 ) -> None:
-    rows = [(*record_values(r), hashes[r.application_id], source, now, now) for r in records]
+    raw = digests or {}
+    rows = [
+        (*record_values(r), hashes[r.application_id], source, now, now, raw.get(r.application_id))
+        for r in records
+    ]
     insert_rows(conn, APP, APP_KEYS, rows, memo)
 
 
@@ -129,6 +126,7 @@ def update_applications(
     hashes: dict[str, str],
     source: str,
     now: dt.datetime,
+    digests: dict[str, str] | None = None,
 ) -> None:
     if not records:
         return
@@ -141,9 +139,11 @@ def update_applications(
                 "content_hash": bindparam("content_hash"),
                 "source": bindparam("source"),
                 "last_changed_at": bindparam("last_changed_at"),
+                "raw_digest": bindparam("raw_digest"),
             }
         )
     )
+    raw = digests or {}
     rows = []
     for r in records:
         row = {f: getattr(r, f) for f in FIELDS if f != "application_id"}
@@ -152,6 +152,7 @@ def update_applications(
             content_hash=hashes[r.application_id],
             source=source,
             last_changed_at=now,
+            raw_digest=raw.get(r.application_id),
         )
         rows.append(row)
     conn.execute(stmt, rows)
@@ -241,15 +242,27 @@ def save_sla(
     existing: set[str],
     fingerprint: str,
     now: dt.datetime,
-) -> None:
+    stored: dict[str, dict[str, Any]] | None = None,
+) -> int:
+    """Insert or update the states; return how many were written. ``stored``: the rows as
+    :func:`load_sla` read them: a state equal to its stored row (same fingerprint) is left as it
+    is, ``evaluated_at`` included (it stays the moment the state was computed)."""
     inserts, updates = [], []
     for s in states:
+        before = stored.get(s.application_id) if stored is not None else None
+        values = _sla_values(s)
+        if (
+            before is not None
+            and before["fingerprint"] == fingerprint
+            and values == tuple(before[f] for f in SLA_FIELDS)
+        ):
+            continue
         if s.application_id in existing:
-            row = dict(zip(SLA_FIELDS, _sla_values(s), strict=True))
+            row = dict(zip(SLA_FIELDS, values, strict=True))
             row.update(fingerprint=fingerprint, evaluated_at=now, b_id=s.application_id)
             updates.append(row)
         else:
-            inserts.append((s.application_id, *_sla_values(s), fingerprint, now))
+            inserts.append((s.application_id, *values, fingerprint, now))
     insert_rows(conn, SLA, SLA_KEYS, inserts)
     if updates:
         stmt = (
@@ -258,6 +271,7 @@ def save_sla(
             .values({f: bindparam(f) for f in (*SLA_FIELDS, "fingerprint", "evaluated_at")})
         )
         conn.execute(stmt, updates)
+    return len(inserts) + len(updates)
 
 
 def replace_all_sla(

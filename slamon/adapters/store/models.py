@@ -1,7 +1,9 @@
 """Tables of slamon's store (SQLModel). Datetimes are timezone-aware (stored as UTC).
 
-SCHEMA_VERSION is bumped whenever a table changes; a store written by a newer version stops
-start-up (see slamon.adapters.store.db).
+A change to a table needs an Alembic revision in ``migrations/versions/`` (see
+slamon.adapters.store.schema; tests/test_store_migrations.py fails until the migrated schema equals
+these models). SCHEMA_VERSION is the number slamon_meta keeps for releases before migrations
+(slamon 0.1.0 refuses a store whose number is higher): a revision bumps it with the code.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeEngine
@@ -21,7 +23,7 @@ from slamon.core.vocabulary import (
     RUN_RUNNING,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # revision 0002 set it
 
 
 class Meta(SQLModel, table=True):
@@ -55,6 +57,10 @@ class Application(SQLModel, table=True):
     source: str = Field(max_length=200)
     first_seen_at: dt.datetime
     last_changed_at: dt.datetime
+    # Added later (nullable; revision 0002 adds it): the digest of the raw row the
+    # record was validated from (service/batch_validation.raw_digest); a re-read row with the
+    # same digest is not validated again.
+    raw_digest: str | None = Field(default=None, max_length=32)
 
 
 class ApplicationEvent(SQLModel, table=True):
@@ -105,7 +111,7 @@ class SlaStateRow(SQLModel, table=True):
     calendar_official: bool = True
     fingerprint: str = Field(max_length=32)
     evaluated_at: dt.datetime
-    # Added later (nullable: a store made before gets them on open, filled at its next read):
+    # Added later (nullable: filled at the next read of a store made before):
     started_at: dt.datetime | None = None  # the answer clock's start (core/stages.clock_start)
     start_event: str | None = Field(default=None, max_length=16)  # the field it came from
     extended_by: int | None = None  # working days of an applied extension
@@ -247,6 +253,72 @@ class Exemption(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     application_id: str = Field(max_length=128, index=True)
     action: str = Field(max_length=16)  # exempt / revoke
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    by: str = Field(max_length=200)
+    at: dt.datetime
+
+
+class FeedbackRequest(SQLModel, table=True):
+    """One department asked to verify its findings in a month's draft 存在问题 (the 核实 round),
+    append-only: written with its outbox row (key ``feedback|<YYYY-MM>|<department>``), once."""
+
+    __tablename__ = "feedback_request"
+    __table_args__ = (UniqueConstraint("month", "department", name="uq_feedback_month_dept"),)
+    id: int | None = Field(default=None, primary_key=True)
+    month: str = Field(max_length=7, index=True)  # YYYY-MM of the report
+    department: str = Field(max_length=200)
+    asked_at: dt.datetime  # when the round was started (the mail was queued)
+    send_day: dt.date  # the working day the mail leaves (the sending window's)
+    feedback_deadline: dt.date  # report.feedback_working_days after send_day
+    applications: str = Field(sa_column=Column(Text, nullable=False))  # JSON list of ids
+    recipients: str = Field(sa_column=Column(Text, nullable=False))  # JSON list
+    unassigned: bool = False  # no contact configured: the supervisors received it
+    outbox_key: str = Field(max_length=300)
+    by: str = Field(max_length=200)  # who started the round (cli / daemon / a web user)
+
+
+class Dispute(SQLModel, table=True):
+    """情况说明: a department's explanation of an application's verdict (from the dashboard, or
+    recorded by staff from a phone call or a letter). Never updated: its decision is a
+    :class:`DisputeDecision`, its attachment a :class:`DisputeAttachment`."""
+
+    __tablename__ = "dispute"
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: str = Field(max_length=128, index=True)
+    department: str = Field(max_length=200, index=True)  # the provider it speaks for
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    channel: str = Field(max_length=16)  # core/disputes CHANNELS: web / phone / letter
+    by: str = Field(max_length=200)  # the dashboard user, or the staff member who recorded it
+    at: dt.datetime
+    attachment_name: str | None = Field(default=None, max_length=200)
+    attachment_type: str | None = Field(default=None, max_length=100)
+    attachment_size: int | None = None
+    attachment_sha256: str | None = Field(default=None, max_length=64)
+
+
+class DisputeAttachment(SQLModel, table=True):
+    """The one file of a 情况说明, kept in the store beside it (written in the same transaction),
+    in pieces of at most 1 MB (``seq`` 0, 1, …): a MariaDB server's default max_allowed_packet
+    (16 MB) refuses a whole 10 MB file in one statement."""
+
+    __tablename__ = "dispute_attachment"
+    dispute_id: int = Field(primary_key=True)
+    seq: int = Field(primary_key=True, default=0)
+    content: bytes = Field(
+        sa_column=Column(
+            LargeBinary().with_variant(mysql.LONGBLOB(), "mysql", "mariadb"), nullable=False
+        )
+    )
+
+
+class DisputeDecision(SQLModel, table=True):
+    """The decision on a 情况说明, append-only and at most one (the unique dispute_id): accepted
+    (with the exemption it made) or rejected, with the reason, who and when."""
+
+    __tablename__ = "dispute_decision"
+    id: int | None = Field(default=None, primary_key=True)
+    dispute_id: int = Field(unique=True)
+    decision: str = Field(max_length=16)  # accepted / rejected
     reason: str = Field(sa_column=Column(Text, nullable=False))
     by: str = Field(max_length=200)
     at: dt.datetime

@@ -1,7 +1,8 @@
 """``check-config``'s look at the store: can it be reached, and with which schema — never created.
 
 A SQLite store that does not exist yet is fine when its folder is writable (it is created on first
-use); any other store is connected to with a short timeout and asked its schema version.
+use); any other store is connected to with a short timeout and asked its schema revision
+(older or newer than this code: not usable, with the line ``slamon store upgrade`` would fix).
 """
 
 from __future__ import annotations
@@ -30,10 +31,11 @@ def probe_store(url: str) -> tuple[bool, str]:
             if folder.is_dir() and os.access(folder, os.W_OK):
                 return True, f"{shown} 尚不存在，首次使用时创建"
             return False, f"{shown}：目录 {folder} 不存在或不可写"
-    from sqlalchemy import create_engine, inspect, select
+    from sqlalchemy import create_engine
     from sqlalchemy.exc import SQLAlchemyError
 
-    from slamon.adapters.store.models import SCHEMA_VERSION, Meta
+    from slamon.adapters.store import schema
+    from slamon.core.errors import StoreSchemaError
 
     args: dict[str, object] = (
         {"timeout": TIMEOUT_SECONDS} if sqlite else {"connect_timeout": TIMEOUT_SECONDS}
@@ -44,16 +46,16 @@ def probe_store(url: str) -> tuple[bool, str]:
         return False, f"无法使用存储库 {shown}（{scrub(str(exc), url)}）"
     try:
         with engine.connect() as conn:
-            version = None
-            if inspect(conn).has_table(Meta.__tablename__):
-                version = conn.execute(
-                    select(Meta.value).where(Meta.key == "schema_version")
-                ).scalar_one_or_none()
+            state = schema.read_state(conn)
     except SQLAlchemyError as exc:
         reason = driver_errors.reason(exc, lambda t: scrub(t, url))
         return False, f"无法连接存储库 {shown}：{reason}"
     finally:
         engine.dispose()
-    if version is not None and int(version) > SCHEMA_VERSION:
-        return False, f"存储库 {shown} 的结构版本为 {version}，高于本程序支持的 {SCHEMA_VERSION}"
-    return True, f"{shown} 可连接" + ("" if version else "（尚未建表，首次使用时创建）")
+    if state.empty:
+        return True, f"{shown} 可连接（尚未建表，首次使用时创建）"
+    try:
+        schema.check(state)
+    except StoreSchemaError as exc:
+        return False, f"存储库 {shown}：{exc}"
+    return True, f"{shown} 可连接（结构版本 {state.current}）"

@@ -81,16 +81,29 @@ def month_records(
     if isinstance(target, Engine):
         with target.connect() as conn:
             return month_records(conn, month, as_of, tz, share_types)
-    start, end = month.start(tz), min(month.end(tz), as_of)
+    start = month.start(tz)
+    return span_records(target, start, min(month.end(tz), as_of), as_of, share_types)
+
+
+def span_records(
+    conn: Connection,
+    start: dt.datetime,
+    end: dt.datetime,
+    until: dt.datetime,
+    share_types: Sequence[str],
+) -> list[ApplicationRecord]:
+    """A superset of the records the months from ``start`` to ``end`` depend on, each as of its
+    end (the last as of ``until``): submitted in the span, or of ``share_types`` submitted by
+    ``until`` and answered since ``start`` or not at all, or with a history."""
     out = {
         r.application_id: r
-        for r in _rows(target, APP.c.submitted_at >= start, APP.c.submitted_at <= end)
+        for r in _rows(conn, APP.c.submitted_at >= start, APP.c.submitted_at <= end)
     }
     for aid, rec in _open_or_decided_since(
-        target, start, as_of, skip_submitted=(start, end), share_types=share_types
+        conn, start, until, skip_submitted=(start, end), share_types=share_types
     ).items():
         out.setdefault(aid, rec)
-    _with_history(target, out)
+    _with_history(conn, out)
     return list(out.values())
 
 
