@@ -6,14 +6,12 @@ Chromium, as tests/test_web_browser.py does."""
 
 from __future__ import annotations
 
-import socket
-import threading
 from pathlib import Path
 
 import pytest
+from browserhelpers import chromium, follow, serve, shots_folder
 from disputehelpers import DEPT_PASSWORD, DEPT_USER, OTHER_DEPT, PDF, make_department_dashboard
-from test_web_browser import _follow, _need_browser, _shots, browser  # noqa: F401 — a fixture
-from webhelpers import LATE_DEPT, NOW, PASSWORDS
+from webhelpers import LATE_DEPT, PASSWORDS
 
 WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
 
@@ -21,23 +19,14 @@ WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
 @pytest.fixture
 def served(tmp_path: Path):  # noqa: ANN201
     """As tests/test_web_browser.py serves it, with a department account."""
-    _need_browser()
-    import uvicorn
+    with serve(make_department_dashboard(tmp_path)) as s:
+        yield s
 
-    d = make_department_dashboard(tmp_path)
-    sock = socket.create_server(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        d.app(NOW), host="127.0.0.1", port=port, log_config=None, lifespan="off"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, args=([sock],), daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}", d
-    server.should_exit = True
-    thread.join(10)
-    sock.close()
-    d.engine.dispose()
+
+@pytest.fixture
+def browser(tmp_path: Path):  # noqa: ANN201
+    with chromium(tmp_path) as driver:
+        yield driver
 
 
 def _login(b, base: str, name: str, password: str) -> None:  # noqa: ANN001
@@ -47,7 +36,7 @@ def _login(b, base: str, name: str, password: str) -> None:  # noqa: ANN001
     b.get(base + "/login")
     b.find_element(By.ID, "username").send_keys(name)
     b.find_element(By.ID, "password").send_keys(password)
-    _follow(b, b.find_element(By.ID, "login"))
+    follow(b, b.find_element(By.ID, "login"))
 
 
 def _shoot(b, folder: Path, name: str, width: str, focus: str | None = None) -> None:  # noqa: ANN001
@@ -71,7 +60,7 @@ def test_department_view_dispute_form_and_operator_queue(served, browser, tmp_pa
     from selenium.webdriver.common.by import By
 
     base, _d = served
-    shots = _shots(tmp_path)
+    shots = shots_folder(tmp_path)
     b = browser
     _login(b, base, DEPT_USER, DEPT_PASSWORD)
     rows = b.find_element(By.ID, "overview").find_elements(By.CSS_SELECTOR, "tbody tr")
@@ -91,7 +80,7 @@ def test_department_view_dispute_form_and_operator_queue(served, browser, tmp_pa
         "该申请已于2024年10月9日通过线下公函答复申请方（见附件复函），因平台账号过期未能及时登记。"
     )
     b.find_element(By.ID, "dispute-file").send_keys(str(evidence))
-    _follow(b, b.find_element(By.ID, "dispute-submit"))
+    follow(b, b.find_element(By.ID, "dispute-submit"))
     assert "已提交情况说明 #1，待核实" in b.find_element(By.ID, "message").text
     assert "盖章复函.pdf" in b.find_element(By.ID, "dispute-1").text
     for width in WIDTHS:
@@ -101,13 +90,13 @@ def test_department_view_dispute_form_and_operator_queue(served, browser, tmp_pa
     assert "没有这个页面" in b.find_element(By.TAG_NAME, "main").text
 
     _login(b, base, "operator", PASSWORDS["operator"])
-    _follow(b, b.find_element(By.LINK_TEXT, "情况说明"))
+    follow(b, b.find_element(By.LINK_TEXT, "情况说明"))
     assert "待核实（1）" in b.find_element(By.CSS_SELECTOR, "nav.tabs").text
     for width in WIDTHS:
         _shoot(b, shots, "o1-queue", width)
     b.set_window_size(*WIDTHS["desktop"])
     b.find_element(By.ID, "decide-reason-1").send_keys("经核实复函属实，答复在期限内。")
-    _follow(b, b.find_element(By.ID, "accept-1"))
+    follow(b, b.find_element(By.ID, "accept-1"))
     assert "已采纳情况说明 #1" in b.find_element(By.ID, "message").text
     _shoot(b, shots, "o2-decided", "desktop")
 
