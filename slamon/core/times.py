@@ -60,6 +60,11 @@ def as_aware(value: dt.datetime | dt.date, tz: dt.tzinfo) -> dt.datetime:
     return value
 
 
+def stored_utc(value: dt.datetime | None) -> dt.datetime | None:
+    """A moment read back from the store: naive means UTC (SQLite and MariaDB keep no offset)."""
+    return None if value is None else as_aware(value, dt.UTC)
+
+
 def epoch_per_second(number: float) -> int:
     """The unit an epoch number is read in by its magnitude: 1000 (milliseconds) or 1 (seconds)."""
     return 1000 if abs(number) >= _MS_FROM else 1

@@ -21,6 +21,7 @@ from slamon.core.data_quality import (
 from slamon.core.departments import near_misses, variant_groups
 from slamon.core.periods import Month
 from slamon.core.refusals import refusals_phrase
+from slamon.core.times import stored_utc
 from slamon.core.vocabulary import (
     RUN_OK,
     WITHDRAWN,
@@ -61,7 +62,7 @@ def last_read(conn: Connection) -> dt.datetime | None:
     if run is None:
         return None
     at = run.get("started_at")
-    return None if at is None else (at if at.tzinfo else at.replace(tzinfo=dt.UTC))
+    return stored_utc(at)
 
 
 def _entry(f: ExemptionFact, left_out: bool) -> ExemptedEntry:

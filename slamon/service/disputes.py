@@ -19,6 +19,7 @@ from slamon.adapters.store import exemptions as exemption_store
 from slamon.core import disputes as rules
 from slamon.core.disputes import ACCEPTED, PENDING, REJECTED, Attachment
 from slamon.core.errors import InputError
+from slamon.core.times import stored_utc
 from slamon.runtime import Runtime
 from slamon.service.exemptions import DEFAULT_BY, exempt_in
 
@@ -89,10 +90,6 @@ class DisputeView:
         }
 
 
-def _aware(v: dt.datetime | None) -> dt.datetime | None:
-    return v if v is None or v.tzinfo is not None else v.replace(tzinfo=dt.UTC)
-
-
 def _view(row: dict[str, Any]) -> DisputeView:
     return DisputeView(
         id=row["id"],
@@ -101,14 +98,14 @@ def _view(row: dict[str, Any]) -> DisputeView:
         text=row["text"],
         channel=row["channel"],
         by=row["by"],
-        at=_aware(row["at"]),  # type: ignore[arg-type]
+        at=stored_utc(row["at"]),  # type: ignore[arg-type]
         status=row["decision"] or PENDING,
         attachment_name=row["attachment_name"],
         attachment_type=row["attachment_type"],
         attachment_size=row["attachment_size"],
         decision_reason=row["decision_reason"],
         decided_by=row["decided_by"],
-        decided_at=_aware(row["decided_at"]),
+        decided_at=stored_utc(row["decided_at"]),
         resource_name=row["resource_name"],
     )
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from slamon.adapters.store import exemptions as store
 from slamon.core.errors import InputError
 from slamon.core.periods import Month
+from slamon.core.times import stored_utc
 from slamon.runtime import Runtime
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ class ExemptionFact:
             "action": self.action,
             "reason": self.reason,
             "by": self.by,
-            "at": _aware(self.at).astimezone(tz).isoformat(timespec="seconds"),
+            "at": stored_utc(self.at).astimezone(tz).isoformat(timespec="seconds"),
             "provider_dept": self.provider_dept,
             "resource_name": self.resource_name,
         }
@@ -57,20 +58,16 @@ class ExemptionResult:
     unchanged: list[str] = field(default_factory=list)  # already exempted / not exempted
 
 
-def _aware(v: dt.datetime) -> dt.datetime:
-    return v if v.tzinfo is not None else v.replace(tzinfo=dt.UTC)
-
-
 def _fact(row: dict[str, Any]) -> ExemptionFact:
     return ExemptionFact(
         application_id=row["application_id"],
         action=row["action"],
         reason=row["reason"],
         by=row["by"],
-        at=_aware(row["at"]),
+        at=stored_utc(row["at"]),
         provider_dept=row.get("provider_dept"),
         resource_name=row.get("resource_name"),
-        submitted_at=_aware(row["submitted_at"]) if row.get("submitted_at") else None,
+        submitted_at=stored_utc(row["submitted_at"]) if row.get("submitted_at") else None,
     )
 
 

@@ -19,6 +19,7 @@ from slamon.core.history import Answer, judged
 from slamon.core.records import ApplicationRecord
 from slamon.core.rules import Rule
 from slamon.core.sla import SlaState, evaluate
+from slamon.core.times import stored_utc
 from slamon.core.vocabulary import (
     ANSWERED_LATE,
     DATA_ISSUE,
@@ -136,7 +137,7 @@ class Evidence:
             },
             "events": [
                 {
-                    "observed_at": self._iso(_aware(e["observed_at"])),
+                    "observed_at": self._iso(stored_utc(e["observed_at"])),
                     "kind": e["kind"],
                     "changes": e["changes"],
                 }
@@ -178,7 +179,7 @@ class Evidence:
                     "department": m["department"],
                     "working_day": _date_iso(m["working_day"]),
                     "status": m["status"],
-                    "sent_at": self._iso(_aware(m["sent_at"])) if m["sent_at"] else None,
+                    "sent_at": self._iso(stored_utc(m["sent_at"])) if m["sent_at"] else None,
                     "subject": m["subject"],
                     "recipients": m["recipients"],
                     "item_kind": m["item"].get("kind"),
@@ -194,7 +195,7 @@ class Evidence:
             else {
                 "reason_code": self.data_issue["reason_code"],
                 "detail": self.data_issue["detail"],
-                "since": self._iso(_aware(self.data_issue["since"]))
+                "since": self._iso(stored_utc(self.data_issue["since"]))
                 if isinstance(self.data_issue["since"], dt.datetime)
                 else self.data_issue["since"],
             },
@@ -230,7 +231,7 @@ class RejectedEvidence:
 
 def _rejections_json(rows: list[dict[str, Any]], tz: dt.tzinfo) -> list[dict[str, Any]]:
     def iso(v: dt.datetime | None) -> str | None:
-        return None if v is None else _aware(v).astimezone(tz).isoformat(timespec="seconds")
+        return None if v is None else stored_utc(v).astimezone(tz).isoformat(timespec="seconds")
 
     return [
         {
@@ -251,10 +252,6 @@ def _rejections_json(rows: list[dict[str, Any]], tz: dt.tzinfo) -> list[dict[str
 def _answer_text(a: Answer, tz: dt.tzinfo) -> str:
     name = DECISION_NAMES.get(a.decision, a.decision)
     return name if a.decided_at is None else f"{name}（{chinese_moment(a.decided_at, tz)}）"
-
-
-def _aware(v: dt.datetime) -> dt.datetime:
-    return v if v.tzinfo is not None else v.replace(tzinfo=dt.UTC)
 
 
 def _date_iso(v: Any) -> str | None:

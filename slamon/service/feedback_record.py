@@ -16,6 +16,7 @@ from slamon.adapters.store import feedback as store
 from slamon.core.data_quality import DataQuality
 from slamon.core.feedback import AskedDepartment, FeedbackRound, draft_day, feedback_deadline
 from slamon.core.periods import Month
+from slamon.core.times import stored_utc
 from slamon.runtime import Runtime
 from slamon.service.disputes import accepted_disputes, dispute_counts
 
@@ -29,7 +30,7 @@ def asked_departments(engine: Engine, month: Month) -> tuple[AskedDepartment, ..
     return tuple(
         AskedDepartment(
             department=r["department"],
-            asked_at=_aware(r["asked_at"]),
+            asked_at=stored_utc(r["asked_at"]),
             send_day=r["send_day"],
             feedback_deadline=r["feedback_deadline"],
             application_ids=tuple(r["applications"]),
@@ -39,10 +40,6 @@ def asked_departments(engine: Engine, month: Month) -> tuple[AskedDepartment, ..
         )
         for r in rows
     )
-
-
-def _aware(at: dt.datetime) -> dt.datetime:
-    return at if at.tzinfo else at.replace(tzinfo=dt.UTC)
 
 
 def round_summary(engine: Engine, month: Month) -> FeedbackRound | None:
