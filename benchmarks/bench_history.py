@@ -12,47 +12,25 @@ all departments under 2 s. ``--smoke``: 2,000 rows, once.
 
 from __future__ import annotations
 
-import argparse
 import tempfile
 import time
 from pathlib import Path
 
-from bench_reports import NOW, REPO, build_store, timed
+from bench_reports import NOW, built_store, parse_args, timed
 
-from slamon.adapters.store.db import open_store
 from slamon.adapters.store.trend_queries import window_records
-from slamon.config import parse_settings
 from slamon.core.periods import Month
 from slamon.core.trends import monthly_history
-from slamon.runtime import Runtime
 from slamon.service.reports import monthly_report
 from slamon.service.trends import history, months_ending
 
 LAST = Month(2025, 1)
 
 
-def parse_args() -> argparse.Namespace:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--rows", type=int, default=1_000_000)
-    ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--smoke", action="store_true", help="a tiny run: the benchmark still works")
-    args = ap.parse_args()
-    if args.smoke:
-        args.rows, args.repeat = 2_000, 1
-    return args
-
-
 def main() -> None:
     args = parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        url = f"sqlite:///{folder / 'slamon.db'}"
-        rt = Runtime(parse_settings({"rules": {"dir": str(REPO / "rules")}}, None, folder, {}))
-        rt.calendar.deadline_table(5)
-        t = time.perf_counter()
-        build_store(url, rt, args.rows)
-        print(f"store: {args.rows:,} applications built in {time.perf_counter() - t:.1f} s")
-        engine = open_store(url)
+        rt, engine = built_store(Path(tmp), args.rows)
         months = months_ending(LAST, 12)
         t = time.perf_counter()
         records = window_records(engine, months[0], LAST, NOW, rt.tz, rt.rules.bound_share_types())

@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
 from slamon.adapters.render.digest import render_digest
 from slamon.adapters.render.text import render_text
@@ -147,7 +147,9 @@ def timed(fn, repeat: int) -> tuple[float, float, object]:  # noqa: ANN001
     return times[0], min(times), result
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
+    """``--rows``, ``--repeat`` and ``--smoke`` (2,000 rows, once): this benchmark's and
+    bench_history's."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--repeat", type=int, default=3)
@@ -155,15 +157,24 @@ def main() -> None:
     args = ap.parse_args()
     if args.smoke:
         args.rows, args.repeat = 2_000, 1
+    return args
+
+
+def built_store(folder: Path, rows: int) -> tuple[Runtime, Engine]:
+    """A SQLite store of ``rows`` applications in ``folder`` (timed and printed) and its runtime."""
+    url = f"sqlite:///{folder / 'slamon.db'}"
+    rt = Runtime(parse_settings({"rules": {"dir": str(REPO / "rules")}}, None, folder, {}))
+    rt.calendar.deadline_table(5)  # built once per process, not part of a report
+    t = time.perf_counter()
+    build_store(url, rt, rows)
+    print(f"store: {rows:,} applications built in {time.perf_counter() - t:.1f} s")
+    return rt, open_store(url)
+
+
+def main() -> None:
+    args = parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        url = f"sqlite:///{folder / 'slamon.db'}"
-        rt = Runtime(parse_settings({"rules": {"dir": str(REPO / "rules")}}, None, folder, {}))
-        rt.calendar.deadline_table(5)  # built once per process, not part of a report
-        t = time.perf_counter()
-        build_store(url, rt, args.rows)
-        print(f"store: {args.rows:,} applications built in {time.perf_counter() - t:.1f} s")
-        engine = open_store(url)
+        rt, engine = built_store(Path(tmp), args.rows)
         with engine.connect() as conn:
             in_month = conn.execute(
                 text(
