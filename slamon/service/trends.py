@@ -10,13 +10,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from slamon.adapters.store import data_issues
+from slamon.adapters.store import data_issues, trend_cache
 from slamon.adapters.store.trend_queries import window_records
 from slamon.core.periods import IsoWeek, Month
 from slamon.core.report_figures import MonthlyFigures
 from slamon.core.trends import (
     Comparison,
+    MonthTrend,
     Trends,
+    WeekBacklog,
     comparison,
     monthly_history,
     weekly_backlog,
@@ -62,20 +64,58 @@ def history(
 ) -> Trends:
     """``months`` months up to ``last`` (default: the month of ``now``, as of ``now``) and the
     backlog at the end of the ``weeks`` ISO weeks up to ``last_week`` (default: the week of
-    ``now``)."""
+    ``now``). Closed periods come from what was kept of them (adapters/store/trend_cache) while
+    no change can have touched them; the rest is tallied from the records, and kept."""
     tz = rt.tz
-    end = last or Month.of(now.astimezone(tz).date())
-    ms = months_ending(end, months)
-    week = last_week or IsoWeek.of(now.astimezone(tz).date())
-    ws = weeks_ending(week, weeks) if weeks else []
-    first = ms[0]
-    if ws:
-        first = min(first, Month.of(ws[0].start(tz).date()))
-    records = window_records(engine, first, end, now, tz, rt.rules.bound_share_types())
+    local = now.astimezone(tz).date()
+    ms = months_ending(last or Month.of(local), months)
+    ws = weeks_ending(last_week or IsoWeek.of(local), weeks) if weeks else []
     held, exempt = _held(engine), active_ids(engine)
-    trend = monthly_history(records, ms, now, rt.rules, rt.calendar, tz, held, exempt)
-    backlog = weekly_backlog(records, ws, now, rt.rules, rt.calendar, tz, held, exempt)
-    return Trends(trend, backlog)
+    prefix = trend_cache.scope(rt.fingerprint(), held, exempt)
+    closed = {p.key: p.end(tz) for p in (*ms, *ws) if p.end(tz) <= now}
+    with engine.connect() as conn:
+        mark = trend_cache.change_mark(conn)  # before the records are loaded
+        kept = trend_cache.fresh(conn, prefix, closed)
+    todo_m = [m for m in ms if m.key not in kept]
+    todo_w = [w for w in ws if w.key not in kept]
+    new_m, new_w = _tally(engine, rt, now, todo_m, todo_w, held, exempt)
+    trend_cache.keep(
+        engine,
+        prefix,
+        mark,
+        [(m.month.key, trend_cache.month_value(m)) for m in new_m if m.month.key in closed]
+        + [(w.week.key, trend_cache.week_value(w)) for w in new_w if w.week.key in closed],
+    )
+    by_month = {m.month: m for m in new_m}
+    by_week = {w.week: w for w in new_w}
+    return Trends(
+        tuple(by_month.get(m) or trend_cache.month_of_value(m, kept[m.key]) for m in ms),
+        tuple(by_week.get(w) or trend_cache.week_of_value(w, kept[w.key]) for w in ws),
+    )
+
+
+def _tally(
+    engine: Engine,
+    rt: Runtime,
+    now: dt.datetime,
+    ms: list[Month],
+    ws: list[IsoWeek],
+    held: set[str],
+    exempt: set[str],
+) -> tuple[tuple[MonthTrend, ...], tuple[WeekBacklog, ...]]:
+    """The months ``ms`` and weeks ``ws`` (oldest first) tallied from the records of the window
+    they span, in one query and one pure pass."""
+    if not ms and not ws:
+        return (), ()
+    tz = rt.tz
+    spans = [*ms, *(Month.of(w.monday) for w in ws), *(Month.of(w.sunday) for w in ws)]
+    bound = rt.rules.bound_share_types()
+    records = window_records(engine, min(spans), max(spans), now, tz, bound)
+    cal, rules = rt.calendar, rt.rules
+    return (
+        monthly_history(records, ms, now, rules, cal, tz, held, exempt) if ms else (),
+        weekly_backlog(records, ws, now, rules, cal, tz, held, exempt) if ws else (),
+    )
 
 
 def report_comparison(engine: Engine, rt: Runtime, f: MonthlyFigures) -> Comparison:
