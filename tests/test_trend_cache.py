@@ -20,12 +20,13 @@ from reporthelpers import Maker, at
 from sqlalchemy import delete, select, update
 from storehelpers import ingest_records, make_runtime
 
+from slamon.adapters.store import trend_cache
 from slamon.adapters.store.db import open_store
 from slamon.adapters.store.models import Meta
 from slamon.core.periods import Month
 from slamon.core.records import ApplicationRecord
 from slamon.service.exemptions import exempt
-from slamon.service.trends import history
+from slamon.service.trends import MAX_STREAK, WEEKS, history, keep_closed
 
 META = Meta.__table__
 NOW = at(dt.date(2025, 1, 10), 12)
@@ -225,3 +226,30 @@ def test_kept_history_after_changes_equals_a_cold_one(rounds, tmp_path_factory, 
         kept = _history(engine, rt)
         assert kept == _cold(engine, rt)
     engine.dispose()
+
+
+def test_the_daemon_keeps_what_the_dashboard_and_the_next_report_read(kept) -> None:
+    engine, rt, _records, _first = kept
+    with engine.begin() as conn:
+        conn.execute(delete(META).where(META.c.key.like("trend:%")))
+    keep_closed(engine, rt, NOW)
+    assert len(_kept_keys(engine)) == MAX_STREAK + 1 + WEEKS
+    _mark_kept(engine)
+    dashboard = history(engine, rt, NOW, weeks=WEEKS)  # the overview's call
+    assert len(_served(dashboard)) == len(dashboard.months) - 1 + len(dashboard.weeks) - 1
+    keep_closed(engine, rt, NOW)  # nothing changed: nothing tallied again
+    assert len(_served(history(engine, rt, NOW, weeks=WEEKS))) == len(_served(dashboard))
+
+
+def test_past_too_many_changes_every_kept_period_is_tallied_again(kept, monkeypatch) -> None:
+    engine, rt, records, _first = kept
+    december = [r for r in records if r.decided_at is None and r.received_at.month == 12][:5]
+    answered = [
+        dataclasses.replace(r, decision="approved", decided_at=r.received_at + dt.timedelta(days=1))
+        for r in december
+    ]
+    _mark_kept(engine)
+    monkeypatch.setattr(trend_cache, "TOO_MANY", len(answered) - 1)
+    ingest_records(engine, rt, answered, NOW)
+    h = _history(engine, rt)
+    assert _served(h) == [] and h == _cold(engine, rt)

@@ -111,11 +111,14 @@ def deliver_job(
 
 
 def periodic_job(engine: Engine, rt: Runtime, now: dt.datetime) -> Any:
-    """The 核实 round on ``report.draft_day``; monthly report files on the first working day of
-    a month (after the round's feedback deadline); the weekly digest when due."""
+    """The closed months' and weeks' figures kept (service/trends.keep_closed); the 核实 round on
+    ``report.draft_day``; monthly report files on the first working day of a month (after the
+    round's feedback deadline); the weekly digest when due."""
     from slamon.service.feedback_round import queue_round_if_due
     from slamon.service.reports import queue_weekly_digest_if_due, write_monthly_reports_if_due
+    from slamon.service.trends import keep_closed
 
+    keep_closed(engine, rt, now)
     queue_round_if_due(engine, rt, now)
     written = write_monthly_reports_if_due(engine, rt, now)
     queued = queue_weekly_digest_if_due(engine, rt, now)

@@ -118,6 +118,16 @@ def _tally(
     )
 
 
+def keep_closed(engine: Engine, rt: Runtime, now: dt.datetime) -> None:
+    """Tally and keep the closed months and weeks that the dashboard, the digest and the next
+    month's report read (the :data:`MAX_STREAK` + 1 months and :data:`WEEKS` weeks before the
+    running ones), so that none of them waits for a cold tally; when they are kept and nothing
+    touched them, a few small queries."""
+    local = now.astimezone(rt.tz).date()
+    last, last_week = Month.of(local).previous(), IsoWeek.of(local).previous()
+    history(engine, rt, now, MAX_STREAK + 1, weeks=WEEKS, last=last, last_week=last_week)
+
+
 def report_comparison(engine: Engine, rt: Runtime, f: MonthlyFigures) -> Comparison:
     """What the report of ``f``'s month says of the months before, each as of its end: the
     month just before (its on-time rate, and who was named then); only when a department named

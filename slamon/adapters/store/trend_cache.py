@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, delete, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from slamon.adapters.store.contents import by_id
 from slamon.adapters.store.models import Application, ApplicationEvent, Meta
 from slamon.core.periods import IsoWeek, Month
 from slamon.core.times import stored_utc
@@ -33,7 +34,9 @@ APP = Application.__table__
 EVENT = ApplicationEvent.__table__
 META = Meta.__table__
 PREFIX = "trend:"
-_SUBMITTED = '%"submitted_at"%'  # an event whose changes moved the submission moment
+_SUBMITTED = '"submitted_at"'  # in an event's changes: the submission moment moved
+TOO_MANY = 20_000  # changes since a kept period past which it is simply tallied again
+EVERYTHING = dt.datetime.min.replace(tzinfo=dt.UTC)
 
 
 def sets_digest(held: Collection[str], exempt: Collection[str]) -> str:
@@ -58,16 +61,19 @@ def change_mark(conn: Connection) -> int:
 
 def earliest_changed(conn: Connection, mark: int) -> dt.datetime | None:
     """The earliest submission moment, before or after the change, of the applications created
-    or changed since ``mark`` (None: nothing changed)."""
-    since = EVENT.c.id > mark
-    joined = EVENT.join(APP, APP.c.application_id == EVENT.c.application_id)
-    first = conn.execute(select(func.min(APP.c.submitted_at)).select_from(joined).where(since))
-    moments = [stored_utc(first.scalar_one_or_none())]
-    moved = select(EVENT.c.changes).where(since, EVENT.c.changes.like(_SUBMITTED))
-    for (changes,) in conn.execute(moved):
-        old = json.loads(changes).get("submitted_at", [None])[0]
-        if old is not None:
-            moments.append(stored_utc(dt.datetime.fromisoformat(old)))
+    or changed since ``mark`` (None: nothing changed; the earliest moment there is when more
+    than :data:`TOO_MANY` changed). Two indexed look-ups: the events after ``mark`` (primary
+    key), then their applications (a join lets a planner scan every application instead)."""
+    since = select(EVENT.c.application_id, EVENT.c.changes).where(EVENT.c.id > mark)
+    events = conn.execute(since.limit(TOO_MANY + 1)).all()
+    if len(events) > TOO_MANY:
+        return EVERYTHING
+    submitted = by_id(conn, list({aid for aid, _c in events}), APP.c.submitted_at)
+    moments = [stored_utc(m) for m in submitted.values()]
+    for _aid, changes in events:
+        if _SUBMITTED in changes:  # the submission moved: it left the periods of its old one
+            old = json.loads(changes)["submitted_at"][0]
+            moments.append(stored_utc(dt.datetime.fromisoformat(old)) if old else EVERYTHING)
     found = [m for m in moments if m is not None]
     return min(found) if found else None
 
