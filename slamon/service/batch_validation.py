@@ -11,7 +11,7 @@ import json
 import pickle
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 import slamon
@@ -62,7 +62,14 @@ def raw_digest(data: Mapping[str, Any], salt: bytes) -> str:
     depends on: the same digest, the same record, so a row whose digest is stored is not
     validated again (a re-read of an unchanged platform). Two equal rows could pickle apart
     (the pickler shares a repeated object): then a row is validated again, never skipped."""
-    return hashlib.blake2b(salt + pickle.dumps(data, 5), digest_size=16).hexdigest()
+    digest = _salted(salt).copy()  # the salt hashed once, not once per row (the same digest)
+    digest.update(pickle.dumps(data, 5))
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=8)
+def _salted(salt: bytes) -> Any:
+    return hashlib.blake2b(salt, digest_size=16)
 
 
 @dataclass

@@ -22,7 +22,8 @@ import os
 import pickle
 import subprocess
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -116,9 +117,12 @@ def _read(
     try:
         try:
             with fewer_collections(), _stored_contents(store_url) as stored:
-                for rows in source.batches(since, now=now, full=full):
-                    batch = validate_batch(rows, checks, stored(rows))
-                    pickle.dump(("batch", batch), channel, _PROTOCOL)
+                batches = source.batches(since, now=now, full=full)
+                # closed (its lookup thread done) before the store's connection is
+                with contextlib.closing(_looked_up(batches, stored, _is_server(store_url))) as read:
+                    for rows, known in read:
+                        batch = validate_batch(rows, checks, known)
+                        pickle.dump(("batch", batch), channel, _PROTOCOL)
             pickle.dump(("done", source.last_read), channel, _PROTOCOL)
         except BrokenPipeError:
             raise
@@ -133,15 +137,41 @@ def _read(
             dispose()
 
 
+Stored = Callable[[Sequence[RawRow]], dict[str, tuple[str | None, str]] | None]
+
+
+def _is_server(store_url: str | None) -> bool:
+    return store_url is not None and not store_url.startswith("sqlite")
+
+
+def _looked_up(
+    batches: Iterable[Sequence[RawRow]], stored: Stored | None, ahead_of_time: bool
+) -> Iterator[tuple[Sequence[RawRow], dict[str, tuple[str | None, str]] | None]]:
+    """Each batch with what the store holds for its ids (``stored``). From a database server
+    (``ahead_of_time``) the answer for a batch is awaited in a thread (waiting releases the GIL)
+    while the batch before it is validated: a re-read does not wait for the server batch after
+    batch. (A SQLite store answers in this process, on the thread that opened it.)"""
+    if stored is None or not ahead_of_time:
+        yield from ((rows, stored(rows) if stored else None) for rows in batches)
+        return
+    with ThreadPoolExecutor(1, thread_name_prefix="slamon-lookup") as pool:
+        ahead: tuple[Sequence[RawRow], Future[Any]] | None = None
+        for rows in batches:
+            asked = (rows, pool.submit(stored, rows))
+            if ahead is not None:
+                yield ahead[0], ahead[1].result()
+            ahead = asked
+        if ahead is not None:
+            yield ahead[0], ahead[1].result()
+
+
 @contextlib.contextmanager
-def _stored_contents(
-    store_url: str | None,
-) -> Iterator[Callable[[Sequence[RawRow]], dict[str, tuple[str | None, str]] | None]]:
+def _stored_contents(store_url: str | None) -> Iterator[Stored | None]:
     """What the store holds for a batch's ids (raw digest, content hash), read on one
     connection of the reader's own (one snapshot: the store as the poll began); nothing
     without a store."""
     if store_url is None:
-        yield lambda _rows: None
+        yield None
         return
     from slamon.adapters.store import contents
     from slamon.adapters.store.db import make_engine

@@ -105,9 +105,13 @@ def insert_rows(
     or -1 when the driver cannot count them. Temporal values are converted, column by column,
     exactly as the column types would store them (see :class:`StampMemo`). ``skip_existing``:
     a unique key; rows whose key is already stored are left out (ON CONFLICT DO NOTHING, or
-    INSERT IGNORE on MySQL and MariaDB)."""
+    INSERT IGNORE on MySQL and MariaDB). PostgreSQL through psycopg takes the values as they
+    are: its binary COPY sends an aware datetime as its instant and refuses a naive one."""
     if not rows:
         return 0
+    dialect = conn.dialect
+    if dialect.name == "postgresql" and dialect.driver == "psycopg":
+        return _copy_rows(conn, table, keys, rows, skip_existing)
     stamps, days = _temporal_keys(table, keys)
     memo = StampMemo() if memo is None else memo
     memo.to_text = conn.dialect.name == "sqlite"
@@ -120,9 +124,6 @@ def insert_rows(
             i = keys.index(k)
             columns[i] = memo.days(columns[i])
         rows = list(zip(*columns, strict=True))
-    dialect = conn.dialect
-    if dialect.name == "postgresql" and dialect.driver == "psycopg":
-        return _copy_rows(conn, table, keys, rows, skip_existing)
     quote = dialect.identifier_preparer.quote
     verb, conflict = "INSERT", ""
     if skip_existing and dialect.name in ("mysql", "mariadb"):
@@ -154,20 +155,33 @@ def _copy_rows(
     rows: Sequence[Sequence[Any]],
     skip_existing: Sequence[str],
 ) -> int:
-    """PostgreSQL: the rows through COPY on the transaction's own connection (an INSERT per row,
-    even pipelined, costs a round of the protocol each). With ``skip_existing`` they are copied
+    """PostgreSQL: the rows through a binary COPY on the transaction's own connection (an INSERT
+    per row, even pipelined, costs a round of the protocol each; the binary format spares both
+    sides formatting and parsing the values as text, timestamps above all). With
+    ``skip_existing`` they are copied straight into the table inside a savepoint (no row is
+    stored yet, the usual case); if one is, the savepoint is rolled back and they are copied
     into a temporary table of the same columns, then inserted from it ON CONFLICT DO NOTHING."""
+    import psycopg  # the driver of this connection (a store on SQLite does not need it)
+
     quote = conn.dialect.identifier_preparer.quote
     columns = ", ".join(quote(k) for k in keys)
     target = quote(table.name)
     raw = conn.connection.driver_connection
     assert raw is not None
     with raw.cursor() as cur:
+        oids = _column_oids(cur, table, target, columns)
         if not skip_existing:
-            with cur.copy(f"COPY {target} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+            _copy(cur, target, columns, rows, oids)
             return len(rows)
+        cur.execute("SAVEPOINT slamon_copy")
+        try:
+            _copy(cur, target, columns, rows, oids)
+        except psycopg.errors.UniqueViolation:
+            cur.execute("ROLLBACK TO SAVEPOINT slamon_copy")
+        else:
+            cur.execute("RELEASE SAVEPOINT slamon_copy")
+            return len(rows)
+        cur.execute("RELEASE SAVEPOINT slamon_copy")
         # one staging table per target and column list (ON COMMIT DROP: gone with the transaction)
         staging = quote(f"{table.name}_in_{zlib.crc32(columns.encode()):08x}")
         cur.execute(
@@ -175,15 +189,38 @@ def _copy_rows(
             f"AS SELECT {columns} FROM {target} WITH NO DATA"
         )
         cur.execute(f"TRUNCATE {staging}")
-        with cur.copy(f"COPY {staging} ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+        _copy(cur, staging, columns, rows, oids)
         unique = ", ".join(quote(k) for k in skip_existing)
         cur.execute(
             f"INSERT INTO {target} ({columns}) SELECT {columns} FROM {staging} "
             f"ON CONFLICT ({unique}) DO NOTHING"
         )
         return cur.rowcount
+
+
+_FIRST_USER_OID = 16384  # PostgreSQL's built-in types have smaller oids, the same in every database
+
+
+def _column_oids(cur: Any, table: Any, target: str, columns: str) -> list[int]:
+    """The type oids of ``columns`` of the table (what a binary COPY must send), asked once per
+    table and column list (kept in the table's ``info``) when they are all built-in types."""
+    known = table.info.setdefault("copy_oids", {})
+    oids = known.get(columns)
+    if oids is None:
+        cur.execute(f"SELECT {columns} FROM {target} LIMIT 0")
+        oids = [d.type_code for d in cur.description]
+        if all(o < _FIRST_USER_OID for o in oids):
+            known[columns] = oids
+    return oids
+
+
+def _copy(
+    cur: Any, target: str, columns: str, rows: Sequence[Sequence[Any]], oids: list[int]
+) -> None:
+    with cur.copy(f"COPY {target} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types(oids)
+        for row in rows:
+            copy.write_row(row)
 
 
 def chunks(seq: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:

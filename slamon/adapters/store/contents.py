@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, String, any_, bindparam, select, update
+from sqlalchemy import Connection, String, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from slamon.adapters.store.bulk import CHUNK, chunks
@@ -28,11 +28,17 @@ def by_id(conn: Connection, ids: Sequence[str], *cols: Any) -> dict[str, Any]:
         wanted = set(ids)
         rows = conn.execute(select(APP.c.application_id, *cols))
         return {r[0]: r[1] if one else tuple(r[1:]) for r in rows if r[0] in wanted}
-    if conn.dialect.name == "postgresql":  # one array parameter: an IN list binds each id
-        wanted_ids = APP.c.application_id == any_(bindparam("ids", type_=ARRAY(String)))
-        rows = conn.execute(
-            select(APP.c.application_id, *cols).where(wanted_ids), {"ids": list(ids)}
+    if conn.dialect.name == "postgresql":
+        # One array parameter (an IN list binds each id), joined as a table: the planner probes
+        # the primary key for each id, where ``= ANY(array)`` of thousands of ids makes it scan
+        # the whole table, once per batch.
+        wanted = (
+            func.unnest(bindparam("ids", type_=ARRAY(String))).table_valued("id").render_derived()
         )
+        query = select(APP.c.application_id, *cols).join(
+            wanted, APP.c.application_id == wanted.c.id
+        )
+        rows = conn.execute(query, {"ids": list(ids)})
         return {r[0]: r[1] if one else tuple(r[1:]) for r in rows}
     out: dict[str, Any] = {}
     for part in chunks(ids):
