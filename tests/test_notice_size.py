@@ -82,7 +82,8 @@ def test_200_items_list_the_50_most_overdue_and_count_the_rest(
     assert text.count("申请编号") == 50 and html.count("<tr><td>") == 50
     rest = f"其余 {n - 50} 件未在本邮件列出"
     assert rest in text and rest in html
-    assert f"slamon status --department {DEPT}" in text and "/department?name=" in text
+    assert f"slamon status --department {DEPT}" in text and "在监测网页中打开该部门的页面" in text
+    assert "/department?name=" not in text  # no web.public_url: no relative link a mail cannot open
     assert f"{n} 项" in row["subject"]
     listed = [int(d) for d in LATE.findall(text)]
     assert len(listed) == 50 and listed == sorted(listed, reverse=True)
@@ -142,6 +143,26 @@ def test_a_list_too_long_to_attach_says_so() -> None:
     assert f"全部申请（共 {ATTACH_MAX_ITEMS + 1} 件，过多不作附件）" in r.text
     assert "附件（XLSX" not in r.text
     assert attaches_full_list(ATTACH_MAX_ITEMS, 50) and not attaches_full_list(50, 50)
+
+
+def test_the_unlisted_line_links_the_department_page_only_with_a_public_url() -> None:
+    base = "https://slamon.example.gov.cn"
+    linked = render_notice(
+        "notice",
+        DEPT,
+        dt.date(2024, 10, 10),
+        _items(80),
+        unassigned=False,
+        notify=NotifyConfig(),
+        base_url=base,
+    )
+    line = next(t for t in linked.text.splitlines() if "件未在本邮件列出" in t)
+    assert f"该部门的页面：{base}/department?name=" in line
+    plain = render_notice(
+        "notice", DEPT, dt.date(2024, 10, 10), _items(80), unassigned=False, notify=NotifyConfig()
+    )
+    line = next(t for t in plain.text.splitlines() if "件未在本邮件列出" in t)
+    assert "在监测网页中打开该部门的页面" in line and "/department" not in line
 
 
 def _items(n: int, name: str = "工程类_招标项目") -> list[dict[str, Any]]:

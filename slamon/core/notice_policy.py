@@ -224,13 +224,20 @@ def attaches_full_list(total: int, max_items_per_mail: int) -> bool:
 
 
 def unlisted_sentence(
-    rest: int, listed: int, department: str, size_cap: str | None = None, attached: bool = False
+    rest: int,
+    listed: int,
+    department: str,
+    size_cap: str | None = None,
+    attached: bool = False,
+    page: str | None = None,
 ) -> str:
     """THE line under a mail's list when ``rest`` applications were left out: how many, and
     where to see them all (the XLSX attachment when :func:`attaches_full_list`, ``slamon status
     --department`` and the web's department page). ``attached``: :func:`attaches_full_list`
     said the whole list goes along. ``size_cap`` (e.g. "1 MB"): the list was cut
-    further to keep the mail under that size."""
+    further to keep the mail under that size. ``page``: the department page's absolute address
+    (core/links, ``web.public_url``); without one the page is named, never given a relative
+    link that no mail client can open."""
     why = (
         f"为使邮件不超过 {size_cap}，本邮件只列出 {listed} 件"
         if size_cap
@@ -242,8 +249,5 @@ def unlisted_sentence(
         if attached
         else f"全部申请（共 {total} 件，过多不作附件）请用 "
     )
-    return (
-        f"其余 {rest} 件未在本邮件列出（{why}）；{where}"
-        f"slamon status --department {department} 查看，或打开监测网页中该部门的页面"
-        f"（/department?name={department}）。"
-    )
+    web = f"，或打开监测网页中该部门的页面：{page}" if page else "，或在监测网页中打开该部门的页面"
+    return f"其余 {rest} 件未在本邮件列出（{why}）；{where}slamon status --department {department} 查看{web}。"

@@ -198,7 +198,16 @@ def notice_context(
         "due_soon_count": sum(1 for i in items if i["kind"] == DUE_SOON),
         "rest": rest,
         "rest_note": (
-            unlisted_sentence(rest, len(listed), department, size_cap, attached) if rest else ""
+            unlisted_sentence(
+                rest,
+                len(listed),
+                department,
+                size_cap,
+                attached,
+                department_url(base_url, department),
+            )
+            if rest
+            else ""
         ),
         "unassigned": unassigned,
         "unassigned_mark": UNASSIGNED_MARK,
