@@ -128,6 +128,13 @@ def test_the_overview_shows_its_rows_only(dept) -> None:
     )  # its 2, not the province's 4
     assert 'href="/report"' not in html and 'href="/quality"' not in html  # no closed links
     assert "本部门与全省" in html  # its own trend against the province's rate
+    assert 'name="q"' not in html  # one department: no search box, no filter
+
+
+def test_a_viewer_still_searches_and_filters(dash) -> None:
+    with TestClient(dash.app()) as c:
+        login(c, "viewer")
+        assert 'name="q"' in c.get("/").text
 
 
 def test_a_department_with_nothing_open_still_sees_its_row(dash) -> None:
