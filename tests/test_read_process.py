@@ -44,7 +44,13 @@ def readers() -> list[int]:
 
 
 def in_process(
-    source: Any, since: Any, now: Any, full: bool, checks: Any, store_url: Any = None
+    source: Any,
+    since: Any,
+    now: Any,
+    full: bool,
+    checks: Any,
+    store_url: Any = None,
+    shared: bool = False,
 ) -> Iterator[Any]:
     """The same read validated in this process (what polls from a cursor do: every row)."""
     for rows in source.batches(since, now=now, full=full):
@@ -90,6 +96,23 @@ def test_a_reader_process_stores_what_one_process_stores(nullable_platform, tmp_
         store.dispose()
     assert results[0] == results[1]
     assert results[0][0][0] == len(ROWS)
+
+
+def test_batches_the_poll_validates_itself_equal_the_readers(nullable_platform, monkeypatch):
+    """With a store on a database server the poll's process validates one batch in
+    SHARED_EVERY itself: the batches, in their order, are those the reader alone sends."""
+    url, name, _engine = nullable_platform
+    checks = poll.row_checks(Runtime(parse_settings({}, None, Path("."), {})))
+    monkeypatch.setattr(read_process, "SHARED_EVERY", 2)
+    got = {}
+    for shared in (False, True):
+        source = SqlSource(url, platform_query(name), tz=TZ, batch_rows=1)
+        batches = read_process.validated_batches(source, None, NOW, True, checks, None, shared)
+        got[shared] = (list(batches), source.last_read.rows)
+        source.dispose()
+    assert got[True] == got[False]
+    assert len(got[True][0]) == len(ROWS) >= 4  # every second batch crossed as raw rows
+    assert not readers()
 
 
 @pytest.fixture

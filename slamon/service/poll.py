@@ -94,7 +94,7 @@ def run_poll_cycle(
         if from_start:  # the whole table: in a reader process
             store_url = _shared_url(engine) if filled else None
             batches: Iterable[Any] = validated_batches(
-                db, since, now, full, row_checks(rt), store_url
+                db, since, now, full, row_checks(rt), store_url, engine.dialect.name != "sqlite"
             )
         else:
             batches = db.batches(since, now=now, full=full)

@@ -20,8 +20,10 @@ import contextlib
 import datetime as dt
 import os
 import pickle
+import queue
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -36,6 +38,8 @@ from slamon.service.batch_validation import RowChecks, ValidatedBatch, validate_
 from slamon.service.garbage_collector import fewer_collections
 
 _PROTOCOL = pickle.HIGHEST_PROTOCOL
+SHARED_EVERY = 3  # of every this many batches the poll's process validates one (server stores)
+AHEAD = 4  # validated batches the reader may have sent that the poll has not taken yet
 FINISH_SECONDS = 10  # how long a reader that delivered everything may take to end on its own
 
 
@@ -46,13 +50,16 @@ def validated_batches(
     full: bool,
     checks: RowChecks,
     store_url: str | None = None,
+    shared: bool = False,
 ) -> Iterator[ValidatedBatch]:
     """The batches of ``source.batches(since, now=now, full=full)``, validated by a reader
     process; ``source.last_read`` is the reader's final state once they are all delivered.
     ``store_url``: a store holding applications, which the reader reads (its committed state,
     on a connection of its own) to leave rows whose raw digest is stored unvalidated and send
     only their ids: a re-read of an unchanged platform is little more than the fetch. Never a
-    store the poll's transaction locks (a first read into an empty one defers its indexes)."""
+    store the poll's transaction locks (a first read into an empty one defers its indexes).
+    ``shared``: this process validates one batch in :data:`SHARED_EVERY` itself (a store on a
+    database server, whose writes leave it idle half the time; a SQLite store's writes do not)."""
     env = dict(os.environ)  # the reader imports this very slamon, wherever it was imported from
     here = str(Path(slamon.__file__).resolve().parent.parent)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (here, env.get("PYTHONPATH")) if p)
@@ -66,12 +73,16 @@ def validated_batches(
     finished = False
     try:
         with contextlib.suppress(BrokenPipeError):  # a reader that could not start: see _next
-            pickle.dump((source, since, now, full, checks, store_url), reader.stdin, _PROTOCOL)
+            request = (source, since, now, full, checks, store_url, SHARED_EVERY if shared else 0)
+            pickle.dump(request, reader.stdin, _PROTOCOL)
             reader.stdin.close()
         while True:
             kind, payload = _next(reader.stdout, reader)
             if kind == "batch":
                 yield payload
+            elif kind == "rows":  # a batch left for this process to validate (``shared``)
+                rows, known = payload
+                yield validate_batch(rows, checks, known)
             elif kind == "done":
                 source.last_read = payload
                 finished = True
@@ -111,30 +122,71 @@ def _read(
     checks: RowChecks,
     channel: BinaryIO,
     store_url: str | None = None,
+    shared_every: int = 0,
 ) -> None:
     """The reader process: fetch, validate, send; then the read's state, or its error. The pipe
-    holds what the poll has not taken yet: a full pipe makes the reader wait (bounded memory)."""
+    and the sender (:class:`_Sender`) hold what the poll has not taken yet: when both are full
+    the reader waits (bounded memory). ``shared_every``: every this many batches, one is sent
+    unvalidated, with what the store holds of it, for the poll's process to validate."""
+    sender = _Sender(channel)
     try:
         try:
             with fewer_collections(), _stored_contents(store_url) as stored:
                 batches = source.batches(since, now=now, full=full)
                 # closed (its lookup thread done) before the store's connection is
                 with contextlib.closing(_looked_up(batches, stored, _is_server(store_url))) as read:
-                    for rows, known in read:
-                        batch = validate_batch(rows, checks, known)
-                        pickle.dump(("batch", batch), channel, _PROTOCOL)
-            pickle.dump(("done", source.last_read), channel, _PROTOCOL)
+                    for i, (rows, known) in enumerate(read):
+                        if shared_every and i % shared_every == shared_every - 1:
+                            sender.send(("rows", (rows, known)))  # the poll validates this one
+                            continue
+                        sender.send(("batch", validate_batch(rows, checks, known)))
+            sender.send(("done", source.last_read))
         except BrokenPipeError:
             raise
         except BaseException as exc:  # noqa: BLE001 — every failure goes back to the poll
-            pickle.dump(("error", _portable(exc)), channel, _PROTOCOL)
-        channel.flush()
+            sender.send(("error", _portable(exc)))
+        sender.close()
     except BrokenPipeError:  # the poll has ended (it failed, or was stopped): nobody listens
-        pass
+        with contextlib.suppress(BrokenPipeError):
+            sender.close()
     finally:
         dispose = getattr(source, "dispose", None)
         if dispose is not None:
             dispose()
+
+
+class _Sender:
+    """The reader's messages, pickled on its main thread and written to the pipe by a thread of
+    their own, at most :data:`AHEAD` behind: the reader goes on with the next batch while the poll
+    is busy with the last (a pipe holds 64 KiB, a batch a megabyte or two), and memory stays
+    bounded. A write that fails (the poll has gone) is raised by the next call."""
+
+    def __init__(self, channel: BinaryIO) -> None:
+        self.channel = channel
+        self.queue: queue.Queue[bytes | None] = queue.Queue(maxsize=AHEAD)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._write, name="slamon-send", daemon=True)
+        self.thread.start()
+
+    def _write(self) -> None:
+        while (data := self.queue.get()) is not None:
+            if self.error is None:  # after a failure: drained, so that no put waits forever
+                try:
+                    self.channel.write(data)
+                except BaseException as exc:  # noqa: BLE001 — raised on the reader's thread
+                    self.error = exc
+
+    def send(self, message: tuple[str, Any]) -> None:
+        if self.error is not None:
+            raise self.error
+        self.queue.put(pickle.dumps(message, _PROTOCOL))
+
+    def close(self) -> None:
+        self.queue.put(None)
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        self.channel.flush()
 
 
 Stored = Callable[[Sequence[RawRow]], dict[str, tuple[str | None, str]] | None]
@@ -207,8 +259,8 @@ def main() -> None:
     (anything else printed goes to stderr, so the answers stay intact)."""
     channel = sys.stdout.buffer
     sys.stdout = sys.stderr
-    source, since, now, full, checks, store_url = pickle.load(sys.stdin.buffer)
-    _read(source, since, now, full, checks, channel, store_url)
+    source, since, now, full, checks, store_url, shared_every = pickle.load(sys.stdin.buffer)
+    _read(source, since, now, full, checks, channel, store_url, shared_every)
     with contextlib.suppress(BrokenPipeError):
         channel.close()
 
