@@ -132,14 +132,7 @@ def test_the_whole_list_goes_along_as_xlsx(planned: tuple[Any, Any], smtp_server
 
 
 def test_a_list_too_long_to_attach_says_so() -> None:
-    r = render_notice(
-        "notice",
-        DEPT,
-        dt.date(2024, 10, 10),
-        _items(ATTACH_MAX_ITEMS + 1),
-        unassigned=False,
-        notify=NotifyConfig(),
-    )
+    r = _notice(ATTACH_MAX_ITEMS + 1)
     assert f"全部申请（共 {ATTACH_MAX_ITEMS + 1} 件，过多不作附件）" in r.text
     assert "附件（XLSX" not in r.text
     assert attaches_full_list(ATTACH_MAX_ITEMS, 50) and not attaches_full_list(50, 50)
@@ -147,22 +140,25 @@ def test_a_list_too_long_to_attach_says_so() -> None:
 
 def test_the_unlisted_line_links_the_department_page_only_with_a_public_url() -> None:
     base = "https://slamon.example.gov.cn"
-    linked = render_notice(
+    linked = _notice(80, base_url=base)
+    line = next(t for t in linked.text.splitlines() if "件未在本邮件列出" in t)
+    assert f"该部门的页面：{base}/department?name=" in line
+    plain = _notice(80)
+    line = next(t for t in plain.text.splitlines() if "件未在本邮件列出" in t)
+    assert "在监测网页中打开该部门的页面" in line and "/department" not in line
+
+
+def _notice(n: int, **kw: Any) -> Any:
+    """A notice to DEPT listing ``n`` overdue items, with the default notify settings."""
+    return render_notice(
         "notice",
         DEPT,
         dt.date(2024, 10, 10),
-        _items(80),
+        _items(n),
         unassigned=False,
         notify=NotifyConfig(),
-        base_url=base,
+        **kw,
     )
-    line = next(t for t in linked.text.splitlines() if "件未在本邮件列出" in t)
-    assert f"该部门的页面：{base}/department?name=" in line
-    plain = render_notice(
-        "notice", DEPT, dt.date(2024, 10, 10), _items(80), unassigned=False, notify=NotifyConfig()
-    )
-    line = next(t for t in plain.text.splitlines() if "件未在本邮件列出" in t)
-    assert "在监测网页中打开该部门的页面" in line and "/department" not in line
 
 
 def _items(n: int, name: str = "工程类_招标项目") -> list[dict[str, Any]]:
@@ -183,14 +179,7 @@ def _items(n: int, name: str = "工程类_招标项目") -> list[dict[str, Any]]
 
 
 def test_20000_items_make_a_mail_under_200_kb() -> None:
-    r = render_notice(
-        "notice",
-        DEPT,
-        dt.date(2024, 10, 10),
-        _items(20_000),
-        unassigned=False,
-        notify=NotifyConfig(),
-    )
+    r = _notice(20_000)
     assert wire_size(r) < 200_000
     assert "其余 19950 件未在本邮件列出" in r.text and r.text.count("申请编号") == 50
     assert "20000 项" in r.subject
