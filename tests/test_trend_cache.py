@@ -168,6 +168,9 @@ def test_an_exemption_a_data_issue_or_a_rule_change_tallies_again(kept, tmp_path
     rt10 = make_runtime(tmp_path, rules={"dir": str(rules), "active": ["guizhou-2023"]})
     h10 = _history(engine, rt10)
     assert _served(h10) == [] and h10 != h
+    _mark_kept(engine)
+    utc = make_runtime(tmp_path, timezone="UTC")  # other month and week boundaries
+    assert _served(_history(engine, utc)) == []
 
 
 # -- property: kept + changes == cold ---------------------------------------------------------

@@ -71,7 +71,7 @@ def history(
     ms = months_ending(last or Month.of(local), months)
     ws = weeks_ending(last_week or IsoWeek.of(local), weeks) if weeks else []
     held, exempt = _held(engine), active_ids(engine)
-    prefix = trend_cache.scope(rt.fingerprint(), held, exempt)
+    prefix = trend_cache.scope(rt.fingerprint(), held, exempt, str(tz))
     closed = {p.key: p.end(tz) for p in (*ms, *ws) if p.end(tz) <= now}
     with engine.connect() as conn:
         mark = trend_cache.change_mark(conn)  # before the records are loaded

@@ -3,7 +3,8 @@ the charts and the 环比 is not tallied again from the records on every page an
 
 A kept period is only ever used while it is exactly what the records would give again:
 - its key names the rules-and-calendar fingerprint and a digest of the held and exempted
-  applications it was tallied with (any change to those sets: another key, tallied again);
+  applications it was tallied with, the zone and the slamon version (any change to those:
+  another key, tallied again);
 - it carries the store's change mark (the last ``application_event`` id, append-only) read
   before its records were loaded; an application created or changed since, submitted (before
   or after the change) by the period's end, makes it stale: a record submitted later cannot
@@ -22,6 +23,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, delete, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
+import slamon
 from slamon.adapters.store.contents import by_id
 from slamon.adapters.store.models import Application, ApplicationEvent, Meta
 from slamon.core.periods import IsoWeek, Month
@@ -39,8 +41,10 @@ TOO_MANY = 20_000  # changes since a kept period past which it is simply tallied
 EVERYTHING = dt.datetime.min.replace(tzinfo=dt.UTC)
 
 
-def sets_digest(held: Collection[str], exempt: Collection[str]) -> str:
-    h = hashlib.sha256()
+def sets_digest(held: Collection[str], exempt: Collection[str], zone: str) -> str:
+    """What else a tally depends on: the held and exempted sets, the zone that draws the month
+    and week boundaries, and the slamon version that tallied (a later one may count anew)."""
+    h = hashlib.sha256(f"{slamon.__version__}\x00{zone}\x00".encode())
     for aid in sorted(held):
         h.update(aid.encode("utf-8") + b"\x00")
     h.update(b"\x01")
@@ -49,9 +53,10 @@ def sets_digest(held: Collection[str], exempt: Collection[str]) -> str:
     return h.hexdigest()[:16]
 
 
-def scope(fingerprint: str, held: Collection[str], exempt: Collection[str]) -> str:
-    """The key prefix of the periods kept for these rules, calendar, held and exempted sets."""
-    return f"{PREFIX}{fingerprint}:{sets_digest(held, exempt)}:"
+def scope(fingerprint: str, held: Collection[str], exempt: Collection[str], zone: str) -> str:
+    """The key prefix of the periods kept for these rules and calendar (``fingerprint``), held
+    and exempted sets, zone and slamon version."""
+    return f"{PREFIX}{fingerprint}:{sets_digest(held, exempt, zone)}:"
 
 
 def change_mark(conn: Connection) -> int:
