@@ -32,11 +32,11 @@ from slamon.adapters.sources.base import FetchResult, RawRow
 from slamon.adapters.store.applications import APP, load_records
 from slamon.adapters.store.models import Meta
 from slamon.adapters.store.trend_queries import window_records
-from slamon.core.periods import Month
+from slamon.core.periods import Month, ending
 from slamon.core.trends import monthly_history
 from slamon.service.poll import apply_fetch
 from slamon.service.reports import monthly_report
-from slamon.service.trends import history, keep_closed, months_ending
+from slamon.service.trends import history, keep_closed
 
 LAST = Month(2025, 1)
 CHANGED = 1_000
@@ -77,7 +77,7 @@ def main() -> None:
     args = parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         rt, engine = built_store(Path(tmp), args.rows)
-        months = months_ending(LAST, 12)
+        months = ending(LAST, 12)
         t = time.perf_counter()
         records = window_records(engine, months[0], LAST, NOW, rt.tz, rt.rules.bound_share_types())
         load = time.perf_counter() - t

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import TypeVar
 
 from slamon.core.errors import InputError
 from slamon.core.times import END_OF_DAY
@@ -135,3 +136,14 @@ class IsoWeek:
 
     def end(self, tz: dt.tzinfo) -> dt.datetime:
         return dt.datetime.combine(self.sunday, END_OF_DAY, tz)
+
+
+Period = TypeVar("Period", Month, IsoWeek)
+
+
+def ending(last: Period, count: int) -> list[Period]:
+    """The ``count`` consecutive months or ISO weeks up to and including ``last``, oldest first."""
+    out = [last]
+    while len(out) < count:
+        out.append(out[-1].previous())
+    return out[::-1]

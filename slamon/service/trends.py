@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from slamon.adapters.store import data_issues, trend_cache
 from slamon.adapters.store.trend_queries import window_records
-from slamon.core.periods import IsoWeek, Month
+from slamon.core.periods import IsoWeek, Month, ending
 from slamon.core.report_figures import MonthlyFigures
 from slamon.core.trends import (
     Comparison,
@@ -32,20 +32,6 @@ if TYPE_CHECKING:
 MONTHS = 12
 WEEKS = 12
 MAX_STREAK = 12  # 存在问题 looks back at most this many months for a repeat
-
-
-def months_ending(last: Month, count: int) -> list[Month]:
-    out = [last]
-    while len(out) < count:
-        out.append(out[-1].previous())
-    return out[::-1]
-
-
-def weeks_ending(last: IsoWeek, count: int) -> list[IsoWeek]:
-    out = [last]
-    while len(out) < count:
-        out.append(out[-1].previous())
-    return out[::-1]
 
 
 def _held(engine: Engine) -> set[str]:
@@ -68,8 +54,8 @@ def history(
     no change can have touched them; the rest is tallied from the records, and kept."""
     tz = rt.tz
     local = now.astimezone(tz).date()
-    ms = months_ending(last or Month.of(local), months)
-    ws = weeks_ending(last_week or IsoWeek.of(local), weeks) if weeks else []
+    ms = ending(last or Month.of(local), months)
+    ws = ending(last_week or IsoWeek.of(local), weeks) if weeks else []
     held, exempt = _held(engine), active_ids(engine)
     prefix = trend_cache.scope(rt.fingerprint(), held, exempt, str(tz))
     closed = {p.key: p.end(tz) for p in (*ms, *ws) if p.end(tz) <= now}

@@ -20,7 +20,7 @@ from slamon.adapters.render.text import (
 )
 from slamon.adapters.render.trend_charts import department_chart, overview_charts
 from slamon.core.errors import InputError
-from slamon.core.periods import IsoWeek, Month
+from slamon.core.periods import IsoWeek, Month, ending
 from slamon.core.report_wording import REPORT_TITLE
 from slamon.service import overview as overview_service
 from slamon.service import trends
@@ -165,9 +165,7 @@ def digest(request: Request, v: Visitor) -> Response:
         week = _week(request) or default_week(ctx.now(), ctx.rt.tz)
     except InputError as exc:
         return error(request, v, str(exc))
-    weeks = [IsoWeek.of(ctx.now().astimezone(ctx.rt.tz).date())]
-    for _ in range(12):
-        weeks.append(weeks[-1].previous())
+    weeks = ending(IsoWeek.of(ctx.now().astimezone(ctx.rt.tz).date()), 13)[::-1]  # newest first
     return render("digest.html.j2", context(request, v, "digest", week=week, weeks=weeks))
 
 
