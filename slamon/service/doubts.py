@@ -16,7 +16,7 @@ from slamon.core.records import ApplicationRecord, RowError, raw_application_id
 from slamon.core.vocabulary import CONFLICTING_ROWS, REJECTED_UPDATE
 
 if TYPE_CHECKING:
-    from sqlalchemy import Connection
+    from sqlalchemy import Connection, Engine
 
 log = logging.getLogger("slamon.poll")
 
@@ -90,3 +90,10 @@ def settle_issues(
     if marked:
         log.warning("poll.data_issues held=%d", len(marked))
     return held | set(cleared)
+
+
+def held_ids(engine: Engine) -> set[str]:
+    """The applications with an open data issue: never judged in a report, a digest or the
+    history."""
+    with engine.connect() as conn:
+        return set(data_issues.open_issues(conn))

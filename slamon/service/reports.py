@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from slamon.adapters.render.digest import RenderedDigest, render_digest
-from slamon.adapters.store import data_issues, runs
+from slamon.adapters.store import runs
 from slamon.adapters.store.report_queries import first_submitted, month_records, week_records
 from slamon.core.digest_figures import Digest, weekly_digest
 from slamon.core.periods import IsoWeek, Month
 from slamon.core.report_figures import monthly_figures
 from slamon.core.report_wording import MonthlyReport, build_report
 from slamon.runtime import Runtime
+from slamon.service.doubts import held_ids
 from slamon.service.exemptions import active_ids
 from slamon.service.trends import history, report_comparison
 
@@ -51,7 +52,7 @@ def monthly_report(
     at = as_of or m.end(rt.tz)
     made = now or dt.datetime.now(rt.tz)
     records = month_records(engine, m, at, rt.tz, rt.rules.bound_share_types())
-    held = _held(engine)
+    held = held_ids(engine)
     exempt = active_ids(engine)
     figures = monthly_figures(records, m, at, rt.rules, rt.calendar, rt.tz, held, exempt)
     quality = data_quality(engine, rt, made, m, figures)
@@ -95,14 +96,15 @@ def digest(engine: Engine, rt: Runtime, week: str | IsoWeek | None, now: dt.date
     w = IsoWeek.parse(week) if week is not None else default_week(now, rt.tz)
     records = week_records(engine, w, now, rt.tz)
     return weekly_digest(
-        records, w, now, rt.rules, rt.calendar, rt.tz, held=_held(engine), exempt=active_ids(engine)
+        records,
+        w,
+        now,
+        rt.rules,
+        rt.calendar,
+        rt.tz,
+        held=held_ids(engine),
+        exempt=active_ids(engine),
     )
-
-
-def _held(engine: Engine) -> set[str]:
-    """Applications with an open data issue: never judged in a report."""
-    with engine.connect() as conn:
-        return set(data_issues.open_issues(conn))
 
 
 def rendered_digest(

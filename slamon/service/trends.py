@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from slamon.adapters.store import data_issues, trend_cache
+from slamon.adapters.store import trend_cache
 from slamon.adapters.store.trend_queries import window_records
 from slamon.core.periods import IsoWeek, Month, ending
 from slamon.core.report_figures import MonthlyFigures
@@ -24,6 +24,7 @@ from slamon.core.trends import (
     weekly_backlog,
 )
 from slamon.runtime import Runtime
+from slamon.service.doubts import held_ids
 from slamon.service.exemptions import active_ids
 
 if TYPE_CHECKING:
@@ -32,11 +33,6 @@ if TYPE_CHECKING:
 MONTHS = 12
 WEEKS = 12
 MAX_STREAK = 12  # 存在问题 looks back at most this many months for a repeat
-
-
-def _held(engine: Engine) -> set[str]:
-    with engine.connect() as conn:
-        return set(data_issues.open_issues(conn))
 
 
 def history(
@@ -56,7 +52,7 @@ def history(
     local = now.astimezone(tz).date()
     ms = ending(last or Month.of(local), months)
     ws = ending(last_week or IsoWeek.of(local), weeks) if weeks else []
-    held, exempt = _held(engine), active_ids(engine)
+    held, exempt = held_ids(engine), active_ids(engine)
     prefix = trend_cache.scope(rt.fingerprint(), held, exempt, str(tz))
     closed = {p.key: p.end(tz) for p in (*ms, *ws) if p.end(tz) <= now}
     with engine.connect() as conn:
