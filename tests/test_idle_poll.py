@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from hypothesis import given, settings
+import pytest
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 from storehelpers import REPO_ROOT, TZ, at, ingest_records, make_runtime, record
 
+from slamon.adapters.store.applications import open_sla
 from slamon.adapters.store.db import open_store
 from slamon.adapters.store.models import SlaStateRow
-from slamon.core.sla import evaluate, still_holds
+from slamon.core.sla import evaluate, holding, still_holds
 
 SLA = SlaStateRow.__table__
 JIN = "jincheng-2024"  # a staged rule (review, then answer)
@@ -81,5 +83,85 @@ def test_an_idle_poll_writes_nothing_and_the_next_day_moves_what_moved(store_url
         assert after["O1"].evaluated_at == next_day
         assert after["P1"] == before["P1"]  # still pending: evaluated, the same, not written
         assert after["W1"] == before["W1"]
+    finally:
+        engine.dispose()
+
+
+stored_states = st.lists(  # moments in minutes: evaluated before now, the deadline after that
+    st.tuples(
+        st.sampled_from([None, "guizhou-2023", "guizhou-2023", JIN, "retired-rule"]),
+        st.sampled_from(["fp-now", "fp-now", "fp-before"]),
+        st.integers(min_value=-1800, max_value=60),  # evaluated, from now
+        st.one_of(st.none(), st.integers(min_value=-600, max_value=1800)),  # due, from that
+    ),
+    min_size=1,
+    max_size=12,
+)
+
+
+@pytest.mark.parametrize("store_url", ["sqlite", "postgresql", "mariadb"], indirect=True)
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(rows=stored_states, now_minute=st.integers(min_value=-719, max_value=719))
+def test_the_store_returns_every_open_state_that_may_have_moved(
+    store_url, tmp_path, rows, now_minute
+):
+    """The store's filter (core.sla.Holding) leaves out only states still_holds keeps: the idle
+    poll reads fewer rows, never misses one that moved."""
+    rt = make_runtime(tmp_path)
+    now = at("2024-10-15 12:00") + dt.timedelta(minutes=now_minute)
+    rows = [(r, fp, e, None if d is None else e + d) for r, fp, e, d in rows]
+    engine = open_store(store_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(SLA.delete())
+            conn.execute(SLA.insert(), [_state_row(i, row, now) for i, row in enumerate(rows)])
+            found = {r[0] for r in open_sla(conn, moved=holding("fp-now", now, rt.rules, TZ))}
+        for i, (rule_id, fp, evaluated, deadline) in enumerate(rows):
+            evaluated_at = now + dt.timedelta(minutes=evaluated)
+            due = None if deadline is None else now + dt.timedelta(minutes=deadline)
+            holds = fp == "fp-now" and still_holds(rule_id, due, evaluated_at, now, rt.rules, TZ)
+            assert holds or f"S{i}" in found, (rule_id, fp, evaluated_at, due, now)
+    finally:
+        engine.dispose()
+
+
+def _state_row(i: int, row: tuple, now: dt.datetime) -> dict:
+    """A stored open state; ``row``: rule, fingerprint, minutes from ``now`` to its evaluation
+    and to its deadline (None: none)."""
+    rule_id, fp, evaluated, deadline = row
+    due = None if deadline is None else now + dt.timedelta(minutes=deadline)
+    return {
+        "application_id": f"S{i}",
+        "stage": "pending",
+        "rule_id": rule_id,
+        "deadline": due,
+        "fingerprint": fp,
+        "evaluated_at": now + dt.timedelta(minutes=evaluated),
+    }
+
+
+def test_the_store_leaves_out_the_states_that_still_hold(store_url, tmp_path):
+    rt = make_runtime(tmp_path)
+    now = at("2024-10-15 16:00")
+    rows = [  # holds; another day; a deadline passed since; another fingerprint; staged
+        ("guizhou-2023", "fp-now", -4 * 60, 24 * 60),
+        ("guizhou-2023", "fp-now", -17 * 60, None),
+        ("guizhou-2023", "fp-now", -60, -30),
+        ("guizhou-2023", "fp-before", -60, None),
+        (JIN, "fp-now", -60, None),
+    ]
+    engine = open_store(store_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(SLA.insert(), [_state_row(i, row, now) for i, row in enumerate(rows)])
+            found = {r[0] for r in open_sla(conn, moved=holding("fp-now", now, rt.rules, TZ))}
+        assert found == {"S1", "S2", "S3", "S4"}
+        staged = make_runtime(tmp_path, rules={"dir": str(REPO_ROOT / "rules"), "active": [JIN]})
+        with engine.begin() as conn:  # no clock yet: under a staged rule, always judged again
+            conn.execute(SLA.insert(), [_state_row(5, (None, "fp-now", -60, None), now)])
+            found = {r[0] for r in open_sla(conn, moved=holding("fp-now", now, staged.rules, TZ))}
+        assert "S5" in found
     finally:
         engine.dispose()

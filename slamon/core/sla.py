@@ -268,3 +268,25 @@ def still_holds(
     if evaluated_at.astimezone(tz).date() != now.astimezone(tz).date():
         return False
     return deadline is None or not evaluated_at <= deadline < now
+
+
+@dataclass(frozen=True, slots=True)
+class Holding:
+    """:func:`still_holds` as bounds a store can filter its open states by: a state may have
+    moved unless it was evaluated under ``fingerprint`` from ``since`` (the start of the local
+    day of ``now``) up to ``now``, under one of ``steady_rules`` (rules of one stage), and no
+    deadline lay between. What the store returns is a superset of the states that moved, so
+    an idle poll does not read every open state; still_holds decides on what it returns."""
+
+    fingerprint: str
+    since: dt.datetime
+    now: dt.datetime
+    steady_rules: tuple[str, ...]
+
+
+def holding(fingerprint: str, now: dt.datetime, rules: RuleSet, tz: dt.tzinfo) -> Holding:
+    """The :class:`Holding` bounds at ``now``: the local day starts at its first instant (a
+    midnight that a clock change skips maps to the instant the day begins)."""
+    since = dt.datetime.combine(now.astimezone(tz).date(), dt.time(), tz)
+    steady = tuple(sorted(i for i, rule in rules.rules.items() if len(rule.stages) <= 1))
+    return Holding(fingerprint, since, now, steady)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from slamon.adapters.store import applications, data_issues, runs
 from slamon.core.records import ApplicationRecord
-from slamon.core.sla import SlaState, evaluate, still_holds
+from slamon.core.sla import SlaState, evaluate, holding, still_holds
 from slamon.runtime import Runtime
 from slamon.service.calendar_update import deadline_update, remember_calendar, update_notes
 
@@ -44,7 +44,8 @@ def evaluate_after_read(
         summary.notes.extend(update_notes(summary.deadline_update, rt.tz))
         return
     targets = {r.application_id: r for r in changed}
-    open_states = applications.open_sla(conn, not_evaluated_at=evaluated_at)
+    moved = holding(fingerprint, now, rt.rules, rt.tz)  # only those that may have moved
+    open_states = applications.open_sla(conn, not_evaluated_at=evaluated_at, moved=moved)
     wanted = [*_stale(open_states, rt, fingerprint, now), *(touched or ())]
     missing = [i for i in dict.fromkeys(wanted) if i not in targets]
     targets.update(applications.load_records(conn, missing))

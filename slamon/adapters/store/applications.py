@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, inspect, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, inspect, or_, select, update
 
 from slamon.adapters.store import contents, histories
 from slamon.adapters.store.bulk import StampMemo, chunks, insert_rows
@@ -22,7 +22,7 @@ from slamon.adapters.store.models import (
     SlaStateRow,
 )
 from slamon.core.records import FIELDS, ApplicationRecord, record_values
-from slamon.core.sla import SlaState
+from slamon.core.sla import Holding, SlaState
 from slamon.core.vocabulary import HELD_STAGES, OPEN_STAGES
 
 APP = Application.__table__
@@ -89,15 +89,27 @@ def iter_all_records(conn: Connection) -> Iterator[ApplicationRecord]:
 
 
 def open_sla(
-    conn: Connection, not_evaluated_at: dt.datetime | None = None
+    conn: Connection, not_evaluated_at: dt.datetime | None = None, moved: Holding | None = None
 ) -> list[tuple[str, str | None, dt.datetime | None, str, dt.datetime]]:
     """(application_id, rule_id, deadline, fingerprint, evaluated_at) of the applications in an
-    open stage (leaving out those evaluated at ``not_evaluated_at``)."""
+    open stage (leaving out those evaluated at ``not_evaluated_at``); with ``moved``, only those
+    whose state may have moved by its bounds (:class:`slamon.core.sla.Holding`: a superset)."""
     cols = (SLA.c.application_id, SLA.c.rule_id, SLA.c.deadline, SLA.c.fingerprint)
     query = select(*cols, SLA.c.evaluated_at).where(SLA.c.stage.in_(OPEN_STAGES))
     if not_evaluated_at is not None:
         query = query.where(SLA.c.evaluated_at != not_evaluated_at)
-    return [tuple(row) for row in conn.execute(query)]
+    if moved is not None:
+        query = query.where(
+            or_(
+                SLA.c.fingerprint != moved.fingerprint,
+                SLA.c.evaluated_at < moved.since,
+                SLA.c.evaluated_at > moved.now,
+                and_(SLA.c.deadline >= SLA.c.evaluated_at, SLA.c.deadline < moved.now),
+                SLA.c.rule_id.is_(None),
+                SLA.c.rule_id.not_in(moved.steady_rules),  # none steady: every state
+            )
+        )
+    return [tuple(row) for row in conn.execute(query).all()]
 
 
 APP_KEYS = (*FIELDS, "content_hash", "source", "first_seen_at", "last_changed_at", "raw_digest")
