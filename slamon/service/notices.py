@@ -40,6 +40,7 @@ from slamon.core.vocabulary import (
     STALE_SOURCE,
 )
 from slamon.runtime import Runtime
+from slamon.service import notice_stamp
 from slamon.service.citations import cite, rule_facts
 from slamon.service.delivery import DeliveryReport, deliver_due
 from slamon.service.recipients import (
@@ -107,6 +108,10 @@ def plan_notices(conn: Connection, rt: Runtime, now: dt.datetime) -> int:
     n = s.notify
     day, not_before = rt.window.sending_day(now)
     exempted = exemptions.active(conn)  # 核实排除: never the subject of a notice
+    stamp = notice_stamp.plan_stamp(conn, rt, day, exempted)
+    if notice_stamp.unchanged(conn, stamp):  # nothing that decides the plan changed since
+        log.debug("notify.plan_unchanged day=%s", day)
+        return 0
     items = [i for i in load_open_items(conn, rt, day) if i.application_id not in exempted]
     notices = plan(
         items, day, cal, Policy(n.repeat_overdue_every, n.escalate_after), load_history(conn, day)
@@ -160,6 +165,9 @@ def plan_notices(conn: Connection, rt: Runtime, now: dt.datetime) -> int:
                 rec.unassigned,
                 rec.problem or "",
             )
+    if inserted:  # the outbox moved: the stamp after this plan (see notice_stamp)
+        stamp = notice_stamp.plan_stamp(conn, rt, day, exempted)
+    notice_stamp.remember(conn, stamp)
     return inserted
 
 

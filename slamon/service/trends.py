@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from slamon.adapters.store import trend_cache
+from slamon.adapters.store import marks, trend_cache
 from slamon.adapters.store.trend_queries import window_records
 from slamon.core.periods import IsoWeek, Month, ending
 from slamon.core.report_figures import MonthlyFigures
@@ -56,7 +56,7 @@ def history(
     prefix = trend_cache.scope(rt.fingerprint(), held, exempt, str(tz))
     closed = {p.key: p.end(tz) for p in (*ms, *ws) if p.end(tz) <= now}
     with engine.connect() as conn:
-        mark = trend_cache.change_mark(conn)  # before the records are loaded
+        mark = marks.change_mark(conn)  # before the records are loaded
         kept = trend_cache.fresh(conn, prefix, closed)
     todo_m = [m for m in ms if m.key not in kept]
     todo_w = [w for w in ws if w.key not in kept]

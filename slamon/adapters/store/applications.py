@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, delete, inspect, or_, select, update
 
-from slamon.adapters.store import contents, histories
+from slamon.adapters.store import contents, histories, marks
 from slamon.adapters.store.bulk import StampMemo, chunks, insert_rows
 from slamon.adapters.store.models import (
     Application,
@@ -276,6 +276,8 @@ def save_sla(
         else:
             inserts.append((s.application_id, *values, fingerprint, now))
     insert_rows(conn, SLA, SLA_KEYS, inserts)
+    if inserts or updates:
+        marks.states_written(conn)
     if updates:
         stmt = (
             update(SLA)
@@ -294,6 +296,7 @@ def replace_all_sla(
     rows = [(s.application_id, *_sla_values(s), fingerprint, now) for s in states]
     conn.execute(delete(SLA))
     insert_rows(conn, SLA, SLA_KEYS, rows)
+    marks.states_written(conn)
 
 
 def insert_deadline_changes(conn: Connection, rows: list[dict[str, Any]]) -> None:

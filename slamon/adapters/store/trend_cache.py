@@ -20,7 +20,7 @@ import logging
 from collections.abc import Collection, Iterable
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, func, select
+from sqlalchemy import Connection, Engine, delete, select
 from sqlalchemy.exc import SQLAlchemyError
 
 import slamon
@@ -57,11 +57,6 @@ def scope(fingerprint: str, held: Collection[str], exempt: Collection[str], zone
     """The key prefix of the periods kept for these rules and calendar (``fingerprint``), held
     and exempted sets, zone and slamon version."""
     return f"{PREFIX}{fingerprint}:{sets_digest(held, exempt, zone)}:"
-
-
-def change_mark(conn: Connection) -> int:
-    """The store's change mark: the last application event (0: none yet)."""
-    return conn.execute(select(func.max(EVENT.c.id))).scalar_one_or_none() or 0
 
 
 def earliest_changed(conn: Connection, mark: int) -> dt.datetime | None:
