@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import pickle
 import unicodedata
 import uuid
 from zoneinfo import ZoneInfo
@@ -12,10 +13,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import Column, Integer, MetaData, String, Table, text
 
+from slamon.adapters.sources.base import RawRow
 from slamon.adapters.store.bulk import insert_rows
 from slamon.adapters.store.db import open_store
 from slamon.adapters.store.models import Application
+from slamon.core import records
+from slamon.core.records import validate_row
 from slamon.core.row_checks import _bad_character, _invisible_id
+from slamon.service.batch_validation import RowChecks, validate_batch
 
 # Letters, CJK, spaces of every kind, controls, format characters (zero-width, BOM), NUL.
 TEXT = st.text(
@@ -142,3 +147,46 @@ def test_bulk_inserts_store_what_the_orm_stores_on_every_store(store_url: str) -
         stored = back[i][1]  # to the microsecond on every store (MariaDB: DATETIME(6))
         # in UTC: an ambiguous local time never equals another zone's datetime (PEP 495)
         assert stored == back[100 + i][1] == v.astimezone(dt.UTC), (i, stored, v)
+
+
+TZ = ZoneInfo("Asia/Shanghai")
+
+
+def _fresh(text_: str) -> str:
+    """An equal text in an object of its own, as a driver gives each row's values."""
+    return "".join(list(text_))
+
+
+def _row(i: int, provider: str) -> dict[str, object]:
+    return {
+        "申请编号": f"SH{i:06d}",
+        "申请部门": _fresh("省公安厅"),
+        "提供部门": _fresh(provider),
+        "资源名称": _fresh("企业登记信息"),
+        "共享类型": "无条件共享",
+        "申请时间": "2024-12-02 09:00:00",
+    }
+
+
+def test_a_batch_sent_to_the_poll_carries_each_repeated_name_once() -> None:
+    """Names repeat across thousands of rows: a validated batch, pickled for the poll's process,
+    holds each once (and still gives every record its own values back)."""
+    rows = [RawRow(i + 2, _row(i, f"  省市场监管局{i % 3}")) for i in range(300)]
+    batch = validate_batch(rows, RowChecks(TZ))
+    data = pickle.dumps(batch, 5)
+    assert data.count("省公安厅".encode()) == 1
+    assert data.count("企业登记信息".encode()) == 1
+    assert data.count("省市场监管局".encode()) == 3  # three providers, each once
+    back = pickle.loads(data)
+    assert [r.provider_dept for r in back.records] == [f"省市场监管局{i % 3}" for i in range(300)]
+    assert back.records == batch.records
+
+
+def test_names_past_the_shared_table_limit_keep_their_values() -> None:
+    """More distinct names than the shared table keeps: it begins anew, and every record still
+    has exactly its own row's names."""
+    count = records.SHARED_LIMIT + 50
+    got = [validate_row(_row(i, f"部门{i}"), i + 2, TZ).provider_dept for i in range(count)] + [
+        validate_row(_row(0, "部门0"), 2, TZ).provider_dept
+    ]
+    assert got == [f"部门{i}" for i in range(count)] + ["部门0"]

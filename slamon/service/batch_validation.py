@@ -95,7 +95,7 @@ class ValidatedBatch:
         return {**self.__dict__, "records": values}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        records = [ApplicationRecord(*v[:-1], date_only=v[-1]) for v in state["records"]]
+        records = [ApplicationRecord(*v) for v in state["records"]]  # date_only comes last
         self.__dict__.update(state, records=records)
 
 
