@@ -1,5 +1,6 @@
 """The short paths a big read takes give exactly what the long ones give: text checks that ask
-``str.isprintable`` first, and bulk inserts that write datetimes as the column types would."""
+``str.isprintable`` first, bulk inserts that write datetimes as the column types would, and
+validated records that share one object per repeated name."""
 
 from __future__ import annotations
 
