@@ -18,7 +18,6 @@ from slamon.adapters.sources.base import RawRow
 from slamon.adapters.store.bulk import insert_rows
 from slamon.adapters.store.db import open_store
 from slamon.adapters.store.models import Application
-from slamon.core import records
 from slamon.core.records import validate_row
 from slamon.core.row_checks import _bad_character, _invisible_id
 from slamon.service.batch_validation import RowChecks, validate_batch
@@ -183,10 +182,10 @@ def test_a_batch_sent_to_the_poll_carries_each_repeated_name_once() -> None:
     assert back.records == batch.records
 
 
-def test_names_past_the_shared_table_limit_keep_their_values() -> None:
-    """More distinct names than the shared table keeps: it begins anew, and every record still
-    has exactly its own row's names."""
-    count = records.SHARED_LIMIT + 50
+def test_thousands_of_distinct_names_keep_their_values() -> None:
+    """Sharing names never mixes them up: every record has exactly its own row's names, also
+    when thousands differ and one comes back later."""
+    count = 5_000
     got = [validate_row(_row(i, f"部门{i}"), i + 2, TZ).provider_dept for i in range(count)] + [
         validate_row(_row(0, "部门0"), 2, TZ).provider_dept
     ]

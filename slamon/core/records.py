@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
@@ -257,22 +258,11 @@ def _vocab(
 
 _NO_DAYS: frozenset[str] = frozenset()
 _in_field_order = itemgetter(*FIELDS)
-_SHARED: dict[str, str] = {}
-SHARED_LIMIT = 4096  # distinct texts kept (departments, regions, resources); then begun anew
-
-
-def _shared(text: str) -> str:
-    """One object for each distinct department, region and resource name: thousands of records
-    repeat a few hundred names, and a batch sent to the poll's process (pickled, which writes
-    an object it has already written as a reference) or held in memory then carries each once.
-    Only objects are shared, never values changed; unbounded input only restarts the table."""
-    hit = _SHARED.get(text)
-    if hit is not None:
-        return hit
-    if len(_SHARED) >= SHARED_LIMIT:
-        _SHARED.clear()
-    _SHARED[text] = text
-    return text
+# One object for each distinct department, region and resource name: thousands of records repeat
+# a few hundred names, and a batch sent to the poll's process (pickled, which writes an object it
+# has already written as a reference) or held in memory then carries each once. Interned strings
+# are freed with their last record; values are never changed.
+_shared = sys.intern
 
 
 _combine = dt.datetime.combine
